@@ -1,0 +1,46 @@
+# The two set-up commands are `make run` and `make test` (README.md). Everything else here serves them.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+SYSTEM_PYTHON ?= python3
+
+.PHONY: run test unit lint bench system-packages engine sim-image clean
+
+$(VENV)/.installed: pyproject.toml
+	$(SYSTEM_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[test]'
+	touch $@
+
+## Open the window.
+run: $(VENV)/.installed
+	$(VENV)/bin/ks-gui
+
+## Everything the tests need (system packages, a Docker engine, the stand-in image), then lint and pytest.
+test: $(VENV)/.installed system-packages engine sim-image lint
+	$(PYTHON) -m pytest
+
+## The tests that need no Docker engine.
+unit: $(VENV)/.installed lint
+	$(PYTHON) -m pytest -m "not engine"
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check ks_gui tests
+	$(VENV)/bin/ruff format --check ks_gui tests
+
+## Speed, as ratios against baselines measured in the same run.
+bench: $(VENV)/.installed engine sim-image
+	$(PYTHON) tests/bench/container_start.py
+	$(PYTHON) tests/bench/line_parsing.py
+
+system-packages:
+	tests/setup/system-packages.sh
+
+engine: system-packages
+	tests/setup/docker-engine.sh
+
+sim-image: $(VENV)/.installed engine
+	tests/sim/build.sh $(PYTHON)
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+from ks_gui.cli import main
+
+raise SystemExit(main())

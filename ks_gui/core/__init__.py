@@ -1,0 +1,1 @@
+"""The domain: recordings, jobs, containers, progress. Never imports Qt."""

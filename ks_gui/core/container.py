@@ -1,0 +1,113 @@
+"""The container a job runs in, described as plain data before anything is started."""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT, job_file
+from ks_gui.core.job import Mount, SortJob
+from ks_gui.core.license import CONTAINER_LICENSE_PATH, LicenseFile, container_environment, needs_stdin
+
+# The MATLAB image's documentation asks for at least 512 MB of /dev/shm.
+SHM_SIZE = "512m"
+
+
+@dataclass(frozen=True)
+class DeviceRequestSpec:
+    device_ids: tuple[str, ...]
+    capabilities: tuple[tuple[str, ...], ...] = (("gpu",),)
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    image: str
+    command: list[str]
+    environment: dict[str, str]
+    mounts: list[Mount]
+    device_requests: list[DeviceRequestSpec]
+    shm_size: str
+    user: str
+    labels: dict[str, str]
+    stdin_open: bool
+    mac_address: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "image": self.image,
+            "command": self.command,
+            "environment": self.environment,
+            "mounts": [{"source": str(m.source), "target": m.target, "read_only": m.read_only} for m in self.mounts],
+            "device_requests": [
+                {"device_ids": list(r.device_ids), "capabilities": [list(c) for c in r.capabilities]}
+                for r in self.device_requests
+            ],
+            "shm_size": self.shm_size,
+            "user": self.user,
+            "labels": self.labels,
+            "stdin_open": self.stdin_open,
+            "mac_address": self.mac_address,
+        }
+
+    def docker_run_command(self) -> str:
+        """The equivalent `docker run` command line, for users who want to see or reproduce it."""
+        args = ["docker", "run", "--rm"]
+        if self.stdin_open:
+            args.append("-i")
+        for request in self.device_requests:
+            args += ["--gpus", f'"device={",".join(request.device_ids)}"']
+        args += ["--shm-size", self.shm_size, "--user", self.user]
+        if self.mac_address:
+            args += ["--mac-address", self.mac_address]
+        for key, value in self.labels.items():
+            args += ["--label", f"{key}={value}"]
+        for key, value in self.environment.items():
+            args += ["--env", f"{key}={value}"]
+        for mount in self.mounts:
+            spec = f"type=bind,source={mount.source},target={mount.target}"
+            args += ["--mount", spec + (",readonly" if mount.read_only else "")]
+        args.append(self.image)
+        args += self.command
+        return shlex.join(args)
+
+
+def _same_path(folder: Path, read_only: bool) -> Mount:
+    return Mount(source=folder, target=str(folder), read_only=read_only)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def spec_for(job: SortJob, mex_cache: Path) -> ContainerSpec:
+    """The container for `job`: same-path mounts, its license, its GPU, run as the invoking user."""
+    mounts = [_same_path(job.recording.folder, read_only=True), _same_path(job.output, read_only=False)]
+    temp_folder = job.temp_file.parent
+    if not _inside(temp_folder, job.output):
+        mounts.append(_same_path(temp_folder, read_only=False))
+    mounts.append(_same_path(mex_cache, read_only=False))
+    if isinstance(job.license, LicenseFile):
+        mounts.append(Mount(source=job.license.path, target=CONTAINER_LICENSE_PATH, read_only=True))
+    mounts += job.extra_mounts
+
+    environment = dict(job.environment)
+    if job.license is not None:
+        environment.update(container_environment(job.license))
+
+    devices = []
+    if job.gpu is not None:
+        devices.append(DeviceRequestSpec(device_ids=(job.gpu.uuid or str(job.gpu.index),)))
+
+    return ContainerSpec(
+        image=job.image,
+        command=job.sorter.command(str(job_file(job.output))),
+        environment=environment,
+        mounts=mounts,
+        device_requests=devices,
+        shm_size=SHM_SIZE,
+        user=f"{os.getuid()}:{os.getgid()}",
+        labels={LABEL_JOB: job.job_id, LABEL_OUTPUT: str(job.output), LABEL_CONTRACT: str(CONTRACT_VERSION)},
+        stdin_open=needs_stdin(job.license),
+    )

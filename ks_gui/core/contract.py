@@ -1,0 +1,44 @@
+"""Names fixed by the launcher ⇄ sorter contract (docker/CONTRACT.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CONTRACT_VERSION = 1
+
+LABEL_CONTRACT = "ks-gui.contract"
+LABEL_SORTER = "ks-gui.sorter"
+LABEL_GPU = "ks-gui.gpu"
+LABEL_JOB = "ks-gui.job"
+LABEL_OUTPUT = "ks-gui.output"
+
+MARKER = "[ks-gui] "
+
+# Stage names in the order a sort passes through them.
+STAGES = ("start", "compile", "preprocess", "drift", "learn", "extract", "merge_split", "export", "done")
+
+MEX_FILES = (
+    "spikedetector3",
+    "mexThSpkPC",
+    "mexGetSpikes2",
+    "mexMPnu8",
+    "mexSVDsmall2",
+    "mexWtW2",
+    "mexFilterPCs",
+    "mexClustering2",
+    "mexDistances2",
+)
+
+RUN_FOLDER = ".ks-gui"
+
+
+def job_file(output: Path) -> Path:
+    return output / RUN_FOLDER / "job.json"
+
+
+def channel_map_file(output: Path) -> Path:
+    return output / RUN_FOLDER / "chanMap.mat"
+
+
+def provenance_file(output: Path) -> Path:
+    return output / RUN_FOLDER / "run.json"

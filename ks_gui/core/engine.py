@@ -1,0 +1,233 @@
+"""The Docker Engine: the only module that imports `docker`.
+
+Everything the launcher asks of Docker goes through here: connect, look up an image, start a container from a
+ContainerSpec, read its output as lines, answer on its stdin, wait, stop, remove.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import docker
+import docker.errors
+import docker.types
+import requests
+
+from ks_gui.core.container import ContainerSpec
+from ks_gui.core.image import ImageInfo
+from ks_gui.core.lines import LineSplitter
+
+EngineErrorKind = Literal["not_running", "permission", "no_gpu_runtime", "other"]
+
+
+class EngineError(Exception):
+    """Docker could not do what was asked; `message` is for the user."""
+
+    def __init__(self, kind: EngineErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, its causes and contexts, and exceptions hidden in their args (requests nests them)."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+        todo += [arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)]
+
+
+def classify_connection_error(exc: BaseException) -> EngineError:
+    for cause in _causes(exc):
+        if isinstance(cause, PermissionError) or getattr(cause, "errno", None) == errno.EACCES:
+            return EngineError(
+                "permission",
+                "permission denied on the Docker socket: add yourself to the docker group "
+                "(sudo usermod -aG docker $USER), then log out and back in",
+            )
+        if isinstance(cause, FileNotFoundError | ConnectionRefusedError) or getattr(cause, "errno", None) in (
+            errno.ENOENT,
+            errno.ECONNREFUSED,
+        ):
+            return EngineError(
+                "not_running",
+                "the Docker engine is not running: start Docker (sudo systemctl start docker) and try again",
+            )
+    return EngineError("other", f"cannot reach the Docker engine: {exc}")
+
+
+def _api_error(exc: docker.errors.APIError) -> EngineError:
+    explanation = str(exc.explanation or exc)
+    if "capabilities: [[gpu]]" in explanation or "nvidia-container-cli" in explanation:
+        return EngineError(
+            "no_gpu_runtime",
+            "Docker cannot give the container a GPU: install the NVIDIA "
+            f"Container Toolkit and restart Docker ({explanation})",
+        )
+    return EngineError("other", f"Docker refused: {explanation}")
+
+
+@dataclass(frozen=True)
+class OutputLine:
+    """A line of container output. `complete` is False for text the container left without a line end
+    and then went quiet on (a prompt waiting for an answer); its continuation arrives as a new line."""
+
+    text: str
+    complete: bool = True
+
+
+def connect(timeout: int = 60) -> Engine:
+    """Connect to the engine named by DOCKER_HOST (or the default socket), with classified errors."""
+    try:
+        client = docker.from_env(timeout=timeout)
+        client.ping()
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+        raise classify_connection_error(exc) from exc
+    return Engine(client)
+
+
+class Engine:
+    def __init__(self, client: docker.DockerClient) -> None:
+        self._client = client
+
+    def version(self) -> str:
+        return str(self._client.version().get("Version", "unknown"))
+
+    def image(self, name: str) -> ImageInfo | None:
+        """The image by name, or None when it is not on this machine (never pulls)."""
+        try:
+            image = self._client.images.get(name)
+        except docker.errors.ImageNotFound:
+            return None
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+        return ImageInfo(
+            name=name,
+            id=image.id,
+            labels=dict(image.labels or {}),
+            digests=tuple(image.attrs.get("RepoDigests") or ()),
+        )
+
+    def start(self, spec: ContainerSpec) -> ContainerRun:
+        """Create the container, attach to its output (and stdin when open), then start it."""
+        mounts = [
+            docker.types.Mount(target=m.target, source=str(m.source), type="bind", read_only=m.read_only)
+            for m in spec.mounts
+        ]
+        devices = [
+            docker.types.DeviceRequest(device_ids=list(r.device_ids), capabilities=[list(c) for c in r.capabilities])
+            for r in spec.device_requests
+        ]
+        try:
+            container = self._client.containers.create(
+                spec.image,
+                command=spec.command,
+                environment=spec.environment,
+                mounts=mounts,
+                device_requests=devices or None,
+                shm_size=spec.shm_size,
+                user=spec.user,
+                labels=spec.labels,
+                stdin_open=spec.stdin_open,
+                mac_address=spec.mac_address,
+                detach=True,
+            )
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+        try:
+            # Attach before start so no output is missed; the attach stream delivers a prompt that has no line
+            # end yet, which `docker logs` would hold back until the line is finished.
+            output = container.attach(stdout=True, stderr=True, stream=True, logs=True)
+            stdin = container.attach_socket(params={"stdin": 1, "stream": 1}) if spec.stdin_open else None
+            container.start()
+        except docker.errors.APIError as exc:
+            container.remove(force=True)
+            raise _api_error(exc) from exc
+        return ContainerRun(container, output, stdin)
+
+    def containers_labelled(self, label: str) -> list[str]:
+        """Ids of containers (running or not) that carry `label` (`key` or `key=value`)."""
+        return [c.id for c in self._client.containers.list(all=True, filters={"label": label})]
+
+
+_END = object()
+
+
+class ContainerRun:
+    """A started container: its output as lines, its stdin, its end."""
+
+    def __init__(self, container, output, stdin_socket) -> None:  # docker objects stay private to this module
+        self._container = container
+        self._output = output
+        self._stdin = stdin_socket
+        self._chunks: queue.Queue = queue.Queue()
+        self._reader = threading.Thread(target=self._read, name=f"docker-output-{container.short_id}", daemon=True)
+        self._reader.start()
+
+    @property
+    def id(self) -> str:
+        return str(self._container.id)
+
+    def _read(self) -> None:
+        try:
+            for chunk in self._output:
+                self._chunks.put(chunk)
+        except Exception:  # the stream ends with an error when the container is removed under it
+            pass
+        finally:
+            self._chunks.put(_END)
+
+    def lines(self, quiet_after: float = 0.3) -> Iterator[OutputLine]:
+        """Output lines until the container's output ends. Text without a line end is given as an incomplete
+        line once the container has been quiet for `quiet_after` seconds (that is how a prompt looks)."""
+        splitter = LineSplitter()
+        while True:
+            try:
+                chunk = self._chunks.get(timeout=quiet_after if splitter.pending else None)
+            except queue.Empty:
+                yield OutputLine(splitter.take_pending(), complete=False)
+                continue
+            if chunk is _END:
+                break
+            for text in splitter.feed(chunk):
+                yield OutputLine(text)
+        for text in splitter.finish():
+            yield OutputLine(text)
+
+    def send(self, text: str) -> None:
+        """Write `text` to the container's stdin (only for a spec with stdin_open)."""
+        if self._stdin is None:
+            raise RuntimeError("this container was started without stdin")
+        raw = getattr(self._stdin, "_sock", self._stdin)
+        raw.sendall(text.encode())
+
+    def wait(self, timeout: float | None = None) -> int:
+        try:
+            return int(self._container.wait(timeout=timeout)["StatusCode"])
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+
+    def stop(self, timeout: int = 10) -> None:
+        """SIGTERM, then SIGKILL after `timeout` seconds."""
+        with contextlib.suppress(docker.errors.NotFound):
+            self._container.stop(timeout=timeout)
+
+    def remove(self) -> None:
+        for closable in (self._stdin, self._output):
+            if closable is not None:
+                with contextlib.suppress(OSError):
+                    closable.close()
+        with contextlib.suppress(docker.errors.NotFound):
+            self._container.remove(force=True)

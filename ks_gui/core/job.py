@@ -1,0 +1,250 @@
+"""A sort job: everything needed to start one sort, and every reason it may not start yet."""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ks_gui.core.channel_map import ChannelMap, linear
+from ks_gui.core.contract import CONTRACT_VERSION, RUN_FOLDER, channel_map_file
+from ks_gui.core.gpu import Gpu
+from ks_gui.core.image import ImageInfo
+from ks_gui.core.license import License, license_problems
+from ks_gui.core.readable import human_bytes
+from ks_gui.core.recording import Recording
+from ks_gui.core.sorters import KILOSORT25, Sorter, param_problems
+
+TEMP_FILE_NAME = "temp_wh.dat"
+# Room kept free beside the temp file for the phy files and rez2.mat.
+DISK_MARGIN_BYTES = 512 * 1024**2
+
+
+@dataclass(frozen=True)
+class Mount:
+    source: Path
+    target: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a job may not start. `field` names the form field at fault."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def new_job_id() -> str:
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+@dataclass
+class SortJob:
+    recording: Recording
+    output: Path
+    license: License | None
+    sorter: Sorter = KILOSORT25
+    image: str = ""
+    gpu: Gpu | None = None
+    temp_dir: Path | None = None
+    extra_mounts: tuple[Mount, ...] = ()
+    environment: dict[str, str] = field(default_factory=dict)
+    param_overrides: dict = field(default_factory=dict)
+    channel_map: ChannelMap | None = None
+    job_id: str = field(default_factory=new_job_id)
+
+    def __post_init__(self) -> None:
+        self.output = Path(self.output).expanduser().absolute()
+        if self.temp_dir is not None:
+            self.temp_dir = Path(self.temp_dir).expanduser().absolute()
+        self.image = self.image or self.sorter.default_image
+
+    # --- derived facts -------------------------------------------------------------------------------------
+
+    @property
+    def params(self) -> dict:
+        """Every parameter after defaults, detection and the user's overrides."""
+        merged = self.sorter.defaults()
+        if self.recording.n_channels is not None:
+            merged["NchanTOT"] = self.recording.n_channels
+        if self.recording.sample_rate is not None:
+            merged["fs"] = self.recording.sample_rate
+        merged.update(self.param_overrides)
+        return merged
+
+    @property
+    def n_channels(self) -> int | None:
+        return self.params.get("NchanTOT")
+
+    @property
+    def sample_rate(self) -> float | None:
+        fs = self.params.get("fs")
+        return None if fs is None else float(fs)
+
+    @property
+    def n_samples(self) -> int | None:
+        return None if not self.n_channels else self.recording.n_samples(self.n_channels)
+
+    @property
+    def effective_channel_map(self) -> ChannelMap | None:
+        if self.channel_map is not None:
+            return self.channel_map
+        return linear(self.n_channels) if self.n_channels else None
+
+    @property
+    def n_batches(self) -> int | None:
+        """Kilosort's Nbatch, from the file size, NchanTOT, NT and trange, as preprocessDataSub computes it."""
+        params = self.params
+        if not self.n_samples or not self.sample_rate:
+            return None
+        start, end = params["trange"]
+        t_start = math.ceil(start * self.sample_rate)
+        t_end = self.n_samples if end is None else min(self.n_samples, math.ceil(end * self.sample_rate))
+        return max(0, math.ceil((t_end - t_start) / params["NT"]))
+
+    @property
+    def temp_file(self) -> Path:
+        return (self.temp_dir or self.output) / TEMP_FILE_NAME
+
+    @property
+    def temp_file_bytes(self) -> int:
+        chan_map = self.effective_channel_map
+        if chan_map is None or not self.n_batches:
+            return 0
+        return chan_map.n_connected * self.params["NT"] * self.n_batches * 2
+
+    # --- checks --------------------------------------------------------------------------------------------
+
+    def problems(self, image: ImageInfo | None) -> list[Problem]:
+        """Every reason this job may not start, in words a user understands. Empty: it may start."""
+        found = self._output_problems() + self._recording_problems()
+        found += [Problem("params", p) for p in param_problems(self.sorter, self.params)]
+        found += self._license_problems()
+        found += self._image_problems(image)
+        if not found:
+            found += self._disk_problems()
+        return found
+
+    def _output_problems(self) -> list[Problem]:
+        out = self.output
+        if out.exists() and not out.is_dir():
+            return [Problem("output", f"the output {out} is a file, not a folder")]
+        if out == self.recording.folder:
+            return [
+                Problem(
+                    "output",
+                    "choose an output folder other than the recording's own folder "
+                    "(the recording is mounted read-only)",
+                )
+            ]
+        if self.temp_dir is not None and self.temp_dir == self.recording.folder:
+            return [Problem("temp", "choose a temp folder other than the recording's own folder")]
+        if out.is_dir():
+            if (out / RUN_FOLDER).exists() or (out / "params.py").exists():
+                return [Problem("output", f"{out} already holds a sort: choose a new output folder")]
+            if any(out.glob("*.npy")):
+                return [
+                    Problem(
+                        "output", f"{out} holds .npy files that Kilosort would delete: choose an empty output folder"
+                    )
+                ]
+        for folder, name in ((out, "output"), (self.temp_dir, "temp")):
+            if folder is None:
+                continue
+            existing = _nearest_existing(folder)
+            if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+                return [Problem(name, f"the {name} folder {folder} is not writable ({existing} is read-only for you)")]
+        return []
+
+    def _recording_problems(self) -> list[Problem]:
+        found = []
+        if self.n_channels is None:
+            found.append(Problem("n_channels", "the channel count is unknown: enter it (--param NchanTOT=…)"))
+        if self.sample_rate is None:
+            found.append(Problem("sample_rate", "the sample rate is unknown: enter it (--param fs=…)"))
+        if self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
+            found.append(
+                Problem(
+                    "n_channels",
+                    f"{self.recording.binary.name} has {self.recording.size_bytes} bytes, which is not a whole "
+                    f"number of {self.n_channels}-channel int16 samples: check the channel count",
+                )
+            )
+        elif self.n_batches == 0:
+            found.append(Problem("params", "the time range holds no samples"))
+        return found
+
+    def _license_problems(self) -> list[Problem]:
+        if not self.sorter.needs_matlab_license:
+            return []
+        if self.license is None:
+            return [
+                Problem(
+                    "license", "choose how MATLAB is licensed (--license server:PORT@HOST, file:PATH or account:EMAIL)"
+                )
+            ]
+        return [Problem("license", p) for p in license_problems(self.license)]
+
+    def _image_problems(self, image: ImageInfo | None) -> list[Problem]:
+        if image is None:
+            return [Problem("image", f"the image {self.image} is not on this machine: build it first")]
+        found = [Problem("image", p) for p in image.problems(self.sorter.name)]
+        if not found and image.gpu_required and self.gpu is None:
+            found.append(
+                Problem(
+                    "gpu", f"the image {self.image} needs an NVIDIA GPU, and none is chosen (none found, or --gpu none)"
+                )
+            )
+        return found
+
+    def _disk_problems(self) -> list[Problem]:
+        folder = _nearest_existing(self.temp_file.parent)
+        free = shutil.disk_usage(folder).free
+        needed = self.temp_file_bytes + DISK_MARGIN_BYTES
+        if free < needed:
+            return [
+                Problem(
+                    "temp",
+                    f"not enough free disk for Kilosort's temp file in {folder}: needs "
+                    f"{human_bytes(needed)}, {human_bytes(free)} free. Choose another temp folder",
+                )
+            ]
+        return []
+
+    # --- what the sorter reads -----------------------------------------------------------------------------
+
+    def document(self, mex_cache: Path) -> dict:
+        """The job file's content (docker/CONTRACT.md)."""
+        chan_map = self.effective_channel_map
+        assert chan_map is not None and self.n_channels and self.sample_rate, "check problems() first"
+        return {
+            "contract": CONTRACT_VERSION,
+            "sorter": self.sorter.name,
+            "job_id": self.job_id,
+            "binary": str(self.recording.binary),
+            "n_channels": self.n_channels,
+            "n_channels_connected": chan_map.n_connected,
+            "sample_rate": self.sample_rate,
+            "dtype": self.recording.dtype,
+            "n_samples": self.n_samples,
+            "output": str(self.output),
+            "temp_file": str(self.temp_file),
+            "mex_cache": str(mex_cache),
+            "channel_map": str(channel_map_file(self.output)),
+            "forward_compat": self.gpu is not None and self.gpu.needs_forward_compatibility,
+            "params": self.params,
+        }

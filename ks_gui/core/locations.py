@@ -1,0 +1,22 @@
+"""Where ks-gui keeps its own files: logs, the mex cache, settings (platformdirs, so XDG_* are honoured)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "ks-gui"
+
+
+def log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME))
+
+
+def run_log_file(job_id: str) -> Path:
+    return log_dir() / "runs" / f"{job_id}.log"
+
+
+def mex_cache_dir(image_short_id: str) -> Path:
+    """Compiled mex files are kept per image: a rebuilt image compiles again, the same image never does."""
+    return Path(platformdirs.user_cache_dir(APP_NAME)) / "mex" / image_short_id

@@ -1,0 +1,88 @@
+"""Sorter parameters: one declarative table feeds the form, the tooltips, `--param` and validation."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+
+class Kind(Enum):
+    INT = "integer"
+    FLOAT = "number"
+    PAIR = "pair of numbers"
+    RANGE = "time range [start, end] in seconds (end null = to the end)"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: Kind
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    detected: bool = False  # filled from the recording when the user gives no value
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` is not acceptable for this parameter, or None."""
+        numbers = _numbers(self.kind, value)
+        if numbers is None:
+            return f"{self.name} must be a {self.kind.value}, not {json.dumps(value)}"
+        for number in numbers:
+            if number is None:
+                continue
+            if self.minimum is not None and number < self.minimum:
+                return f"{self.name} must be at least {self.minimum:g}, not {number:g}"
+            if self.maximum is not None and number > self.maximum:
+                return f"{self.name} must be at most {self.maximum:g}, not {number:g}"
+        return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _numbers(kind: Kind, value: Any) -> list[float | None] | None:
+    """The numbers inside `value` when it has the shape `kind` asks for, else None."""
+    if kind is Kind.INT:
+        ok = _is_number(value) and float(value).is_integer()
+        return [value] if ok else None
+    if kind is Kind.FLOAT:
+        return [value] if _is_number(value) else None
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    if kind is Kind.PAIR:
+        return list(value) if all(_is_number(v) for v in value) else None
+    start, end = value
+    if not _is_number(start) or not (end is None or _is_number(end)):
+        return None
+    if end is not None and end <= start:
+        return None
+    return [start, end]
+
+
+class ParamError(ValueError):
+    """A `--param` that cannot be used; the message is for the user."""
+
+
+def parse_assignment(text: str, table: dict[str, Param]) -> tuple[str, Any]:
+    """Turn `KEY=VALUE` (VALUE in JSON, bare words allowed) into a checked (name, value)."""
+    name, sep, raw = text.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise ParamError(f"--param {text!r} is not KEY=VALUE")
+    if name not in table:
+        close = [known for known in table if known.lower() == name.lower()]
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ParamError(f"unknown parameter {name!r}{hint}; known: {', '.join(sorted(table, key=str.lower))}")
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise ParamError(f"--param {name}={raw}: the value is not valid JSON (e.g. 10, 0.5, [10,4])") from err
+    problem = table[name].problem(value)
+    if problem:
+        raise ParamError(problem)
+    return name, value

@@ -1,0 +1,77 @@
+"""The record a sort leaves behind in its output folder: what ran, on what, when, and how it ended."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ks_gui import __version__
+from ks_gui.core.contract import provenance_file
+from ks_gui.core.gpu import Gpu
+from ks_gui.core.image import ImageInfo
+from ks_gui.core.progress import Result
+
+
+@dataclass(frozen=True)
+class Provenance:
+    job: dict
+    image: ImageInfo
+    engine_version: str
+    gpu: Gpu | None
+    started: datetime
+    ended: datetime
+    exit_code: int | None
+    result: Result | None
+    log_file: Path
+
+    def document(self) -> dict:
+        return {
+            "launcher": {"name": "ks-gui", "version": __version__, "host": platform.node()},
+            "sorter": self.job["sorter"],
+            "image": {
+                "name": self.image.name,
+                "id": self.image.id,
+                "digests": list(self.image.digests),
+                "labels": self.image.labels,
+            },
+            "engine_version": self.engine_version,
+            "gpu": None
+            if self.gpu is None
+            else {
+                "name": self.gpu.name,
+                "uuid": self.gpu.uuid,
+                "driver": self.gpu.driver_version,
+                "compute_capability": self.gpu.compute_capability,
+            },
+            "started": self.started.isoformat(timespec="seconds"),
+            "ended": self.ended.isoformat(timespec="seconds"),
+            "exit_code": self.exit_code,
+            "result": None if self.result is None else vars(self.result),
+            "log_file": str(self.log_file),
+            "job": self.job,
+        }
+
+
+def write_json_atomically(path: Path, document: dict) -> None:
+    """Write through a temporary file and a rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(document, handle, indent=2)
+            handle.write("\n")
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_provenance(output: Path, provenance: Provenance) -> Path:
+    path = provenance_file(output)
+    write_json_atomically(path, provenance.document())
+    return path

@@ -1,0 +1,192 @@
+"""One sort, from a checked job to its outcome: write the job file, start the container, follow its output.
+
+Synchronous on purpose: `SortRun.events()` yields what happens, and the CLI or a Qt worker thread consumes it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from ks_gui.core.container import spec_for
+from ks_gui.core.contract import channel_map_file, job_file
+from ks_gui.core.diagnosis import Failure, diagnose
+from ks_gui.core.engine import ContainerRun, Engine
+from ks_gui.core.gpu import GpuRequest, choose_gpu
+from ks_gui.core.image import ImageInfo
+from ks_gui.core.job import Problem, SortJob
+from ks_gui.core.license import MathWorksAccount
+from ks_gui.core.locations import mex_cache_dir, run_log_file
+from ks_gui.core.progress import ProgressEvent, Result, Tracker
+from ks_gui.core.provenance import Provenance, write_json_atomically, write_provenance
+
+PHY_REQUIRED_FILES = (
+    "params.py",
+    "spike_times.npy",
+    "spike_templates.npy",
+    "templates.npy",
+    "amplitudes.npy",
+    "channel_map.npy",
+    "channel_positions.npy",
+)
+
+PromptKind = Literal["email", "password", "one_time_password", "retry"]
+_PROMPTS: tuple[tuple[str, PromptKind], ...] = (
+    ("Please enter your MathWorks Account email address and press Enter:", "email"),
+    ("Please enter your MathWorks Account password and press Enter:", "password"),
+    ("one-time password:", "one_time_password"),
+    ("Sign-in failed. Would you like to retry? y/n", "retry"),
+)
+# How many of the last lines are kept to explain a failure.
+_TAIL_LINES = 400
+
+
+@dataclass(frozen=True)
+class LogLine:
+    text: str
+
+
+@dataclass(frozen=True)
+class SignInPrompt:
+    """MATLAB waits for an answer on stdin; the UI asks the user and calls SortRun.answer()."""
+
+    kind: PromptKind
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    succeeded: bool
+    cancelled: bool
+    exit_code: int | None
+    output: Path
+    log_file: Path
+    result: Result | None = None
+    failure: Failure | None = None
+
+    def summary(self) -> str:
+        if self.cancelled:
+            return f"Cancelled. The log is in {self.log_file}"
+        if self.succeeded and self.result:
+            r = self.result
+            return f"Sorted: {r.units} units ({r.good} good), {r.spikes} spikes in {self.output}"
+        reason = str(self.failure) if self.failure else f"the sorter stopped with exit code {self.exit_code}."
+        return f"Sort failed: {reason} The log is in {self.log_file}"
+
+
+RunEvent = LogLine | ProgressEvent | SignInPrompt | Outcome
+
+
+@dataclass
+class Preflight:
+    image: ImageInfo | None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def preflight(job: SortJob, engine: Engine, gpu_request: GpuRequest, gpus: list) -> Preflight:
+    """Look up the image, pick the GPU the request and the image call for, and list what stops the job."""
+    image = engine.image(job.image)
+    if gpu_request == "auto" and image is not None and not image.gpu_required and not gpus:
+        job.gpu = None
+    else:
+        job.gpu = choose_gpu(gpu_request, gpus)
+    return Preflight(image, job.problems(image))
+
+
+def _prompt_kind(text: str) -> PromptKind | None:
+    for needle, kind in _PROMPTS:
+        if needle in text:
+            return kind
+    return None
+
+
+class SortRun:
+    def __init__(self, job: SortJob, engine: Engine, image: ImageInfo) -> None:
+        self.job = job
+        self._engine = engine
+        self._image = image
+        self.log_file = run_log_file(job.job_id)
+        self.tracker = Tracker(n_batches=job.n_batches)
+        self._container: ContainerRun | None = None
+        self._cancelled = threading.Event()
+        self._started = datetime.now()
+
+    def start(self) -> None:
+        """Write the channel map and the job file, then start the container."""
+        job = self.job
+        mex_cache = mex_cache_dir(self._image.short_id)
+        mex_cache.mkdir(parents=True, exist_ok=True)
+        job.output.mkdir(parents=True, exist_ok=True)
+        if job.temp_dir is not None:
+            job.temp_dir.mkdir(parents=True, exist_ok=True)
+        chan_map = job.effective_channel_map
+        assert chan_map is not None and job.sample_rate is not None, "check problems() first"
+        chan_map.write_mat(channel_map_file(job.output), job.sample_rate)
+        self._document = job.document(mex_cache)
+        write_json_atomically(job_file(job.output), self._document)
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self._started = datetime.now()
+        self._container = self._engine.start(spec_for(job, mex_cache))
+
+    def events(self) -> Iterator[RunEvent]:
+        """Everything the sort says until it ends; the last event is the Outcome."""
+        assert self._container is not None, "start() first"
+        tail: deque[str] = deque(maxlen=_TAIL_LINES)
+        with self.log_file.open("w", encoding="utf-8") as log:
+            for line in self._container.lines():
+                log.write(line.text + "\n")
+                log.flush()
+                tail.append(line.text)
+                yield LogLine(line.text)
+                if (kind := _prompt_kind(line.text)) is not None:
+                    yield from self._on_prompt(kind, line.text)
+                    continue
+                if (event := self.tracker.feed(line.text)) is not None:
+                    yield event
+        exit_code = self._container.wait()
+        self._container.remove()
+        yield self._finish(exit_code, tail)
+
+    def _on_prompt(self, kind: PromptKind, text: str) -> Iterator[RunEvent]:
+        if kind == "email" and isinstance(self.job.license, MathWorksAccount):
+            self.answer(self.job.license.email)  # the email is in the form; only the password is asked for
+            return
+        yield SignInPrompt(kind, text)
+
+    def answer(self, text: str) -> None:
+        """Answer a prompt on the container's stdin. The answer is never logged."""
+        assert self._container is not None
+        self._container.send(text + "\n")
+
+    def cancel(self) -> None:
+        """Stop the container (SIGTERM, then SIGKILL); events() then ends with a cancelled Outcome."""
+        self._cancelled.set()
+        if self._container is not None:
+            self._container.stop(timeout=10)
+
+    def _finish(self, exit_code: int, tail: deque[str]) -> Outcome:
+        result = self.tracker.result
+        complete = all((self.job.output / name).exists() for name in PHY_REQUIRED_FILES)
+        # MATLAB's entrypoint can exit 0 without running anything (a missing license file): trust the result.
+        succeeded = exit_code == 0 and result is not None and complete and not self._cancelled.is_set()
+        failure = None if succeeded or self._cancelled.is_set() else diagnose(tail)
+        write_provenance(
+            self.job.output,
+            Provenance(
+                job=self._document,
+                image=self._image,
+                engine_version=self._engine.version(),
+                gpu=self.job.gpu,
+                started=self._started,
+                ended=datetime.now(),
+                exit_code=exit_code,
+                result=result,
+                log_file=self.log_file,
+            ),
+        )
+        return Outcome(succeeded, self._cancelled.is_set(), exit_code, self.job.output, self.log_file, result, failure)

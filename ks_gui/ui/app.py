@@ -1,0 +1,19 @@
+"""Start the window."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from ks_gui.ui.main_window import MainWindow
+
+
+def run_app(recording: Path | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ks-gui")
+    app.setDesktopFileName("ks-gui")
+    window = MainWindow(recording)
+    window.show()
+    return app.exec()
