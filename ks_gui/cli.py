@@ -125,6 +125,8 @@ def _sort(args: argparse.Namespace) -> int:
     except GpuChoiceError as err:
         raise BadInputError(str(err)) from err
     job = _job_from_args(args)
+    if not args.dry_run and (problems := job.input_problems()):
+        raise BadInputError(*(p.message for p in problems))
     try:
         engine = connect()
         checked = preflight(job, engine, gpu_request, detect_gpus())

@@ -129,12 +129,15 @@ class SortJob:
 
     # --- checks --------------------------------------------------------------------------------------------
 
-    def problems(self, image: ImageInfo | None) -> list[Problem]:
-        """Every reason this job may not start, in words a user understands. Empty: it may start."""
+    def input_problems(self) -> list[Problem]:
+        """What is wrong with the job itself, found without asking Docker."""
         found = self._output_problems() + self._recording_problems()
         found += [Problem("params", p) for p in param_problems(self.sorter, self.params)]
-        found += self._license_problems()
-        found += self._image_problems(image)
+        return found + self._license_problems()
+
+    def problems(self, image: ImageInfo | None) -> list[Problem]:
+        """Every reason this job may not start, in words a user understands. Empty: it may start."""
+        found = self.input_problems() + self._image_problems(image)
         if not found:
             found += self._disk_problems()
         return found

@@ -34,8 +34,11 @@ class Recording:
 def inspect(path: Path) -> Recording:
     """Find the recording at `path` (a folder or the binary file itself), reading only metadata."""
     path = Path(path).expanduser()
-    if not path.exists():
-        raise RecordingError(f"{path} does not exist")
+    try:
+        if not path.exists():
+            raise RecordingError(f"{path} does not exist")
+    except PermissionError as err:
+        raise RecordingError(f"cannot read {path}: permission denied") from err
     path = path.resolve()
     if path.is_file():
         if path.suffix.lower() not in BINARY_SUFFIXES:

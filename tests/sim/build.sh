@@ -6,9 +6,9 @@ set -euo pipefail
 PYTHON=${1:?usage: build.sh PYTHON (a python interpreter with numpy)}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 IMAGE=${KS_GUI_SIM_IMAGE:-ks-gui-sim:latest}
-BUSYBOX=/bin/busybox
+BUSYBOX=${KS_GUI_SIM_BUSYBOX:-/bin/busybox}
 
-if [ ! -x "$BUSYBOX" ] || ! "$BUSYBOX" --list 2>/dev/null | grep -qx sh; then
+if [ ! -x "$BUSYBOX" ] || ! "$BUSYBOX" --list 2>/dev/null | grep -cx sh >/dev/null; then
     echo "build.sh: $BUSYBOX (a static busybox) is missing; install it with: apt-get install busybox-static" >&2
     exit 1
 fi

@@ -100,15 +100,24 @@ def make_set(outdir, nchan):
     # Template amplitude in raw units: peak-to-peak of the unwhitened template times the mean spike amplitude.
     ptp = (templates.max(axis=1) - templates.min(axis=1)).max(axis=1) * SCALEPROC
     amp_t = [float(ptp[i] * amplitudes[spike_templates == i].mean()) for i in range(nt)]
-    crlf_tsv(os.path.join(outdir, "cluster_KSLabel.tsv"), "cluster_id\tKSLabel",
-             ["%d\t%s" % (i, "good" if g else "mua") for i, g in enumerate(good)])
-    crlf_tsv(os.path.join(outdir, "cluster_ContamPct.tsv"), "cluster_id\tContamPct",
-             ["%d\t%.1f" % (i, c) for i, c in enumerate(contam)])
-    crlf_tsv(os.path.join(outdir, "cluster_Amplitude.tsv"), "cluster_id\tAmplitude",
-             ["%d\t%.1f" % (i, a) for i, a in enumerate(amp_t)])
+    crlf_tsv(
+        os.path.join(outdir, "cluster_KSLabel.tsv"),
+        "cluster_id\tKSLabel",
+        [f"{i}\t{'good' if g else 'mua'}" for i, g in enumerate(good)],
+    )
+    crlf_tsv(
+        os.path.join(outdir, "cluster_ContamPct.tsv"),
+        "cluster_id\tContamPct",
+        [f"{i}\t{c:.1f}" for i, c in enumerate(contam)],
+    )
+    crlf_tsv(
+        os.path.join(outdir, "cluster_Amplitude.tsv"),
+        "cluster_id\tAmplitude",
+        [f"{i}\t{a:.1f}" for i, a in enumerate(amp_t)],
+    )
 
     with open(os.path.join(outdir, "counts"), "w") as f:
-        f.write("units=%d good=%d spikes=%d\n" % (nt, sum(good), nspk))
+        f.write(f"units={nt} good={sum(good)} spikes={nspk}\n")
 
 
 def main(argv):

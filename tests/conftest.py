@@ -1,0 +1,88 @@
+"""Shared fixtures: isolated user folders, a generated recording, the real Docker engine and the stand-in image."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# Widget tests draw offscreen; the screenshot test starts its own Xvfb.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SIM_IMAGE = "ks-gui-sim:latest"
+# The stand-in's own license server: any port@host works except the host named `unreachable`.
+SIM_LICENSE = "server:27000@license.example.org"
+
+
+@pytest.fixture(autouse=True)
+def user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Logs, caches and settings go to a fresh folder per test, never to the real home."""
+    home = tmp_path_factory.mktemp("user")
+    for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    return home
+
+
+@dataclass(frozen=True)
+class GeneratedRecording:
+    folder: Path
+    binary: Path
+    n_channels: int
+    sample_rate: float
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.binary.read_bytes()).hexdigest()
+
+
+def write_recording(
+    folder: Path, n_channels: int = 32, seconds: float = 10.0, fs: float = 30000.0
+) -> GeneratedRecording:
+    """A raw int16 recording: noise with a few large negative spikes, interleaved channels."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    n_samples = int(seconds * fs)
+    data = rng.normal(0, 20, size=(n_samples, n_channels))
+    for time in rng.integers(100, n_samples - 100, size=200):
+        channel = rng.integers(0, n_channels)
+        data[time : time + 20, channel] -= np.hanning(20) * 300
+    binary = folder / "recording.bin"
+    data.astype(np.int16).tofile(binary)
+    return GeneratedRecording(folder, binary, n_channels, fs)
+
+
+@pytest.fixture
+def recording(tmp_path: Path) -> GeneratedRecording:
+    return write_recording(tmp_path / "rec")
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The real Docker engine. Without one the engine tests fail: they are never skipped."""
+    from ks_gui.core.engine import EngineError, connect
+
+    try:
+        return connect()
+    except EngineError as err:
+        pytest.fail(f"no Docker engine: {err.message} (make test starts one)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def sim_image(engine):
+    image = engine.image(SIM_IMAGE)
+    if image is None:
+        pytest.fail(f"the stand-in image {SIM_IMAGE} is missing: run make sim-image", pytrace=False)
+    return image
+
+
+def run_cli(*args: str, timeout: float = 180, **popen) -> subprocess.CompletedProcess[str]:
+    """`ks-gui ARGS` in a new process, as a user types it (it inherits the test's user folders)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ks_gui", *args], capture_output=True, text=True, timeout=timeout, check=False, **popen
+    )
