@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from ks_gui import __version__
-from ks_gui.core.container import spec_for
+from ks_gui.core.container import EnvironmentVariableError, parse_environment, spec_for
 from ks_gui.core.engine import EngineError, connect
 from ks_gui.core.gpu import GpuChoiceError, detect_gpus, parse_gpu_request
 from ks_gui.core.image import ImageInfo
@@ -85,23 +85,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parse_env(assignments: list[str]) -> dict[str, str]:
-    environment = {}
-    for text in assignments:
-        key, sep, value = text.partition("=")
-        if not sep or not key or not key.replace("_", "a").isalnum():
-            raise BadInputError(f"--env {text!r} is not KEY=VALUE")
-        environment[key] = value
-    return environment
-
-
 def _job_from_args(args: argparse.Namespace) -> SortJob:
     sorter = SORTERS[args.sorter]
     try:
         recording = inspect(args.recording)
         license = parse_license(args.license) if args.license else None
         overrides = dict(parse_assignment(text, sorter.params) for text in args.param)
-    except (RecordingError, LicenseError, ParamError) as err:
+        environment = parse_environment(args.env)
+    except (RecordingError, LicenseError, ParamError, EnvironmentVariableError) as err:
         raise BadInputError(str(err)) from err
     return SortJob(
         recording=recording,
@@ -110,7 +101,7 @@ def _job_from_args(args: argparse.Namespace) -> SortJob:
         sorter=sorter,
         image=args.image or "",
         temp_dir=args.temp_dir,
-        environment=_parse_env(args.env),
+        environment=environment,
         param_overrides=overrides,
     )
 

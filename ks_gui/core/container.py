@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,22 @@ from ks_gui.core.license import CONTAINER_LICENSE_PATH, LicenseFile, container_e
 
 # The MATLAB image's documentation asks for at least 512 MB of /dev/shm.
 SHM_SIZE = "512m"
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class EnvironmentVariableError(ValueError):
+    """An environment assignment that is not KEY=VALUE; the message is for the user."""
+
+
+def parse_environment(assignments: list[str]) -> dict[str, str]:
+    """`["HTTPS_PROXY=http://proxy:3128", ...]` as a dict, for variables passed to the container."""
+    environment = {}
+    for text in assignments:
+        key, sep, value = text.partition("=")
+        if not sep or not _VARIABLE_NAME.match(key):
+            raise EnvironmentVariableError(f"--env {text!r} is not KEY=VALUE")
+        environment[key] = value
+    return environment
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -50,8 +51,9 @@ def parse_gpu_request(text: str) -> GpuRequest:
 
 
 def _int(text: str) -> int:
-    text = text.strip()
-    return int(float(text)) if text not in ("", "[N/A]", "N/A") else 0
+    """The number at the start of a cell ("81559", "81559 MiB", "87 %"); 0 for "[N/A]"."""
+    number = re.match(r"\s*(\d+(\.\d+)?)", text)
+    return int(float(number.group(1))) if number else 0
 
 
 def parse_nvidia_smi(csv_text: str) -> list[Gpu]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import time
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ks_gui.core.container import EnvironmentVariableError, parse_environment
+from ks_gui.core.contract import MARKER
 from ks_gui.core.gpu import GpuRequest, detect_gpus
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import LicenseError, parse_license
@@ -76,6 +79,10 @@ class MainWindow(QMainWindow):
         self.license_mode.currentIndexChanged.connect(self._license_mode_changed)
         self.license_value = QLineEdit()
         self.image = QLineEdit(self.sorter.default_image)
+        self.environment = QLineEdit()
+        self.environment.setPlaceholderText(
+            "optional KEY=VALUE pairs for the container, e.g. HTTPS_PROXY=http://proxy:3128"
+        )
         self.gpu = QComboBox()
         self._fill_gpus()
 
@@ -91,6 +98,7 @@ class MainWindow(QMainWindow):
         form.addRow("Output folder", output_row)
         form.addRow("MATLAB license", license_row)
         form.addRow("Image", self.image)
+        form.addRow("Environment", self.environment)
         form.addRow("GPU", self.gpu)
 
         self.sort_button = QPushButton(qtawesome.icon("fa6s.play"), "Sort")
@@ -194,14 +202,16 @@ class MainWindow(QMainWindow):
         value = self.license_value.text().strip()
         try:
             license = parse_license(f"{self.license_mode.currentData()}:{value}") if value else None
-        except LicenseError as err:
-            raise ValueError(str(err)) from err
+            environment = parse_environment(shlex.split(self.environment.text()))
+        except (LicenseError, EnvironmentVariableError) as err:
+            raise ValueError(str(err).replace("--env ", "")) from err
         return SortJob(
             recording=self.recording,
             output=Path(self.output.text().strip()),
             license=license,
             sorter=self.sorter,
             image=self.image.text().strip(),
+            environment=environment,
             param_overrides=overrides,
         )
 
@@ -227,7 +237,7 @@ class MainWindow(QMainWindow):
         self._thread.started.connect(self._worker.run)
         self._worker.refused.connect(self._on_refused)
         self._worker.started.connect(self._on_started)
-        self._worker.log_line.connect(self.log.appendPlainText)
+        self._worker.log_line.connect(self._on_log_line)
         self._worker.progress.connect(self._on_progress)
         self._worker.sign_in_requested.connect(self._on_sign_in)
         self._worker.finished.connect(self._on_finished)
@@ -277,6 +287,12 @@ class MainWindow(QMainWindow):
         self._clock.start()
         self._tick()
         self.show_message(f"Running. The full log is saved in {log_file}")
+
+    @Slot(str)
+    def _on_log_line(self, text: str) -> None:
+        # The driver's markers drive the stage display; the log view shows what the sorter itself says.
+        if not text.startswith(MARKER):
+            self.log.appendPlainText(text)
 
     @Slot(ProgressEvent)
     def _on_progress(self, event: ProgressEvent) -> None:

@@ -1,6 +1,7 @@
 import pytest
 
 from ks_gui.core.gpu import GpuChoiceError, choose_gpu, parse_gpu_request, parse_nvidia_smi
+from tests.conftest import FIXTURES
 
 # Two GPUs as `nvidia-smi --query-gpu=<QUERY_FIELDS> --format=csv,noheader,nounits` prints them; the busy one first.
 TWO_GPUS = """\
@@ -33,3 +34,20 @@ def test_gpu_requests():
         parse_gpu_request("first")
     with pytest.raises(GpuChoiceError, match="there is no GPU 3"):
         choose_gpu(3, parse_nvidia_smi(TWO_GPUS))
+
+
+def test_real_h100_output():
+    """Recorded on an H100 machine with the project's device tool (tests/fixtures/gpu/SOURCES.md)."""
+    text = (FIXTURES / "gpu" / "nvidia-smi-query.csv").read_text()
+    (gpu,) = parse_nvidia_smi(text)
+    assert gpu.name == "NVIDIA H100 80GB HBM3"
+    assert gpu.uuid == "GPU-475d6eb5-7ce8-8644-d1f0-67dce7f99ab3"
+    assert (gpu.memory_total_mib, gpu.memory_used_mib, gpu.utilization_percent) == (81559, 0, 0)
+    assert gpu.driver_version == "580.159.04"
+    assert gpu.needs_forward_compatibility  # Hopper: MATLAB R2021b's CUDA 11.0 needs forward compatibility
+    assert gpu.describe() == "GPU 0: NVIDIA H100 80GB HBM3, 80 GiB"
+
+
+def test_output_with_units_and_header_reads_the_same():
+    with_units = parse_nvidia_smi((FIXTURES / "gpu" / "nvidia-smi-query-header.csv").read_text())
+    assert with_units == parse_nvidia_smi((FIXTURES / "gpu" / "nvidia-smi-query.csv").read_text())

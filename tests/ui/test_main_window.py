@@ -1,0 +1,121 @@
+"""The window, driven as a user drives it: drop, type, click; assertions on what is visible."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ks_gui.ui import dialogs
+from tests.conftest import SIM_IMAGE, GeneratedRecording
+from tests.ui.conftest import drop_path, type_into
+
+SORT_TIMEOUT_MS = 90_000
+
+
+def fill_form(qtbot, window, recording: GeneratedRecording, output: Path, license: str) -> None:
+    drop_path(window.drop_zone, recording.folder)
+    type_into(qtbot, window.channels, str(recording.n_channels))
+    type_into(qtbot, window.sample_rate, str(int(recording.sample_rate)))
+    type_into(qtbot, window.output, str(output))
+    type_into(qtbot, window.license_value, license)
+    type_into(qtbot, window.image, SIM_IMAGE)
+    window.gpu.setCurrentIndex(window.gpu.findData("none"))
+
+
+def test_dropping_a_folder_shows_the_recording(qtbot, window, recording):
+    drop_path(window.drop_zone, recording.folder)
+    assert window.drop_zone.title.text() == "recording.bin"
+    assert "raw binary" in window.drop_zone.details.text() and "19.2 MB" in window.drop_zone.details.text()
+    assert window.output.text() == str(recording.folder.parent / "rec_kilosort")
+    assert window.drop_zone.browse_button.text() == "Change…"
+
+
+def test_dropping_a_folder_without_a_recording(qtbot, window, tmp_path):
+    (tmp_path / "empty").mkdir()
+    drop_path(window.drop_zone, tmp_path / "empty")
+    assert window.message.text() == f"no .bin or .dat recording in {tmp_path / 'empty'}"
+    assert window.drop_zone.title.text().startswith("Drop a recording folder here")
+
+
+def test_sort_without_a_recording_says_so(qtbot, window):
+    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    assert window.message.text() == "drop a recording folder first"
+    assert not window.running
+
+
+def test_a_malformed_license_is_refused_before_starting(qtbot, window, recording, tmp_path):
+    fill_form(qtbot, window, recording, tmp_path / "out", "27000-licenses")
+    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    assert "is not PORT@HOST" in window.message.text()
+    assert not window.running and not (tmp_path / "out").exists()
+
+
+@pytest.mark.engine
+def test_problems_found_by_the_check_are_listed(qtbot, window, recording, tmp_path, sim_image):
+    fill_form(qtbot, window, recording, tmp_path / "out", "27000@license.example.org")
+    type_into(qtbot, window.channels, "7")
+    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.stage.text() == "Not started", timeout=10_000)
+    assert "not a whole number of 7-channel int16 samples" in window.message.text()
+    assert window.sort_button.isEnabled()
+
+
+@pytest.mark.engine
+def test_sort_from_the_window(qtbot, window, recording, tmp_path, sim_image):
+    before = recording.digest()
+    output = tmp_path / "sorted"
+    fill_form(qtbot, window, recording, output, "27000@license.example.org")
+    type_into(qtbot, window.environment, "KS_GUI_SIM_PACE=0.01")
+    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    assert not window.sort_button.isEnabled() and window.cancel_button.isEnabled()
+
+    stages_seen: set[str] = set()
+    window._worker.progress.connect(lambda event: stages_seen.add(event.stage))
+    qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
+
+    assert window.message.text().startswith("Sorted: "), window.message.text()
+    assert window.stage.text() == "Done"
+    assert window.progress.value() == window.progress.maximum()
+    assert "Saving results to Phy" in window.log.toPlainText()
+    assert {"compile", "preprocess", "drift", "learn", "extract", "merge_split", "export"} <= stages_seen
+    assert (output / "params.py").is_file() and (output / ".ks-gui" / "run.json").is_file()
+    assert recording.digest() == before
+    assert window.sort_button.isEnabled() and not window.cancel_button.isEnabled()
+
+
+@pytest.mark.engine
+def test_cancel_from_the_window(qtbot, window, recording, tmp_path, sim_image):
+    fill_form(qtbot, window, recording, tmp_path / "out", "27000@license.example.org")
+    type_into(qtbot, window.environment, "KS_GUI_SIM_PACE=0.3")
+    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Running" in window.message.text(), timeout=20_000)
+    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.running, timeout=30_000)
+    assert window.stage.text() == "Cancelled"
+    assert window.message.text().startswith("Cancelled.")
+
+
+@pytest.mark.engine
+def test_mathworks_account_sign_in_asks_for_the_password(qtbot, window, recording, tmp_path, sim_image, monkeypatch):
+    asked: list[str] = []
+
+    def ask_secret(parent, title, label):
+        asked.append(label)
+        return "ks-gui-test-password"  # the stand-in's documented test password
+
+    monkeypatch.setattr(dialogs, "ask_secret", ask_secret)
+    fill_form(qtbot, window, recording, tmp_path / "out", "ada@example.org")
+    window.license_mode.setCurrentIndex(window.license_mode.findData("account"))
+    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
+
+    assert window.message.text().startswith("Sorted: "), window.message.text()
+    assert len(asked) == 1 and "password" in asked[0]  # the email came from the form
+    log = window.log.toPlainText()
+    assert "ks-gui-test-password" not in log
+    provenance = (tmp_path / "out" / ".ks-gui" / "run.json").read_text()
+    assert "ks-gui-test-password" not in provenance
+    assert "ks-gui-test-password" not in Path(json.loads(provenance)["log_file"]).read_text()
