@@ -16,9 +16,11 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(VENV)/bin/ks-gui
 
-## Everything the tests need (system packages, a Docker engine, the stand-in image), then lint and pytest.
+## Everything the tests need (system packages, a Docker engine, the stand-in image), then lint, pytest and the
+## benchmarks (their ratios land in the CI log). pytest's exit code 5 (no tests collected) fails the target too.
 test: $(VENV)/.installed system-packages engine sim-image lint
 	$(PYTHON) -m pytest
+	$(MAKE) --no-print-directory bench
 
 ## The tests that need no Docker engine.
 unit: $(VENV)/.installed lint
@@ -30,8 +32,8 @@ lint: $(VENV)/.installed
 
 ## Speed, as ratios against baselines measured in the same run.
 bench: $(VENV)/.installed engine sim-image
-	$(PYTHON) tests/bench/container_start.py
-	$(PYTHON) tests/bench/line_parsing.py
+	$(PYTHON) -m tests.bench.container_start
+	$(PYTHON) -m tests.bench.line_parsing
 
 system-packages:
 	tests/setup/system-packages.sh

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import re
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class LineSplitter:
@@ -27,22 +30,10 @@ class LineSplitter:
 
     def feed(self, chunk: bytes) -> list[str]:
         text = self._pending + self._decoder.decode(chunk)
-        lines = []
-        start = 0
-        i = 0
-        while i < len(text):
-            char = text[i]
-            if char == "\n":
-                lines.append(text[start:i])
-                start = i + 1
-            elif char == "\r":
-                if i + 1 == len(text):
-                    break  # may be the first half of \r\n: wait for the next chunk
-                lines.append(text[start:i])
-                start = i + 2 if text[i + 1] == "\n" else i + 1
-                i = start - 1
-            i += 1
-        self._pending = text[start:]
+        # A trailing \r may be the first half of \r\n: hold it until the next chunk says which.
+        held = "\r" if text.endswith("\r") else ""
+        lines = _LINE_END.split(text.removesuffix("\r") if held else text)
+        self._pending = lines.pop() + held
         return lines
 
     def finish(self) -> list[str]:

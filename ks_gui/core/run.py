@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from ks_gui.core.container import spec_for
+from ks_gui.core.container import ContainerSpec, spec_for
 from ks_gui.core.contract import channel_map_file, job_file
 from ks_gui.core.diagnosis import Failure, diagnose
 from ks_gui.core.engine import ContainerRun, Engine
@@ -116,8 +116,8 @@ class SortRun:
         self._cancelled = threading.Event()
         self._started = datetime.now()
 
-    def start(self) -> None:
-        """Write the channel map and the job file, then start the container."""
+    def write_files(self) -> ContainerSpec:
+        """Write the channel map and the job file into the output folder; the container that reads them."""
         job = self.job
         mex_cache = mex_cache_dir(self._image.short_id)
         mex_cache.mkdir(parents=True, exist_ok=True)
@@ -130,8 +130,13 @@ class SortRun:
         self._document = job.document(mex_cache)
         write_json_atomically(job_file(job.output), self._document)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        return spec_for(job, mex_cache)
+
+    def start(self) -> None:
+        """Write the job's files, then start its container."""
+        spec = self.write_files()
         self._started = datetime.now()
-        self._container = self._engine.start(spec_for(job, mex_cache))
+        self._container = self._engine.start(spec)
 
     def events(self) -> Iterator[RunEvent]:
         """Everything the sort says until it ends; the last event is the Outcome."""
