@@ -1,19 +1,16 @@
-"""`ks-gui`: the window (no arguments, or a recording path) and the subcommands, thin over core.
-
-Exit codes: 0 success, 1 the sort (or other action) failed, 2 bad input or usage (nothing started), 130 cancelled.
-"""
+"""`ks-gui sort`: check a job, run it in a container, show its progress, say how it ended."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import signal
 import sys
 import threading
 from pathlib import Path
 
-from ks_gui import __version__
+from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
+from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core.container import EnvironmentVariableError, parse_environment, spec_for
 from ks_gui.core.engine import EngineError, connect
 from ks_gui.core.gpu import GpuChoiceError, detect_gpus, parse_gpu_request
@@ -26,25 +23,11 @@ from ks_gui.core.progress import ProgressEvent
 from ks_gui.core.recording import RecordingError, inspect
 from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
 from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS
-from ks_gui.terminal import TerminalProgress
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
-SUBCOMMANDS = ("sort",)
+NAME = "sort"
 
 
-class BadInputError(Exception):
-    """Input that stops the command before anything starts; each message is one line for the user."""
-
-    def __init__(self, *messages: str) -> None:
-        super().__init__(*messages)
-        self.messages = messages
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ks-gui", description="Spike sorting with Kilosort in Docker.")
-    parser.add_argument("--version", action="version", version=f"ks-gui {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def add_parser(commands: argparse._SubParsersAction) -> None:
     sort = commands.add_parser(
         "sort",
         help="sort a recording in a container",
@@ -82,7 +65,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     sort.add_argument("--dry-run", action="store_true", help="check and show the container, start nothing")
     sort.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
-    return parser
 
 
 def _job_from_args(args: argparse.Namespace) -> SortJob:
@@ -106,11 +88,7 @@ def _job_from_args(args: argparse.Namespace) -> SortJob:
     )
 
 
-def _print_json(document: dict) -> None:
-    sys.stdout.write(json.dumps(document, indent=2) + "\n")
-
-
-def _sort(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
         gpu_request = parse_gpu_request(args.gpu)
     except GpuChoiceError as err:
@@ -137,7 +115,7 @@ def _sort(args: argparse.Namespace) -> int:
             "problems": [p.message for p in checked.problems],
         }
         if args.json:
-            _print_json(document)
+            print_json(document)
         else:
             print(document["docker_run"])
             for problem in checked.problems:
@@ -155,7 +133,7 @@ def _sort(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     outcome = _follow(run)
     if args.json:
-        _print_json(_outcome_document(outcome))
+        print_json(_outcome_document(outcome))
     else:
         print(outcome.summary())
     if outcome.cancelled:
@@ -214,24 +192,3 @@ def _outcome_document(outcome: Outcome) -> dict:
         },
         "summary": outcome.summary(),
     }
-
-
-def _open_window(argv: list[str]) -> int:
-    from ks_gui.ui.app import run_app  # Qt is loaded only for the window
-
-    return run_app(Path(argv[0]) if argv else None)
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
-        return _open_window(argv)
-    args = _parser().parse_args(argv)
-    try:
-        return _sort(args)
-    except BadInputError as err:
-        if getattr(args, "json", False):
-            _print_json({"errors": list(err.messages)})
-        for message in err.messages:
-            print(f"ks-gui: {message}", file=sys.stderr)
-        return EXIT_BAD_INPUT

@@ -1,0 +1,21 @@
+"""What every subcommand shares: exit codes, the bad-input error, JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class BadInputError(Exception):
+    """Input that stops the command before anything starts; each message is one line for the user."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__(*messages)
+        self.messages = messages
+
+
+def print_json(document: dict) -> None:
+    """`--json`: exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
