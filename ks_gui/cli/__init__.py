@@ -1,6 +1,6 @@
 """`ks-gui`: the window (no arguments, or a recording path) and the subcommands, thin over core.
 
-Each subcommand is a module here with `add_parser(subparsers)` and `run(args) -> int`.
+Each subcommand is a module here with `NAME`, `add_parser(subparsers)` and `run(args) -> int`.
 Exit codes: 0 success, 1 the action failed, 2 bad input or usage (nothing started), 130 cancelled.
 """
 
@@ -11,17 +11,19 @@ import sys
 from pathlib import Path
 
 from ks_gui import __version__
-from ks_gui.cli import sort
+from ks_gui.cli import desktop, sort
 from ks_gui.cli.common import EXIT_BAD_INPUT, BadInputError, print_json
 
-SUBCOMMANDS = {module.NAME: module for module in (sort,)}
+MODULES = (sort, desktop)
+# A module names its subcommand in NAME, or several in NAMES (then its run() looks at args.command).
+SUBCOMMANDS = {name: module for module in MODULES for name in getattr(module, "NAMES", (getattr(module, "NAME", ""),))}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ks-gui", description="Spike sorting with Kilosort in Docker.")
     parser.add_argument("--version", action="version", version=f"ks-gui {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in SUBCOMMANDS.values():
+    for module in MODULES:
         module.add_parser(commands)
     return parser
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 import platform
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from ks_gui import __version__
+from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.contract import provenance_file
 from ks_gui.core.gpu import Gpu
 from ks_gui.core.image import ImageInfo
@@ -55,20 +53,6 @@ class Provenance:
             "log_file": str(self.log_file),
             "job": self.job,
         }
-
-
-def write_json_atomically(path: Path, document: dict) -> None:
-    """Write through a temporary file and a rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(document, handle, indent=2)
-            handle.write("\n")
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def write_provenance(output: Path, provenance: Provenance) -> Path:

@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from ks_gui.core import history
+from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.container import ContainerSpec, spec_for
 from ks_gui.core.contract import channel_map_file, job_file
 from ks_gui.core.diagnosis import Failure, diagnose
@@ -23,7 +25,7 @@ from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.license import MathWorksAccount
 from ks_gui.core.locations import mex_cache_dir, run_log_file
 from ks_gui.core.progress import ProgressEvent, Result, Tracker
-from ks_gui.core.provenance import Provenance, write_json_atomically, write_provenance
+from ks_gui.core.provenance import Provenance, write_provenance
 
 PHY_REQUIRED_FILES = (
     "params.py",
@@ -137,6 +139,16 @@ class SortRun:
         spec = self.write_files()
         self._started = datetime.now()
         self._container = self._engine.start(spec)
+        self._record = history.RunRecord(
+            job_id=self.job.job_id,
+            sorter=self.job.sorter.name,
+            recording=str(self.job.recording.binary),
+            output=str(self.job.output),
+            image=self.job.image,
+            log_file=str(self.log_file),
+            started=self._started.isoformat(timespec="seconds"),
+        )
+        history.save(self._record)
 
     def events(self) -> Iterator[RunEvent]:
         """Everything the sort says until it ends; the last event is the Outcome."""
@@ -194,4 +206,16 @@ class SortRun:
                 log_file=self.log_file,
             ),
         )
-        return Outcome(succeeded, self._cancelled.is_set(), exit_code, self.job.output, self.log_file, result, failure)
+        outcome = Outcome(
+            succeeded, self._cancelled.is_set(), exit_code, self.job.output, self.log_file, result, failure
+        )
+        history.finish(
+            self._record,
+            status="succeeded" if succeeded else "cancelled" if outcome.cancelled else "failed",
+            exit_code=exit_code,
+            units=result.units if result else None,
+            good=result.good if result else None,
+            spikes=result.spikes if result else None,
+            summary=outcome.summary(),
+        )
+        return outcome

@@ -13,6 +13,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT, MEX_FILES
 from tests.conftest import SIM_IMAGE, SIM_LICENSE, GeneratedRecording, run_cli
 
@@ -75,6 +76,9 @@ def test_sort_end_to_end(recording: GeneratedRecording, tmp_path: Path, sim_imag
     assert params["n_channels_dat"] == recording.n_channels
     assert recording.digest() == before  # the raw data is never written
     assert containers_for(output) == []
+
+    (record,) = [r for r in history.load_all() if r.output == str(output)]
+    assert record.status == "succeeded" and record.units and record.ended
 
     provenance = json.loads((output / ".ks-gui" / "run.json").read_text())
     assert provenance["exit_code"] == 0

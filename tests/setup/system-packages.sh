@@ -8,7 +8,7 @@ PACKAGES=(
     xvfb xauth x11-utils libgl1-mesa-dri libglx-mesa0 libegl1 libglib2.0-0 libfontconfig1 fonts-dejavu-core
     libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1 libxcb-randr0 libxcb-shape0 libxcb-xfixes0
-    busybox-static util-linux
+    busybox-static util-linux desktop-file-utils
 )
 
 missing=()
