@@ -13,6 +13,7 @@ class ImageInfo:
     id: str
     labels: dict[str, str] = field(default_factory=dict)
     digests: tuple[str, ...] = ()
+    size_bytes: int = 0
 
     @property
     def short_id(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 
 def ask_secret(parent: QWidget, title: str, label: str) -> str | None:
@@ -21,3 +21,7 @@ def choose_folder(parent: QWidget, title: str, start: str = "") -> Path | None:
 def choose_file(parent: QWidget, title: str, name_filter: str) -> Path | None:
     path, _ = QFileDialog.getOpenFileName(parent, title, "", name_filter)
     return Path(path) if path else None
+
+
+def confirm(parent: QWidget, title: str, text: str) -> bool:
+    return QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes

@@ -1,0 +1,100 @@
+"""The History view: every run — recording, date, duration, status, units — with its log and results at hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ks_gui.core import history
+from ks_gui.core.history import RunRecord
+from ks_gui.core.readable import clock_text
+
+COLUMNS = ("Recording", "Started", "Duration", "Status", "Units (good)", "Output")
+
+
+class HistoryView(QWidget):
+    """Signals:
+    run_again(RunRecord): the user wants a new run with this record's recording and settings.
+    """
+
+    run_again = Signal(RunRecord)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[RunRecord] = []
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+
+        self.open_log_button = QPushButton("Open log")
+        self.open_log_button.clicked.connect(lambda: self._open(self.selected and self.selected.log_file))
+        self.open_folder_button = QPushButton("Open folder")
+        self.open_folder_button.clicked.connect(lambda: self._open(self.selected and self.selected.output))
+        self.run_again_button = QPushButton("Run again…")
+        self.run_again_button.clicked.connect(self._run_again)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for button in (self.open_log_button, self.open_folder_button, self.run_again_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.reload()
+
+    @property
+    def selected(self) -> RunRecord | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.records[rows[0].row()] if rows else None
+
+    def reload(self) -> None:
+        self.records = history.load_all()
+        self.table.setRowCount(len(self.records))
+        for row, record in enumerate(self.records):
+            duration = record.duration_seconds
+            units = "" if record.units is None else f"{record.units} ({record.good})"
+            cells = (
+                Path(record.recording).name,
+                record.started.replace("T", " "),
+                "" if duration is None else clock_text(duration),
+                record.status,
+                units,
+                record.output,
+            )
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(record.summary or record.recording)
+                self.table.setItem(row, column, item)
+        self.table.resizeColumnsToContents()
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        record = self.selected
+        self.open_log_button.setEnabled(record is not None and Path(record.log_file).exists())
+        self.open_folder_button.setEnabled(record is not None and Path(record.output).exists())
+        self.run_again_button.setEnabled(record is not None and Path(record.recording).exists())
+
+    def _run_again(self) -> None:
+        if self.selected is not None:
+            self.run_again.emit(self.selected)
+
+    @staticmethod
+    def _open(path: str | None) -> None:
+        if path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))

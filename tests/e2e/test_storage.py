@@ -1,0 +1,63 @@
+"""What the app keeps on disk, with sizes, and removing it (real engine, real folders)."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+import docker
+import pytest
+
+from ks_gui.core import storage
+from tests.conftest import SIM_IMAGE, SIM_LICENSE, run_cli
+
+pytestmark = pytest.mark.engine
+
+
+def build_labelled_image(tag: str) -> None:
+    """A one-file FROM scratch image carrying the contract label, as ks-gui's own images do."""
+    context = io.BytesIO()
+    with tarfile.open(fileobj=context, mode="w") as tar:
+        for name, data in (
+            ("Dockerfile", b'FROM scratch\nCOPY hello /hello\nLABEL ks-gui.contract="1"\n'),
+            ("hello", b"hello\n"),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    context.seek(0)
+    docker.from_env().images.build(fileobj=context, custom_context=True, tag=tag, rm=True)
+
+
+def test_images_caches_and_logs_are_listed_and_removable(engine, sim_image, recording, tmp_path: Path):
+    done = run_cli(
+        "sort",
+        str(recording.folder),
+        "--output",
+        str(tmp_path / "out"),
+        "--image",
+        SIM_IMAGE,
+        "--gpu",
+        "none",
+        "--license",
+        SIM_LICENSE,
+        "--param",
+        "NchanTOT=32",
+        "--param",
+        "fs=30000",
+    )
+    assert done.returncode == 0, done.stderr
+    build_labelled_image("ks-gui-storage-test:latest")
+
+    items = {item.name: item for item in storage.stored_items(engine)}
+    assert items[SIM_IMAGE].size_bytes > 1_000_000
+    (mex,) = [item for item in items.values() if item.kind == "mex cache"]
+    assert mex.name.endswith(sim_image.short_id) and mex.size_bytes > 0
+    assert items["run logs"].size_bytes > 0
+
+    storage.remove(mex, engine)
+    storage.remove(items["ks-gui-storage-test:latest"], engine)
+    left = {item.name for item in storage.stored_items(engine)}
+    assert mex.name not in left and "ks-gui-storage-test:latest" not in left
+    assert SIM_IMAGE in left and not Path(mex.location).exists()
