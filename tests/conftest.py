@@ -81,6 +81,26 @@ def sim_image(engine):
     return image
 
 
+def build_image(tag: str, dockerfile: str, files: dict[str, bytes] | None = None, busybox: bool = False) -> None:
+    """Build a small image from local files only (no registry here): a Dockerfile, files, optionally busybox."""
+    import io
+    import tarfile
+
+    import docker
+
+    entries = {"Dockerfile": dockerfile.encode(), **(files or {})}
+    if busybox:
+        entries["busybox"] = Path("/bin/busybox").read_bytes()
+    context = io.BytesIO()
+    with tarfile.open(fileobj=context, mode="w") as tar:
+        for name, data in entries.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o755
+            tar.addfile(info, io.BytesIO(data))
+    context.seek(0)
+    docker.from_env().images.build(fileobj=context, custom_context=True, tag=tag, rm=True)
+
+
 def run_cli(*args: str, timeout: float = 180, **popen) -> subprocess.CompletedProcess[str]:
     """`ks-gui ARGS` in a new process, as a user types it (it inherits the test's user folders)."""
     return subprocess.run(

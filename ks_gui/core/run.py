@@ -77,7 +77,12 @@ class Outcome:
         if self.succeeded and self.result:
             r = self.result
             return f"Sorted: {r.units} units ({r.good} good), {r.spikes} spikes in {self.output}"
-        reason = str(self.failure) if self.failure else f"the sorter stopped with exit code {self.exit_code}."
+        if self.failure:
+            reason = str(self.failure)
+        elif self.exit_code == 0:
+            reason = "the sorter ended without finishing the phy folder."
+        else:
+            reason = f"the sorter stopped with exit code {self.exit_code}."
         return f"Sort failed: {reason} The log is in {self.log_file}"
 
 

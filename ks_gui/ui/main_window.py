@@ -237,7 +237,7 @@ class MainWindow(QMainWindow):
         self._thread.started.connect(self._worker.run)
         self._worker.refused.connect(self._on_refused)
         self._worker.started.connect(self._on_started)
-        self._worker.log_line.connect(self._on_log_line)
+        self._worker.log_available.connect(self._on_log_available)
         self._worker.progress.connect(self._on_progress)
         self._worker.sign_in_requested.connect(self._on_sign_in)
         self._worker.finished.connect(self._on_finished)
@@ -288,11 +288,14 @@ class MainWindow(QMainWindow):
         self._tick()
         self.show_message(f"Running. The full log is saved in {log_file}")
 
-    @Slot(str)
-    def _on_log_line(self, text: str) -> None:
+    @Slot()
+    def _on_log_available(self) -> None:
+        if self._worker is None:
+            return
         # The driver's markers drive the stage display; the log view shows what the sorter itself says.
-        if not text.startswith(MARKER):
-            self.log.appendPlainText(text)
+        shown = [line for line in self._worker.take_log_lines() if not line.startswith(MARKER)]
+        if shown:
+            self.log.appendPlainText("\n".join(shown))
 
     @Slot(ProgressEvent)
     def _on_progress(self, event: ProgressEvent) -> None:

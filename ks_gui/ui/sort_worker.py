@@ -19,7 +19,8 @@ class SortWorker(QObject):
     Signals:
         refused(list): messages saying why the job may not start (nothing was started).
         started(str): the run's log file.
-        log_line(str): one line of the sorter's output.
+        log_available(): new output lines wait in `take_log_lines()`. Sent once until they are taken, so a flood of
+            output costs the window one call per event-loop pass instead of one per line.
         progress(ProgressEvent): the sort moved forward.
         sign_in_requested(str, str): MATLAB asks for (kind, prompt text); answer with `answer()`.
         finished(Outcome): the run ended.
@@ -27,7 +28,7 @@ class SortWorker(QObject):
 
     refused = Signal(list)
     started = Signal(str)
-    log_line = Signal(str)
+    log_available = Signal()
     progress = Signal(ProgressEvent)
     sign_in_requested = Signal(str, str)
     finished = Signal(Outcome)
@@ -38,6 +39,9 @@ class SortWorker(QObject):
         self._gpu_request = gpu_request
         self._run: SortRun | None = None
         self._cancel_requested = threading.Event()
+        self._log_lock = threading.Lock()
+        self._log_lines: list[str] = []
+        self._log_signalled = False
 
     @Slot()
     def run(self) -> None:
@@ -64,13 +68,27 @@ class SortWorker(QObject):
             self._run.cancel()
         for event in self._run.events():
             if isinstance(event, LogLine):
-                self.log_line.emit(event.text)
+                self._add_log_line(event.text)
             elif isinstance(event, ProgressEvent):
                 self.progress.emit(event)
             elif isinstance(event, SignInPrompt):
                 self.sign_in_requested.emit(event.kind, event.text)
             elif isinstance(event, Outcome):
                 self.finished.emit(event)
+
+    def _add_log_line(self, text: str) -> None:
+        with self._log_lock:
+            self._log_lines.append(text)
+            if self._log_signalled:
+                return
+            self._log_signalled = True
+        self.log_available.emit()
+
+    def take_log_lines(self) -> list[str]:
+        """Called from the GUI thread: every line that arrived since the last call."""
+        with self._log_lock:
+            lines, self._log_lines, self._log_signalled = self._log_lines, [], False
+        return lines
 
     def answer(self, text: str) -> None:
         """Called from the GUI thread with the user's answer to a sign-in prompt."""

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
 from pathlib import Path
 
-import docker
 import pytest
 
 from ks_gui.core import storage
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, run_cli
+from tests.conftest import SIM_IMAGE, SIM_LICENSE, build_image, run_cli
 
 pytestmark = pytest.mark.engine
-
-
-def build_labelled_image(tag: str) -> None:
-    """A one-file FROM scratch image carrying the contract label, as ks-gui's own images do."""
-    context = io.BytesIO()
-    with tarfile.open(fileobj=context, mode="w") as tar:
-        for name, data in (
-            ("Dockerfile", b'FROM scratch\nCOPY hello /hello\nLABEL ks-gui.contract="1"\n'),
-            ("hello", b"hello\n"),
-        ):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    context.seek(0)
-    docker.from_env().images.build(fileobj=context, custom_context=True, tag=tag, rm=True)
 
 
 def test_images_caches_and_logs_are_listed_and_removable(engine, sim_image, recording, tmp_path: Path):
@@ -48,7 +30,11 @@ def test_images_caches_and_logs_are_listed_and_removable(engine, sim_image, reco
         "fs=30000",
     )
     assert done.returncode == 0, done.stderr
-    build_labelled_image("ks-gui-storage-test:latest")
+    build_image(
+        "ks-gui-storage-test:latest",
+        'FROM scratch\nCOPY hello /hello\nLABEL ks-gui.contract="1"\n',
+        {"hello": b"hello\n"},
+    )
 
     items = {item.name: item for item in storage.stored_items(engine)}
     assert items[SIM_IMAGE].size_bytes > 1_000_000
