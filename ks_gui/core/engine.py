@@ -113,12 +113,7 @@ class Engine:
             return None
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
-        return ImageInfo(
-            name=name,
-            id=image.id,
-            labels=dict(image.labels or {}),
-            digests=tuple(image.attrs.get("RepoDigests") or ()),
-        )
+        return _image_info(name, image)
 
     def start(self, spec: ContainerSpec) -> ContainerRun:
         """Create the container, attach to its output (and stdin when open), then start it."""
@@ -157,9 +152,35 @@ class Engine:
             raise _api_error(exc) from exc
         return ContainerRun(container, output, stdin)
 
+    def images_labelled(self, label: str) -> list[ImageInfo]:
+        """Images on this machine that carry `label` (`key` or `key=value`), named by their first tag."""
+        try:
+            images = self._client.images.list(filters={"label": label})
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+        return [_image_info(image.tags[0] if image.tags else image.short_id, image) for image in images]
+
+    def remove_image(self, name: str) -> None:
+        try:
+            self._client.images.remove(name)
+        except docker.errors.ImageNotFound:
+            pass
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+
     def containers_labelled(self, label: str) -> list[str]:
         """Ids of containers (running or not) that carry `label` (`key` or `key=value`)."""
         return [c.id for c in self._client.containers.list(all=True, filters={"label": label})]
+
+
+def _image_info(name: str, image) -> ImageInfo:
+    return ImageInfo(
+        name=name,
+        id=image.id,
+        labels=dict(image.labels or {}),
+        digests=tuple(image.attrs.get("RepoDigests") or ()),
+        size_bytes=int(image.attrs.get("Size") or 0),
+    )
 
 
 _END = object()
