@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 SYSTEM_PYTHON ?= python3
 
-.PHONY: run test unit lint bench system-packages engine sim-image clean
+.PHONY: run test unit lint bench system-packages engine sim-image phy-env ks4-env clean
 
 $(VENV)/.installed: pyproject.toml
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ run: $(VENV)/.installed
 
 ## Everything the tests need (system packages, a Docker engine, the stand-in image), then lint, pytest and the
 ## benchmarks (their ratios land in the CI log). pytest's exit code 5 (no tests collected) fails the target too.
-test: $(VENV)/.installed system-packages engine sim-image lint
+test: $(VENV)/.installed system-packages engine sim-image phy-env ks4-env lint
 	$(PYTHON) -m pytest
 	$(MAKE) --no-print-directory bench
 
@@ -31,9 +31,11 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check ks_gui tests
 
 ## Speed, as ratios against baselines measured in the same run.
-bench: $(VENV)/.installed engine sim-image
+bench: $(VENV)/.installed engine sim-image ks4-env
 	$(PYTHON) -m tests.bench.container_start
 	$(PYTHON) -m tests.bench.line_parsing
+	$(PYTHON) -m tests.bench.inspect_recording
+	$(PYTHON) -m tests.bench.kilosort4_overhead
 
 system-packages:
 	tests/setup/system-packages.sh
@@ -43,6 +45,24 @@ engine: system-packages
 
 sim-image: $(VENV)/.installed engine
 	tests/sim/build.sh $(PYTHON)
+
+## The real phy (PyQt5) for the tests, in its own environment, installed by ks-gui's own installer
+## (python -m venv + pip install phy); tests/phy find it through KS_GUI_PHY.
+phy-env: build/phy-env/.installed
+
+build/phy-env/.installed: $(VENV)/.installed
+	$(VENV)/bin/ks-gui install phy --into build/phy-env
+	touch $@
+
+## Kilosort 4 for the tests (real CPU sorts), made by ks-gui's own installer: torch pinned first, then kilosort.
+## TORCH_INDEX is where the CPU build of torch comes from; empty here, where pip's own sources hold the CPU wheel
+## (on a machine without one, use https://download.pytorch.org/whl/cpu). The tests find it through build/ks4-env.
+TORCH_INDEX ?=
+ks4-env: build/ks4-env/.installed
+
+build/ks4-env/.installed: $(VENV)/.installed
+	KS_GUI_TORCH_INDEX=$(TORCH_INDEX) $(VENV)/bin/ks-gui install kilosort4 --into build/ks4-env
+	touch $@
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

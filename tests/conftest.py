@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,3 +109,31 @@ def run_cli(*args: str, timeout: float = 180, **popen) -> subprocess.CompletedPr
     return subprocess.run(
         [sys.executable, "-m", "ks_gui", *args], capture_output=True, text=True, timeout=timeout, check=False, **popen
     )
+
+
+@contextlib.contextmanager
+def running_xvfb(screen: str = "1280x900x24", *extra: str) -> Iterator[str]:
+    """A fresh Xvfb; its display name, read from the server itself so no display number is guessed."""
+    exe = shutil.which("Xvfb")
+    assert exe, "Xvfb is missing: make test installs it (package xvfb)"
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        [exe, "-displayfd", str(write_end), "-screen", "0", screen, "-nolisten", "tcp", *extra],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        display = pipe.readline().strip()
+    assert display, "Xvfb did not start"
+    try:
+        yield f":{display}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def xvfb() -> Iterator[str]:
+    with running_xvfb() as display:
+        yield display

@@ -18,8 +18,14 @@ def test_the_wheel_holds_the_app_and_its_resources(tmp_path: Path):
     (wheel,) = tmp_path.glob("ks_gui-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "ks_gui/core/engine.py" in names and "ks_gui/ui/main_window.py" in names and "ks_gui/cli/sort.py" in names
-    assert any(name.endswith(".data/data/share/ks-gui/ks-gui.svg") for name in names)
-    assert any(name.endswith(".data/data/share/ks-gui/ks-gui.desktop") for name in names)
+    for shipped in (
+        "resources/ks-gui.svg",
+        "resources/ks-gui.desktop",
+        "docker/kilosort2.5/Dockerfile",
+        "docker/kilosort2.5/ks_gui_run.m",
+        "docker/CONTRACT.md",
+    ):
+        assert any(name.endswith(f".data/data/share/ks-gui/{shipped}") for name in names), shipped
     assert not any(name.startswith("tests/") for name in names)
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "ks-gui = ks_gui.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import shlex
 import signal
 import sys
 import threading
@@ -11,18 +12,21 @@ from pathlib import Path
 
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
+from ks_gui.core import kilosort4_env
 from ks_gui.core.container import EnvironmentVariableError, parse_environment, spec_for
 from ks_gui.core.engine import EngineError, connect
 from ks_gui.core.gpu import GpuChoiceError, detect_gpus, parse_gpu_request
 from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import SortJob
-from ks_gui.core.license import LicenseError, parse_license
+from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
+from ks_gui.core.local_run import local_spec_for
 from ks_gui.core.locations import mex_cache_dir
 from ks_gui.core.params import ParamError, parse_assignment
 from ks_gui.core.progress import ProgressEvent
 from ks_gui.core.recording import RecordingError, inspect
-from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
+from ks_gui.core.run import Outcome, Preflight, SignInPrompt, SortRun, preflight
 from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS
+from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 
 NAME = "sort"
 
@@ -30,19 +34,33 @@ NAME = "sort"
 def add_parser(commands: argparse._SubParsersAction) -> None:
     sort = commands.add_parser(
         "sort",
-        help="sort a recording in a container",
+        help="sort a recording (in a container, or with local Kilosort 4)",
         description="Sort a recording in a container and show its progress.",
     )
     sort.add_argument("recording", type=Path, metavar="RECORDING", help="recording folder or binary file")
     sort.add_argument(
         "--output", "-o", type=Path, required=True, metavar="DIR", help="new folder for the results (phy opens it)"
     )
-    sort.add_argument("--sorter", choices=sorted(SORTERS), default=DEFAULT_SORTER)
+    sort.add_argument(
+        "--sorter",
+        choices=sorted(SORTERS),
+        default=DEFAULT_SORTER,
+        help="kilosort2.5 (MATLAB container, the default), kilosort4 (container) or kilosort4-local (the app's own "
+        "Kilosort 4 environment: no Docker, no MATLAB license)",
+    )
     sort.add_argument("--image", metavar="IMG", help="container image (default: the sorter's image)")
     sort.add_argument(
         "--gpu", default="auto", metavar="auto|INDEX|none", help="GPU to use: auto picks the least busy one (default)"
     )
-    sort.add_argument("--license", metavar="MODE", help="server:PORT@HOST, file:PATH or account:EMAIL (MATLAB sorters)")
+    sort.add_argument(
+        "--license",
+        metavar="MODE",
+        help="server:PORT@HOST, file:PATH, account:EMAIL, token:EMAIL::TOKEN (kept in the system keyring) or "
+        "token:EMAIL (the token from the keyring); MATLAB sorters",
+    )
+    sort.add_argument(
+        "--mac-address", metavar="MAC", help="the MAC address a node-locked license file is bound to (file:PATH)"
+    )
     sort.add_argument(
         "--temp-dir",
         type=Path,
@@ -71,7 +89,11 @@ def _job_from_args(args: argparse.Namespace) -> SortJob:
     sorter = SORTERS[args.sorter]
     try:
         recording = inspect(args.recording)
-        license = parse_license(args.license) if args.license else None
+        license = parse_license(args.license, mac_address=args.mac_address) if args.license else None
+        if args.mac_address and license is None:
+            raise LicenseError("--mac-address goes with --license file:PATH")
+        if isinstance(license, BatchToken) and "::" in args.license:
+            _keep_token(license)
         overrides = dict(parse_assignment(text, sorter.params) for text in args.param)
         environment = parse_environment(args.env)
     except (RecordingError, LicenseError, ParamError, EnvironmentVariableError) as err:
@@ -88,6 +110,20 @@ def _job_from_args(args: argparse.Namespace) -> SortJob:
     )
 
 
+def _keep_token(token: BatchToken) -> None:
+    """A token given on the command line is kept in the system keyring, so `token:EMAIL` does next time."""
+    try:
+        store_token(token)
+    except NoKeyringError as err:
+        print(f"ks-gui: the token is used for this run only: {err}", file=sys.stderr)
+        return
+    print(
+        f"ks-gui: the batch token for {token.email} is kept in the system keyring (next time: --license "
+        f"token:{token.email})",
+        file=sys.stderr,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         gpu_request = parse_gpu_request(args.gpu)
@@ -97,13 +133,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.dry_run and (problems := job.input_problems()):
         raise BadInputError(*(p.message for p in problems))
     try:
-        engine = connect()
+        engine = None if job.sorter.runs_locally else connect()  # a local sorter needs no Docker
         checked = preflight(job, engine, gpu_request, detect_gpus())
     except EngineError as err:
         raise BadInputError(err.message) from err
     except GpuChoiceError as err:
         raise BadInputError(str(err)) from err
 
+    if args.dry_run and job.sorter.runs_locally:
+        return _dry_run_local(args, job, checked)
     if args.dry_run:
         image = checked.image or ImageInfo(name=job.image, id="not-on-this-machine")
         mex_cache = mex_cache_dir(image.short_id)
@@ -124,12 +162,12 @@ def run(args: argparse.Namespace) -> int:
 
     if checked.problems:
         raise BadInputError(*(p.message for p in checked.problems))
-    assert checked.image is not None
-    run = SortRun(job, engine, checked.image)
+    assert checked.image is not None or checked.environment is not None
+    run = SortRun(job, engine, checked.image, checked.environment)
     try:
         run.start()
-    except EngineError as err:
-        print(f"ks-gui: {err.message}", file=sys.stderr)
+    except (EngineError, OSError) as err:  # OSError: the local environment's python could not start
+        print(f"ks-gui: {getattr(err, 'message', err)}", file=sys.stderr)
         return EXIT_FAILED
     outcome = _follow(run)
     if args.json:
@@ -141,13 +179,33 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK if outcome.succeeded else EXIT_FAILED
 
 
+def _dry_run_local(args: argparse.Namespace, job: SortJob, checked: Preflight) -> int:
+    """What a local sort would run: the environment's python, the driver and the job file."""
+    environment = checked.environment or kilosort4_env.check()
+    spec = local_spec_for(job, environment.python, driver_path(KILOSORT4_DRIVER))
+    document = {
+        "process": spec.to_json(),
+        "environment": environment.versions(),
+        "job": job.document(None) if job.n_channels and job.sample_rate else None,
+        "problems": [p.message for p in checked.problems],
+    }
+    if args.json:
+        print_json(document)
+    else:
+        print(shlex.join(spec.command))
+        for problem in checked.problems:
+            print(f"ks-gui: {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT if checked.problems else EXIT_OK
+
+
 def _follow(run: SortRun) -> Outcome:
     """Show the run's progress until it ends; Ctrl-C stops the container."""
     progress = TerminalProgress()
-    progress.message(f"Sorting {run.job.recording.binary} in {run.job.image} (log: {run.log_file})")
+    where = run.job.sorter.title if run.job.sorter.runs_locally else run.job.image
+    progress.message(f"Sorting {run.job.recording.binary} with {where} (log: {run.log_file})")
 
     def stop(_signum: int, _frame: object) -> None:
-        progress.message("Stopping the container…")
+        progress.message("Stopping the sorter…")
         threading.Thread(target=run.cancel, daemon=True).start()
 
     previous = signal.signal(signal.SIGINT, stop)

@@ -6,10 +6,30 @@ import sys
 import time
 from typing import TextIO
 
+from ks_gui.core.contract import STAGES
 from ks_gui.core.progress import ProgressEvent
 from ks_gui.core.readable import clock_text
 
 BAR_WIDTH = 30
+# The stages a user counts: `start` and `done` are not steps of the sort.
+COUNTED_STAGES = STAGES[1:-1]
+
+
+def stage_position(stage: str) -> str:
+    """The stage's place among the counted stages, like 3/7; empty for start and done."""
+    return f"{COUNTED_STAGES.index(stage) + 1}/{len(COUNTED_STAGES)}" if stage in COUNTED_STAGES else ""
+
+
+def bar_text(event: ProgressEvent, elapsed: float) -> str:
+    """The terminal's progress line: bar, percent, stage i/n, what happens, elapsed time and the ETA."""
+    filled = round(event.fraction * BAR_WIDTH)
+    position = stage_position(event.stage)
+    stage = f"{position} " if position else ""
+    eta = f" · ETA {clock_text(event.eta_seconds)}" if event.eta_seconds is not None else ""
+    return (
+        f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {event.fraction:4.0%}  {stage}{event.detail}"
+        f" · {clock_text(elapsed)}{eta}"
+    )
 
 
 class TerminalProgress:
@@ -25,17 +45,13 @@ class TerminalProgress:
             self._redraw(event)
         elif event.stage != self._last_stage:
             # In a log file or pipe, one line per stage is enough.
-            self._stream.write(f"{event.fraction:4.0%}  {event.stage_title}\n")
+            position = stage_position(event.stage)
+            self._stream.write(f"{event.fraction:4.0%}  {position + ' ' if position else ''}{event.stage_title}\n")
             self._stream.flush()
         self._last_stage = event.stage
 
     def _redraw(self, event: ProgressEvent) -> None:
-        filled = round(event.fraction * BAR_WIDTH)
-        eta = f" · ETA {clock_text(event.eta_seconds)}" if event.eta_seconds is not None else ""
-        text = (
-            f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {event.fraction:4.0%}  {event.detail}"
-            f" · {clock_text(time.monotonic() - self._started)}{eta}"
-        )
+        text = bar_text(event, time.monotonic() - self._started)
         self._stream.write("\r" + text.ljust(self._width))
         self._stream.flush()
         self._width = len(text)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import os
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT, job_file
 from ks_gui.core.job import Mount, SortJob
-from ks_gui.core.license import CONTAINER_LICENSE_PATH, LicenseFile, container_environment, needs_stdin
+from ks_gui.core.license import (
+    CONTAINER_LICENSE_PATH,
+    BatchToken,
+    LicenseFile,
+    container_environment,
+    mac_address,
+    matlab_batch_invocation,
+    needs_stdin,
+    secret_environment,
+)
 
 # The MATLAB image's documentation asks for at least 512 MB of /dev/shm.
 SHM_SIZE = "512m"
@@ -50,9 +59,12 @@ class ContainerSpec:
     labels: dict[str, str]
     stdin_open: bool
     mac_address: str | None = None
+    entrypoint: list[str] | None = None
+    # Secret variables (a batch token): given to the engine at create time only; shown by name, never by value.
+    secret_environment: dict[str, str] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict:
-        return {
+        document = {
             "image": self.image,
             "command": self.command,
             "environment": self.environment,
@@ -67,6 +79,12 @@ class ContainerSpec:
             "stdin_open": self.stdin_open,
             "mac_address": self.mac_address,
         }
+        # Shown only when used (a batch token): the entrypoint, and the secret variables by name, never by value.
+        if self.entrypoint:
+            document["entrypoint"] = self.entrypoint
+        if self.secret_environment:
+            document["secret_environment"] = sorted(self.secret_environment)
+        return document
 
     def docker_run_command(self) -> str:
         """The equivalent `docker run` command line, for users who want to see or reproduce it."""
@@ -78,10 +96,14 @@ class ContainerSpec:
         args += ["--shm-size", self.shm_size, "--user", self.user]
         if self.mac_address:
             args += ["--mac-address", self.mac_address]
+        if self.entrypoint:
+            args += ["--entrypoint", shlex.join(self.entrypoint)]
         for key, value in self.labels.items():
             args += ["--label", f"{key}={value}"]
         for key, value in self.environment.items():
             args += ["--env", f"{key}={value}"]
+        for key in sorted(self.secret_environment):
+            args += ["--env", key]  # `--env NAME` takes the value from the caller's environment: it is not shown
         for mount in self.mounts:
             spec = f"type=bind,source={mount.source},target={mount.target}"
             args += ["--mount", spec + (",readonly" if mount.read_only else "")]
@@ -117,9 +139,14 @@ def spec_for(job: SortJob, mex_cache: Path) -> ContainerSpec:
     if job.gpu is not None:
         devices.append(DeviceRequestSpec(device_ids=(job.gpu.uuid or str(job.gpu.index),)))
 
+    command = job.sorter.command(str(job_file(job.output)))
+    entrypoint = None
+    if isinstance(job.license, BatchToken):
+        entrypoint, command = matlab_batch_invocation(command)
+
     return ContainerSpec(
         image=job.image,
-        command=job.sorter.command(str(job_file(job.output))),
+        command=command,
         environment=environment,
         mounts=mounts,
         device_requests=devices,
@@ -127,4 +154,7 @@ def spec_for(job: SortJob, mex_cache: Path) -> ContainerSpec:
         user=f"{os.getuid()}:{os.getgid()}",
         labels={LABEL_JOB: job.job_id, LABEL_OUTPUT: str(job.output), LABEL_CONTRACT: str(CONTRACT_VERSION)},
         stdin_open=needs_stdin(job.license),
+        mac_address=mac_address(job.license),
+        entrypoint=entrypoint,
+        secret_environment=secret_environment(job.license),
     )

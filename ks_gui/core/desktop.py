@@ -14,16 +14,14 @@ from pathlib import Path
 
 import platformdirs
 
+from ks_gui.core.locations import shipped
+
 ICON_NAME = "ks-gui.svg"
 ENTRY_NAME = "ks-gui.desktop"
 
 
 def resources_dir() -> Path:
-    """The shipped resources: the checkout's resources/ folder, or <prefix>/share/ks-gui once installed."""
-    checkout = Path(__file__).resolve().parents[2] / "resources"
-    if (checkout / ICON_NAME).is_file():
-        return checkout
-    return Path(sys.prefix) / "share" / "ks-gui"
+    return shipped("resources")
 
 
 @dataclass(frozen=True)

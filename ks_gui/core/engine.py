@@ -9,15 +9,18 @@ from __future__ import annotations
 import contextlib
 import errno
 import queue
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import docker
 import docker.errors
 import docker.types
 import requests
+import urllib3.exceptions
 
 from ks_gui.core.container import ContainerSpec
 from ks_gui.core.image import ImageInfo
@@ -86,6 +89,7 @@ class OutputLine:
 
     text: str
     complete: bool = True
+    idle: bool = False  # no output for `idle_every` seconds: not a line, a chance to look at the clock
 
 
 def connect(timeout: int = 60) -> Engine:
@@ -104,6 +108,18 @@ class Engine:
 
     def version(self) -> str:
         return str(self._client.version().get("Version", "unknown"))
+
+    def info(self) -> dict:
+        """The engine's own description (`docker info`), read by gpu.gpu_runtime_from_info and the doctor."""
+        try:
+            return dict(self._client.info())
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+
+    def product(self) -> str:
+        """What answers on the socket: "Docker Engine", or "Podman Engine" for Podman's Docker-compatible API."""
+        names = [str(c.get("Name", "")) for c in self._client.version().get("Components") or []]
+        return "Podman Engine" if any("podman" in name.lower() for name in names) else "Docker Engine"
 
     def image(self, name: str) -> ImageInfo | None:
         """The image by name, or None when it is not on this machine (never pulls)."""
@@ -129,7 +145,9 @@ class Engine:
             container = self._client.containers.create(
                 spec.image,
                 command=spec.command,
-                environment=spec.environment,
+                entrypoint=spec.entrypoint,
+                # Secret variables join here, at create time only (ContainerSpec never shows their values).
+                environment={**spec.environment, **spec.secret_environment},
                 mounts=mounts,
                 device_requests=devices or None,
                 shm_size=spec.shm_size,
@@ -172,6 +190,22 @@ class Engine:
         """Ids of containers (running or not) that carry `label` (`key` or `key=value`)."""
         return [c.id for c in self._client.containers.list(all=True, filters={"label": label})]
 
+    def pull(self, name: str) -> EngineStream:
+        """Pull `name` (repository:tag): the engine's progress messages, decoded (ks_gui.core.image_build reads
+        them). Cancellable: EngineStream.cancel() from another thread ends the download."""
+        repository, _, tag = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "latest")
+        return EngineStream(lambda api: api.pull(repository, tag=tag, stream=True, decode=True))
+
+    def build(
+        self, context: Path, tag: str, dockerfile: str = "Dockerfile", build_args: dict | None = None
+    ) -> EngineStream:
+        """Build the folder `context` as `tag`: the engine's build messages, decoded. Cancellable."""
+        return EngineStream(
+            lambda api: api.build(
+                path=str(context), tag=tag, dockerfile=dockerfile, buildargs=build_args or {}, rm=True, decode=True
+            )
+        )
+
 
 def _image_info(name: str, image) -> ImageInfo:
     return ImageInfo(
@@ -210,14 +244,19 @@ class ContainerRun:
         finally:
             self._chunks.put(_END)
 
-    def lines(self, quiet_after: float = 0.3) -> Iterator[OutputLine]:
+    def lines(self, quiet_after: float = 0.3, idle_every: float | None = None) -> Iterator[OutputLine]:
         """Output lines until the container's output ends. Text without a line end is given as an incomplete
-        line once the container has been quiet for `quiet_after` seconds (that is how a prompt looks)."""
+        line once the container has been quiet for `quiet_after` seconds (that is how a prompt looks).
+        With `idle_every`, an empty `idle` OutputLine comes after each such quiet stretch with nothing pending
+        (the progress tracker moves on in phases that print nothing)."""
         splitter = LineSplitter()
         while True:
             try:
-                chunk = self._chunks.get(timeout=quiet_after if splitter.pending else None)
+                chunk = self._chunks.get(timeout=quiet_after if splitter.pending else idle_every)
             except queue.Empty:
+                if not splitter.pending:
+                    yield OutputLine("", complete=False, idle=True)
+                    continue
                 yield OutputLine(splitter.take_pending(), complete=False)
                 continue
             if chunk is _END:
@@ -252,3 +291,67 @@ class ContainerRun:
                     closable.close()
         with contextlib.suppress(docker.errors.NotFound):
             self._container.remove(force=True)
+
+
+class EngineStream:
+    """A streaming engine call (pull, build): its decoded JSON messages, one dict each, in order.
+
+    It runs on its own connection, so `cancel()` from another thread can shut that connection's socket: the
+    reading loop then ends at once, and the engine stops the pull or build when its client goes away.
+    """
+
+    def __init__(self, call: Callable[[docker.APIClient], Iterator[dict]]) -> None:
+        self._call = call
+        self._responses: list[requests.Response] = []
+        self._api: docker.APIClient | None = None
+        self._cancelled = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def __iter__(self) -> Iterator[dict]:
+        try:
+            self._api = docker.from_env(timeout=None).api
+            self._api.hooks["response"].append(lambda response, **_: self._responses.append(response))
+            for message in self._call(self._api):
+                if self._cancelled.is_set():
+                    return
+                yield message
+        except docker.errors.APIError as exc:
+            if not self._cancelled.is_set():
+                raise _api_error(exc) from exc
+        except (
+            docker.errors.DockerException,
+            requests.exceptions.RequestException,
+            urllib3.exceptions.HTTPError,
+            OSError,
+        ) as exc:
+            # A shut socket reads as a broken connection: that is the cancel, not an error.
+            if not self._cancelled.is_set():
+                raise classify_connection_error(exc) from exc
+        finally:
+            self._close()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        for response in list(self._responses):
+            raw_socket = _socket_of(response)
+            if raw_socket is not None:
+                with contextlib.suppress(OSError):
+                    raw_socket.shutdown(socket.SHUT_RDWR)
+
+    def _close(self) -> None:
+        for response in self._responses:
+            with contextlib.suppress(Exception):
+                response.close()
+        if self._api is not None:
+            with contextlib.suppress(Exception):
+                self._api.close()
+
+
+def _socket_of(response: requests.Response) -> socket.socket | None:
+    """The socket under a streaming response (urllib3 → http.client → SocketIO), or None."""
+    with contextlib.suppress(AttributeError):
+        return response.raw._fp.fp.raw._sock
+    return None

@@ -80,19 +80,19 @@ class SortJob:
         """Every parameter after defaults, detection and the user's overrides."""
         merged = self.sorter.defaults()
         if self.recording.n_channels is not None:
-            merged["NchanTOT"] = self.recording.n_channels
+            merged[self.sorter.channels_param] = self.recording.n_channels
         if self.recording.sample_rate is not None:
-            merged["fs"] = self.recording.sample_rate
+            merged[self.sorter.sample_rate_param] = self.recording.sample_rate
         merged.update(self.param_overrides)
         return merged
 
     @property
     def n_channels(self) -> int | None:
-        return self.params.get("NchanTOT")
+        return self.params.get(self.sorter.channels_param)
 
     @property
     def sample_rate(self) -> float | None:
-        fs = self.params.get("fs")
+        fs = self.params.get(self.sorter.sample_rate_param)
         return None if fs is None else float(fs)
 
     @property
@@ -103,6 +103,10 @@ class SortJob:
     def effective_channel_map(self) -> ChannelMap | None:
         if self.channel_map is not None:
             return self.channel_map
+        if self.recording.channel_map is not None and self.n_channels:  # detected: SpikeGLX, Open Ephys, a .mat
+            fitted = self.recording.channel_map.fitted(self.n_channels)
+            if fitted is not None:
+                return fitted
         return linear(self.n_channels) if self.n_channels else None
 
     @property
@@ -111,10 +115,10 @@ class SortJob:
         params = self.params
         if not self.n_samples or not self.sample_rate:
             return None
-        start, end = params["trange"]
+        start, end = self.sorter.time_range(params)
         t_start = math.ceil(start * self.sample_rate)
         t_end = self.n_samples if end is None else min(self.n_samples, math.ceil(end * self.sample_rate))
-        return max(0, math.ceil((t_end - t_start) / params["NT"]))
+        return max(0, math.ceil((t_end - t_start) / params[self.sorter.batch_param]))
 
     @property
     def temp_file(self) -> Path:
@@ -123,7 +127,7 @@ class SortJob:
     @property
     def temp_file_bytes(self) -> int:
         chan_map = self.effective_channel_map
-        if chan_map is None or not self.n_batches:
+        if chan_map is None or not self.n_batches or not self.sorter.writes_temp_file:
             return 0
         return chan_map.n_connected * self.params["NT"] * self.n_batches * 2
 
@@ -137,7 +141,9 @@ class SortJob:
 
     def problems(self, image: ImageInfo | None) -> list[Problem]:
         """Every reason this job may not start, in words a user understands. Empty: it may start."""
-        found = self.input_problems() + self._image_problems(image)
+        found = self.input_problems()
+        if not self.sorter.runs_locally:  # a local sorter has no image; local_run checks its environment
+            found += self._image_problems(image)
         if not found:
             found += self._disk_problems()
         return found
@@ -176,7 +182,11 @@ class SortJob:
     def _recording_problems(self) -> list[Problem]:
         found = []
         if self.n_channels is None:
-            found.append(Problem("n_channels", "the channel count is unknown: enter it (--param NchanTOT=…)"))
+            found.append(
+                Problem(
+                    "n_channels", f"the channel count is unknown: enter it (--param {self.sorter.channels_param}=…)"
+                )
+            )
         if self.sample_rate is None:
             found.append(Problem("sample_rate", "the sample rate is unknown: enter it (--param fs=…)"))
         if self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
@@ -230,7 +240,7 @@ class SortJob:
 
     # --- what the sorter reads -----------------------------------------------------------------------------
 
-    def document(self, mex_cache: Path) -> dict:
+    def document(self, mex_cache: Path | None) -> dict:
         """The job file's content (docker/CONTRACT.md)."""
         chan_map = self.effective_channel_map
         assert chan_map is not None and self.n_channels and self.sample_rate, "check problems() first"
@@ -246,7 +256,7 @@ class SortJob:
             "n_samples": self.n_samples,
             "output": str(self.output),
             "temp_file": str(self.temp_file),
-            "mex_cache": str(mex_cache),
+            "mex_cache": "" if mex_cache is None else str(mex_cache),  # none for Kilosort 4
             "channel_map": str(channel_map_file(self.output)),
             "forward_compat": self.gpu is not None and self.gpu.needs_forward_compatibility,
             "params": self.params,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -20,3 +21,10 @@ def run_log_file(job_id: str) -> Path:
 def mex_cache_dir(image_short_id: str) -> Path:
     """Compiled mex files are kept per image: a rebuilt image compiles again, the same image never does."""
     return Path(platformdirs.user_cache_dir(APP_NAME)) / "mex" / image_short_id
+
+
+def shipped(relative: str) -> Path:
+    """A folder shipped with ks-gui that is not Python code (resources/, docker/…): found in the checkout, or,
+    once installed from a wheel, under <prefix>/share/ks-gui (pyproject's data-files)."""
+    checkout = Path(__file__).resolve().parents[2] / relative
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / APP_NAME / relative

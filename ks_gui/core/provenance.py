@@ -18,25 +18,30 @@ from ks_gui.core.progress import Result
 @dataclass(frozen=True)
 class Provenance:
     job: dict
-    image: ImageInfo
-    engine_version: str
+    image: ImageInfo | None  # None for a local sorter (no container)
+    engine_version: str | None
     gpu: Gpu | None
     started: datetime
     ended: datetime
     exit_code: int | None
     result: Result | None
     log_file: Path
+    # A local sorter's environment: its path and the versions of what sorted (kilosort, torch, python).
+    environment: dict | None = None
 
     def document(self) -> dict:
         return {
             "launcher": {"name": "ks-gui", "version": __version__, "host": platform.node()},
             "sorter": self.job["sorter"],
-            "image": {
+            "image": None
+            if self.image is None
+            else {
                 "name": self.image.name,
                 "id": self.image.id,
                 "digests": list(self.image.digests),
                 "labels": self.image.labels,
             },
+            "environment": self.environment,
             "engine_version": self.engine_version,
             "gpu": None
             if self.gpu is None

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from ks_gui.core import history
+from ks_gui.core import history, kilosort4_env
 from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.container import ContainerSpec, spec_for
 from ks_gui.core.contract import channel_map_file, job_file
@@ -23,9 +23,11 @@ from ks_gui.core.gpu import GpuRequest, choose_gpu
 from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.license import MathWorksAccount
+from ks_gui.core.local_run import LocalRun, local_spec_for
 from ks_gui.core.locations import mex_cache_dir, run_log_file
 from ks_gui.core.progress import ProgressEvent, Result, Tracker
 from ks_gui.core.provenance import Provenance, write_provenance
+from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 
 PHY_REQUIRED_FILES = (
     "params.py",
@@ -44,6 +46,8 @@ _PROMPTS: tuple[tuple[str, PromptKind], ...] = (
     ("one-time password:", "one_time_password"),
     ("Sign-in failed. Would you like to retry? y/n", "retry"),
 )
+# How often the progress is looked at while the sorter prints nothing (preprocessing's filter loop, for minutes).
+_TICK_SECONDS = 1.0
 # How many of the last lines are kept to explain a failure.
 _TAIL_LINES = 400
 
@@ -93,16 +97,39 @@ RunEvent = LogLine | ProgressEvent | SignInPrompt | Outcome
 class Preflight:
     image: ImageInfo | None
     problems: list[Problem] = field(default_factory=list)
+    environment: kilosort4_env.EnvStatus | None = None  # a local sorter's environment, in place of an image
 
 
-def preflight(job: SortJob, engine: Engine, gpu_request: GpuRequest, gpus: list) -> Preflight:
-    """Look up the image, pick the GPU the request and the image call for, and list what stops the job."""
+def preflight(job: SortJob, engine: Engine | None, gpu_request: GpuRequest, gpus: list) -> Preflight:
+    """Look up the image, pick the GPU the request and the image call for, and list what stops the job.
+    A local sorter needs no engine (None): its environment is checked instead."""
+    if job.sorter.runs_locally:
+        return _preflight_local(job, gpu_request, gpus)
+    assert engine is not None, "a container sorter needs the engine"
     image = engine.image(job.image)
     if gpu_request == "auto" and image is not None and not image.gpu_required and not gpus:
         job.gpu = None
     else:
         job.gpu = choose_gpu(gpu_request, gpus)
     return Preflight(image, job.problems(image))
+
+
+def _preflight_local(job: SortJob, gpu_request: GpuRequest, gpus: list) -> Preflight:
+    """The environment must import kilosort and torch; a GPU is used only when its torch can use one."""
+    environment = kilosort4_env.check(thorough=False)  # the driver says so if an import fails after all
+    job.gpu = choose_gpu(gpu_request, gpus if environment.cuda or gpu_request != "auto" else [])
+    problems = job.problems(None)
+    if not environment.ready:
+        problems.append(Problem("sorter", environment.problem))
+    elif job.gpu is not None and not environment.cuda:
+        problems.append(
+            Problem(
+                "gpu",
+                f"the Kilosort 4 environment's torch ({environment.torch}) cannot use the GPU: choose no GPU, "
+                "or reinstall it on this machine (ks-gui install kilosort4 --force)",
+            )
+        )
+    return Preflight(None, problems, environment)
 
 
 def _prompt_kind(text: str) -> PromptKind | None:
@@ -113,21 +140,33 @@ def _prompt_kind(text: str) -> PromptKind | None:
 
 
 class SortRun:
-    def __init__(self, job: SortJob, engine: Engine, image: ImageInfo) -> None:
+    def __init__(
+        self,
+        job: SortJob,
+        engine: Engine | None,
+        image: ImageInfo | None,
+        environment: kilosort4_env.EnvStatus | None = None,
+    ) -> None:
+        """A container sorter needs the engine and its image; a local one (engine and image None) its
+        environment (Preflight.environment)."""
         self.job = job
         self._engine = engine
         self._image = image
+        self._environment = environment
         self.log_file = run_log_file(job.job_id)
-        self.tracker = Tracker(n_batches=job.n_batches)
-        self._container: ContainerRun | None = None
+        self.tracker = Tracker(n_batches=job.n_batches, temp_file=job.temp_file, temp_file_bytes=job.temp_file_bytes)
+        self._container: ContainerRun | LocalRun | None = None
         self._cancelled = threading.Event()
         self._started = datetime.now()
 
-    def write_files(self) -> ContainerSpec:
-        """Write the channel map and the job file into the output folder; the container that reads them."""
+    def write_files(self) -> ContainerSpec | None:
+        """Write the channel map and the job file into the output folder; the container that reads them
+        (None for a local sorter)."""
         job = self.job
-        mex_cache = mex_cache_dir(self._image.short_id)
-        mex_cache.mkdir(parents=True, exist_ok=True)
+        mex_cache = None
+        if self._image is not None:
+            mex_cache = mex_cache_dir(self._image.short_id)
+            mex_cache.mkdir(parents=True, exist_ok=True)
         job.output.mkdir(parents=True, exist_ok=True)
         if job.temp_dir is not None:
             job.temp_dir.mkdir(parents=True, exist_ok=True)
@@ -137,13 +176,19 @@ class SortRun:
         self._document = job.document(mex_cache)
         write_json_atomically(job_file(job.output), self._document)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        return spec_for(job, mex_cache)
+        return None if mex_cache is None else spec_for(job, mex_cache)
 
     def start(self) -> None:
         """Write the job's files, then start its container."""
         spec = self.write_files()
         self._started = datetime.now()
-        self._container = self._engine.start(spec)
+        if spec is None:
+            assert self._environment is not None, "a local sorter needs its environment"
+            driver = driver_path(KILOSORT4_DRIVER)
+            self._container = LocalRun(local_spec_for(self.job, self._environment.python, driver), cwd=self.job.output)
+        else:
+            assert self._engine is not None
+            self._container = self._engine.start(spec)
         self._record = history.RunRecord(
             job_id=self.job.job_id,
             sorter=self.job.sorter.name,
@@ -160,7 +205,11 @@ class SortRun:
         assert self._container is not None, "start() first"
         tail: deque[str] = deque(maxlen=_TAIL_LINES)
         with self.log_file.open("w", encoding="utf-8") as log:
-            for line in self._container.lines():
+            for line in self._container.lines(idle_every=_TICK_SECONDS):
+                if line.idle:  # quiet output: time or the temp file's size may still move the progress on
+                    if (event := self.tracker.tick()) is not None:
+                        yield event
+                    continue
                 log.write(line.text + "\n")
                 log.flush()
                 tail.append(line.text)
@@ -196,19 +245,20 @@ class SortRun:
         complete = all((self.job.output / name).exists() for name in PHY_REQUIRED_FILES)
         # MATLAB's entrypoint can exit 0 without running anything (a missing license file): trust the result.
         succeeded = exit_code == 0 and result is not None and complete and not self._cancelled.is_set()
-        failure = None if succeeded or self._cancelled.is_set() else diagnose(tail)
+        failure = None if succeeded or self._cancelled.is_set() else diagnose(tail, stage=self.tracker.stage)
         write_provenance(
             self.job.output,
             Provenance(
                 job=self._document,
                 image=self._image,
-                engine_version=self._engine.version(),
+                engine_version=None if self._engine is None else self._engine.version(),
                 gpu=self.job.gpu,
                 started=self._started,
                 ended=datetime.now(),
                 exit_code=exit_code,
                 result=result,
                 log_file=self.log_file,
+                environment=None if self._environment is None else self._environment.versions(),
             ),
         )
         outcome = Outcome(

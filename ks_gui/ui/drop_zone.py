@@ -1,25 +1,41 @@
-"""The big target a recording folder is dropped on (or chosen with Browse…)."""
+"""The big target a recording is dropped on (or chosen with Browse…); once a recording is open, its card.
+
+The card shows what detection found (format, binary, channels, sample rate, duration, size, probe), a stream picker
+when the folder holds several probes or streams, what is odd about it, and a small picture of the probe.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import qtawesome
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ks_gui.core.readable import human_bytes
+from ks_gui.core.recording import Inspection, Recording
 from ks_gui.ui import dialogs
+from ks_gui.ui.probe_picture import ProbePicture
 
 EMPTY_TEXT = "Drop a recording folder here, or"
+
+
+def dropped_path(event: QDragEnterEvent | QDropEvent) -> Path | None:
+    """The local file or folder being dragged, if any."""
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    return Path(urls[0].toLocalFile()) if urls and urls[0].isLocalFile() else None
 
 
 class DropZone(QFrame):
     """Signals:
     path_chosen(Path): a folder or file was dropped or browsed to.
+    recording_chosen(Recording): another stream was picked in the card's stream picker.
     """
 
     path_chosen = Signal(Path)
+    recording_chosen = Signal(object)
 
     def __init__(self) -> None:
         super().__init__()
@@ -31,6 +47,7 @@ class DropZone(QFrame):
             "#dropZone { border: 2px dashed palette(mid); border-radius: 8px; }"
             "#dropZone[hovering=true] { border-color: palette(highlight); }"
         )
+        self.inspection: Inspection | None = None
         icon = QLabel()
         icon.setPixmap(qtawesome.icon("fa6s.folder-open", color="#607080").pixmap(32, 32))
         self.title = QLabel(EMPTY_TEXT)
@@ -38,22 +55,84 @@ class DropZone(QFrame):
         self.details = QLabel("SpikeGLX, Open Ephys or a raw int16 .bin/.dat")
         self.details.setStyleSheet("color: palette(placeholder-text);")
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts = QLabel()
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts.hide()
+        self.stream_picker = QComboBox()
+        self.stream_picker.setToolTip("The folder holds several probes or streams: pick the one to sort")
+        self.stream_picker.currentIndexChanged.connect(self._stream_picked)
+        self.stream_label = QLabel("Stream")
+        stream_row = QHBoxLayout()
+        stream_row.addWidget(self.stream_label)
+        stream_row.addWidget(self.stream_picker, stretch=1)
+        self._stream_row = QWidget()
+        self._stream_row.setLayout(stream_row)
+        stream_row.setContentsMargins(0, 0, 0, 0)
+        self._stream_row.hide()
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet("color: #9a6700;")
+        self.warnings.hide()
+        self.probe_picture = ProbePicture()
         self.browse_button = QPushButton("Browse…")
         self.browse_button.clicked.connect(self._browse)
 
         text = QVBoxLayout()
         text.addWidget(self.title)
         text.addWidget(self.details)
+        text.addWidget(self.facts)
+        text.addWidget(self._stream_row)
+        text.addWidget(self.warnings)
         row = QHBoxLayout(self)
-        row.addWidget(icon)
+        row.addWidget(icon, alignment=Qt.AlignmentFlag.AlignTop)
         row.addSpacing(8)
         row.addLayout(text, stretch=1)
-        row.addWidget(self.browse_button)
+        row.addWidget(self.probe_picture)
+        row.addWidget(self.browse_button, alignment=Qt.AlignmentFlag.AlignTop)
+
+    # --- what is shown ---------------------------------------------------------------------------------------------
 
     def show_recording(self, title: str, details: str) -> None:
         self.title.setText(title)
         self.details.setText(details)
         self.browse_button.setText("Change…")
+
+    def show_inspection(self, inspection: Inspection) -> None:
+        """The card for what was found; the preselected stream is shown (and picked)."""
+        self.inspection = inspection
+        self.stream_picker.blockSignals(True)
+        self.stream_picker.clear()
+        for recording in inspection.recordings:
+            self.stream_picker.addItem(recording.label, recording)
+        self.stream_picker.setCurrentIndex(0)
+        self.stream_picker.blockSignals(False)
+        self.stream_label.setText("Binary" if inspection.choice_needed else "Stream")
+        self._stream_row.setVisible(len(inspection.recordings) > 1)
+        self.show_card(inspection.preselected)
+
+    def show_card(self, recording: Recording) -> None:
+        self.show_recording(
+            recording.binary.name,
+            f"{recording.format_title} · {human_bytes(recording.size_bytes)} · {recording.folder}",
+        )
+        self.facts.setText("\n".join(f"{label}: {value}" for label, value in recording.facts()[1:] if label != "Size"))
+        self.facts.show()
+        notes = list(recording.warnings)
+        if self.inspection is not None:
+            if self.inspection.choice_needed:
+                notes.insert(0, "Several binaries in this folder: check that this is the one to sort.")
+            notes += [f"Not usable: {p}" for p in self.inspection.problems]
+        self.warnings.setText("\n".join(notes))
+        self.warnings.setVisible(bool(notes))
+        self.probe_picture.set_channel_map(recording.channel_map if recording.n_channels else None)
+
+    def _stream_picked(self, index: int) -> None:
+        recording = self.stream_picker.itemData(index)
+        if isinstance(recording, Recording):
+            self.show_card(recording)
+            self.recording_chosen.emit(recording)
+
+    # --- choosing --------------------------------------------------------------------------------------------------
 
     def _browse(self) -> None:
         folder = dialogs.choose_folder(self, "Choose a recording folder")
@@ -66,7 +145,7 @@ class DropZone(QFrame):
         self.style().polish(self)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
-        if event.mimeData().hasUrls() and event.mimeData().urls()[0].isLocalFile():
+        if dropped_path(event) is not None:
             event.acceptProposedAction()
             self._set_hovering(True)
 
@@ -75,7 +154,30 @@ class DropZone(QFrame):
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         self._set_hovering(False)
-        urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile():
+        path = dropped_path(event)
+        if path is not None:
             event.acceptProposedAction()
-            self.path_chosen.emit(Path(urls[0].toLocalFile()))
+            self.path_chosen.emit(path)
+
+
+class WindowDrops(QObject):
+    """Lets a recording be dropped anywhere on `window`, not only on the drop zone."""
+
+    def __init__(self, window: QWidget, open_path: Callable[[Path], None]) -> None:
+        super().__init__(window)
+        self._open_path = open_path
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if dropped_path(event) is not None:
+                event.acceptProposedAction()
+                return True
+        elif event.type() == QEvent.Type.Drop:
+            path = dropped_path(event)
+            if path is not None:
+                event.acceptProposedAction()
+                self._open_path(path)
+                return True
+        return False

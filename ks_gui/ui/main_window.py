@@ -10,7 +10,6 @@ import qtawesome
 from PySide6.QtCore import QThread, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -27,23 +26,26 @@ from PySide6.QtWidgets import (
 
 from ks_gui.core.container import EnvironmentVariableError, parse_environment
 from ks_gui.core.contract import MARKER
-from ks_gui.core.gpu import GpuRequest, detect_gpus
+from ks_gui.core.gpu import GpuRequest
 from ks_gui.core.job import SortJob
-from ks_gui.core.license import LicenseError, parse_license
+from ks_gui.core.license import LicenseError
 from ks_gui.core.progress import ProgressEvent
-from ks_gui.core.readable import clock_text, human_bytes
-from ks_gui.core.recording import Recording, RecordingError, inspect
+from ks_gui.core.readable import clock_text
+from ks_gui.core.recording import Recording, RecordingError, inspect_all
 from ks_gui.core.run import Outcome
-from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS
+from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS, Sorter
 from ks_gui.ui import dialogs
-from ks_gui.ui.drop_zone import DropZone
+from ks_gui.ui.drop_zone import DropZone, WindowDrops
+from ks_gui.ui.failure_panel import FailurePanel
+from ks_gui.ui.gpu_picker import GpuPicker
+from ks_gui.ui.image_dialog import ImageDialog
+from ks_gui.ui.license_box import LicenseBox
+from ks_gui.ui.results_card import ResultsCard
+from ks_gui.ui.setup_view import SetupView
 from ks_gui.ui.sort_worker import SortWorker
+from ks_gui.ui.sorter_choice import SorterChoice
+from ks_gui.ui.stage_list import StageList
 
-LICENSE_MODES = (
-    ("server", "License server", "port@host, e.g. 27000@licenses.example.org"),
-    ("file", "License file", "path of the .lic file"),
-    ("account", "MathWorks account", "email (the password is asked when MATLAB needs it)"),
-)
 LOG_LINES_KEPT = 20_000
 
 
@@ -60,6 +62,8 @@ class MainWindow(QMainWindow):
 
         self.drop_zone = DropZone()
         self.drop_zone.path_chosen.connect(self.open_recording)
+        self.drop_zone.recording_chosen.connect(self.use_recording)
+        self._window_drops = WindowDrops(self, self.open_recording)  # a drop anywhere on the window
 
         self.channels = QSpinBox()
         self.channels.setRange(0, 4096)
@@ -73,33 +77,39 @@ class MainWindow(QMainWindow):
         self.output.setPlaceholderText("a new folder for the results")
         output_browse = QPushButton("Browse…")
         output_browse.clicked.connect(self._browse_output)
-        self.license_mode = QComboBox()
-        for mode, title, _hint in LICENSE_MODES:
-            self.license_mode.addItem(title, mode)
-        self.license_mode.currentIndexChanged.connect(self._license_mode_changed)
-        self.license_value = QLineEdit()
+        self.license_box = LicenseBox()
+        self.license_mode = self.license_box.mode
+        self.license_value = self.license_box.value
         self.image = QLineEdit(self.sorter.default_image)
         self.environment = QLineEdit()
         self.environment.setPlaceholderText(
             "optional KEY=VALUE pairs for the container, e.g. HTTPS_PROXY=http://proxy:3128"
         )
-        self.gpu = QComboBox()
-        self._fill_gpus()
+        self.gpu_picker = GpuPicker()
+        self.gpu = self.gpu_picker.combo
 
         output_row = QHBoxLayout()
         output_row.addWidget(self.output, stretch=1)
         output_row.addWidget(output_browse)
-        license_row = QHBoxLayout()
-        license_row.addWidget(self.license_mode)
-        license_row.addWidget(self.license_value, stretch=1)
         form = QFormLayout()
+        self.form = form
+        self.sorter_choice = SorterChoice()
+        self.sorter_choice.changed.connect(self._sorter_changed)
+        form.addRow("Sorter", self.sorter_choice)
         form.addRow("Channels", self.channels)
         form.addRow("Sample rate", self.sample_rate)
         form.addRow("Output folder", output_row)
-        form.addRow("MATLAB license", license_row)
-        form.addRow("Image", self.image)
+        form.addRow("MATLAB license", self.license_box)
+        self.image_button = QPushButton("Build image…")
+        self.image_button.setToolTip("Build the Kilosort image, or clear its compiled files")
+        self.image_button.clicked.connect(self.open_image_dialog)
+        image_row = QHBoxLayout()
+        image_row.addWidget(self.image, stretch=1)
+        image_row.addWidget(self.image_button)
+        form.addRow("Image", image_row)
+        self._image_row = image_row
         form.addRow("Environment", self.environment)
-        form.addRow("GPU", self.gpu)
+        form.addRow("GPU", self.gpu_picker)
 
         self.sort_button = QPushButton(qtawesome.icon("fa6s.play"), "Sort")
         self.sort_button.setDefault(True)
@@ -108,6 +118,9 @@ class MainWindow(QMainWindow):
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_sort)
         buttons = QHBoxLayout()
+        self.check_setup_button = QPushButton(qtawesome.icon("fa6s.stethoscope"), "Check setup")
+        self.check_setup_button.clicked.connect(lambda: SetupView(self).exec())
+        buttons.addWidget(self.check_setup_button)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.sort_button)
@@ -134,9 +147,17 @@ class MainWindow(QMainWindow):
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
+        self.results_card = ResultsCard()
+        layout.addWidget(self.results_card)
         layout.addLayout(stage_row)
         layout.addWidget(self.progress)
-        layout.addWidget(self.log, stretch=1)
+        self.failure_panel = FailurePanel()
+        layout.addWidget(self.failure_panel)
+        self.stage_list = StageList()  # beside the log: the stages tick off as the sort advances
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.stage_list)
+        progress_row.addWidget(self.log, stretch=1)
+        layout.addLayout(progress_row, stretch=1)
         central = QWidget()
         central.setLayout(layout)
         self.setCentralWidget(central)
@@ -145,20 +166,10 @@ class MainWindow(QMainWindow):
         self._clock = QTimer(self)
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._tick)
-        self._license_mode_changed()
         if recording_path is not None:
             self.open_recording(recording_path)
 
     # --- the form ----------------------------------------------------------------------------------------------
-
-    def _fill_gpus(self) -> None:
-        self.gpu.addItem("Automatic (least busy)", "auto")
-        for gpu in detect_gpus():
-            self.gpu.addItem(gpu.describe(), gpu.index)
-        self.gpu.addItem("No GPU (only images that allow it)", "none")
-
-    def _license_mode_changed(self) -> None:
-        self.license_value.setPlaceholderText(LICENSE_MODES[self.license_mode.currentIndex()][2])
 
     def _browse_output(self) -> None:
         folder = dialogs.choose_folder(self, "Choose the output folder")
@@ -168,14 +179,16 @@ class MainWindow(QMainWindow):
     @Slot(Path)
     def open_recording(self, path: Path) -> None:
         try:
-            recording = inspect(path)
+            inspection = inspect_all(path)
         except RecordingError as err:
             self.show_message(str(err), error=True)
             return
+        self.drop_zone.show_inspection(inspection)  # the recording's card, with a stream picker when several
+        self.use_recording(inspection.preselected)
+
+    @Slot(object)
+    def use_recording(self, recording: Recording) -> None:
         self.recording = recording
-        self.drop_zone.show_recording(
-            recording.binary.name, f"{recording.format} · {human_bytes(recording.size_bytes)} · {recording.folder}"
-        )
         if recording.n_channels:
             self.channels.setValue(recording.n_channels)
         if recording.sample_rate:
@@ -183,6 +196,14 @@ class MainWindow(QMainWindow):
         if not self.output.text():
             self.output.setText(str(recording.folder.parent / f"{recording.folder.name}_kilosort"))
         self.show_message("")
+
+    @Slot(object)
+    def _sorter_changed(self, sorter: Sorter) -> None:
+        """Kilosort 4 needs no MATLAB license; the local one no image either."""
+        self.sorter = sorter
+        self.form.setRowVisible(self.license_box, sorter.needs_matlab_license)
+        self.form.setRowVisible(self._image_row, not sorter.runs_locally)
+        self.image.setText(sorter.default_image)
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #b00020;" if error else "")
@@ -196,12 +217,11 @@ class MainWindow(QMainWindow):
             raise ValueError("choose an output folder")
         overrides: dict = {}
         if self.channels.value():
-            overrides["NchanTOT"] = self.channels.value()
+            overrides[self.sorter.channels_param] = self.channels.value()
         if self.sample_rate.value():
-            overrides["fs"] = self.sample_rate.value()
-        value = self.license_value.text().strip()
+            overrides[self.sorter.sample_rate_param] = self.sample_rate.value()
         try:
-            license = parse_license(f"{self.license_mode.currentData()}:{value}") if value else None
+            license = self.license_box.license()
             environment = parse_environment(shlex.split(self.environment.text()))
         except (LicenseError, EnvironmentVariableError) as err:
             raise ValueError(str(err).replace("--env ", "")) from err
@@ -228,8 +248,11 @@ class MainWindow(QMainWindow):
         self._set_running(True)
         self.show_message("Checking…")
         self.log.clear()
+        self.results_card.hide()
         self.progress.setValue(0)
         self.stage.setText("Starting")
+        self.stage_list.reset()
+        self.failure_panel.clear()
 
         self._thread = QThread(self)
         self._worker = SortWorker(job, gpu_request)
@@ -252,6 +275,7 @@ class MainWindow(QMainWindow):
 
     def _set_running(self, running: bool) -> None:
         for widget in (
+            self.sorter_choice,
             self.drop_zone,
             self.channels,
             self.sample_rate,
@@ -259,6 +283,7 @@ class MainWindow(QMainWindow):
             self.license_mode,
             self.license_value,
             self.image,
+            self.image_button,
             self.gpu,
             self.sort_button,
         ):
@@ -301,6 +326,7 @@ class MainWindow(QMainWindow):
     def _on_progress(self, event: ProgressEvent) -> None:
         self.progress.setValue(round(event.fraction * 1000))
         self.stage.setText(event.detail if event.detail != event.stage_title else event.stage_title)
+        self.stage_list.show_progress(event)
         self._eta = event.eta_seconds
         self._tick()
 
@@ -328,13 +354,23 @@ class MainWindow(QMainWindow):
         if outcome.succeeded:
             self.progress.setValue(1000)
             self.stage.setText("Done")
+            self.results_card.show_results(outcome.output, outcome.result)
+            self.stage_list.show_done()
         else:
             self.stage.setText("Cancelled" if outcome.cancelled else "Failed")
+            if not outcome.cancelled:
+                self.stage_list.show_failure(outcome.failure.stage if outcome.failure else None)
+                self.failure_panel.show_failure(outcome.failure, outcome.log_file, outcome.exit_code)
         self.show_message(outcome.summary(), error=not outcome.succeeded)
 
     @property
     def running(self) -> bool:
         return self._thread is not None
+
+    @Slot()
+    def open_image_dialog(self) -> None:
+        """Build image… / Clear compiled files, for the image named in the form."""
+        ImageDialog(self.image.text().strip() or self.sorter.default_image, self).exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if self._worker is not None:

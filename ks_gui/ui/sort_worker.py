@@ -46,7 +46,7 @@ class SortWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
-            engine = connect()
+            engine = None if self._job.sorter.runs_locally else connect()  # a local sorter needs no Docker
             checked = preflight(self._job, engine, self._gpu_request, detect_gpus())
         except EngineError as err:
             self.refused.emit([err.message])
@@ -54,14 +54,14 @@ class SortWorker(QObject):
         except GpuChoiceError as err:
             self.refused.emit([str(err)])
             return
-        if checked.problems or checked.image is None:
+        if checked.problems or (checked.image is None and checked.environment is None):
             self.refused.emit([p.message for p in checked.problems])
             return
-        self._run = SortRun(self._job, engine, checked.image)
+        self._run = SortRun(self._job, engine, checked.image, checked.environment)
         try:
             self._run.start()
-        except EngineError as err:
-            self.refused.emit([err.message])
+        except (EngineError, OSError) as err:  # OSError: the local environment's python could not start
+            self.refused.emit([getattr(err, "message", str(err))])
             return
         self.started.emit(str(self._run.log_file))
         if self._cancel_requested.is_set():

@@ -9,6 +9,7 @@ PACKAGES=(
     libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1 libxcb-randr0 libxcb-shape0 libxcb-xfixes0
     busybox-static util-linux desktop-file-utils
+    octave docker-registry
 )
 
 missing=()

@@ -28,7 +28,7 @@ def fill_form(qtbot, window, recording: GeneratedRecording, output: Path, licens
 def test_dropping_a_folder_shows_the_recording(qtbot, window, recording):
     drop_path(window.drop_zone, recording.folder)
     assert window.drop_zone.title.text() == "recording.bin"
-    assert "raw binary" in window.drop_zone.details.text() and "19.2 MB" in window.drop_zone.details.text()
+    assert "Raw int16 binary · 19.2 MB" in window.drop_zone.details.text()
     assert window.output.text() == str(recording.folder.parent / "rec_kilosort")
     assert window.drop_zone.browse_button.text() == "Change…"
 

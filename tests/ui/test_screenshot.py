@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,26 +12,6 @@ from PySide6.QtGui import QImage
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPOSITORY / "build" / "screenshots"
-
-
-@pytest.fixture
-def xvfb():
-    """A fresh Xvfb; its display name, read from the server itself so no display number is guessed."""
-    exe = shutil.which("Xvfb")
-    assert exe, "Xvfb is missing: make test installs it (package xvfb)"
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        [exe, "-displayfd", str(write_end), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,),
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    with os.fdopen(read_end) as pipe:
-        display = pipe.readline().strip()
-    assert display, "Xvfb did not start"
-    yield f":{display}"
-    server.terminate()
-    server.wait(timeout=10)
 
 
 @pytest.mark.engine

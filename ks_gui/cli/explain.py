@@ -1,0 +1,92 @@
+"""`ks-gui explain LOGFILE`: how far a sort got and, if it failed, what happened and what to do.
+
+Works on a log ks-gui kept, a log saved from a terminal, or one copied out of a forum post (quoted with `> `,
+wrapped, with CRLF line ends, every line doubled by a wrapper).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ks_gui.cli.common import EXIT_OK, BadInputError, print_json
+from ks_gui.core.contract import STAGES
+from ks_gui.core.diagnosis import Failure, diagnose
+from ks_gui.core.pasted_log import read_log
+from ks_gui.core.progress import STAGE_TITLES, Tracker
+
+NAME = "explain"
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    explain = commands.add_parser(
+        "explain",
+        help="say how far a sort got and why it failed, from its log",
+        description="Read a Kilosort log (saved, or copied from a forum post) and say how far the sort got, "
+        "what went wrong and what to do.",
+    )
+    explain.add_argument("logfile", type=Path, metavar="LOGFILE", help="the log file")
+    explain.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        data = args.logfile.read_bytes()
+    except IsADirectoryError as err:
+        raise BadInputError(f"{args.logfile} is a folder, not a log file") from err
+    except FileNotFoundError as err:
+        raise BadInputError(f"no such log file: {args.logfile}") from err
+    except OSError as err:
+        raise BadInputError(f"cannot read {args.logfile}: {err.strerror or err}") from err
+    if b"\0" in data[:4096]:
+        raise BadInputError(f"{args.logfile} is not a text file")
+    lines = read_log(data.decode("utf-8", errors="replace"))
+
+    tracker = Tracker()
+    for line in lines:
+        tracker.feed(line)
+    failure = diagnose(lines)
+    stage = tracker.stage if tracker.recognised else None
+    if failure is not None and failure.stage is not None and (stage is None or _later(failure.stage, stage)):
+        stage = failure.stage  # the error's MATLAB stack says the sort got further than its progress lines show
+
+    if args.json:
+        print_json(
+            {
+                "stage": stage,
+                "fraction": round(tracker.fraction, 4),
+                "failure": None if failure is None else _failure_document(failure),
+            }
+        )
+        return EXIT_OK
+    print(_where(stage, tracker))
+    if failure is None:
+        print("No failure found in this log.")
+    else:
+        print(f"Failed{_in_stage(failure.stage)}: {failure.message}")
+        if failure.hint:
+            print(f"What to do: {failure.hint}")
+        if failure.line:
+            print(f"From the line: {failure.line}")
+    return EXIT_OK
+
+
+def _later(stage: str, than: str) -> bool:
+    return STAGES.index(stage) > STAGES.index(than)
+
+
+def _failure_document(failure: Failure) -> dict:
+    return {"kind": failure.kind, "message": failure.message, "hint": failure.hint, "stage": failure.stage}
+
+
+def _where(stage: str | None, tracker: Tracker) -> str:
+    if stage is None:
+        return "No Kilosort progress lines in this log."
+    version = f" (Kilosort {tracker.sorter_version})" if tracker.sorter_version else ""
+    if stage == "done":
+        return f"The sort finished{version}."
+    return f"The log ends in: {STAGE_TITLES[stage]}, after {tracker.fraction:.0%} of the sort{version}."
+
+
+def _in_stage(stage: str | None) -> str:
+    return f" while {STAGE_TITLES[stage].lower()}" if stage and stage != "done" else ""

@@ -1,0 +1,141 @@
+"""`ks-gui image build` and `ks-gui image clear-cache`: make the Kilosort 2.5 image, forget its compiled files."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
+from ks_gui.core.engine import Engine, EngineError, connect
+from ks_gui.core.image_build import (
+    BASE_IMAGE,
+    IMAGE_CONTEXT,
+    BuildFinished,
+    BuildLine,
+    ImageBuild,
+    LayerProgress,
+    space_check,
+)
+from ks_gui.core.mex_cache import clear_compiled_files
+from ks_gui.core.readable import human_bytes
+from ks_gui.core.sorters import KILOSORT25
+
+NAME = "image"
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    image = commands.add_parser("image", help="build the Kilosort 2.5 image, or clear its compiled files")
+    actions = image.add_subparsers(dest="image_command", required=True, metavar="ACTION")
+    build = actions.add_parser(
+        "build",
+        help="pull the MATLAB base image (about 17 GB) and build the Kilosort 2.5 image",
+        description="Pull the MATLAB base image (about 17 GB) when it is missing, then build the image.",
+    )
+    build.add_argument(
+        "--tag", default=KILOSORT25.default_image, metavar="IMG", help="image name (default: %(default)s)"
+    )
+    build.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+    clear = actions.add_parser(
+        "clear-cache",
+        help="clear the image's compiled files (the next sort compiles them again)",
+        description="Clear compiled files: remove the mex files compiled for the image, kept per image id.",
+    )
+    clear.add_argument("--image", default=KILOSORT25.default_image, metavar="IMG", help="image (default: %(default)s)")
+    clear.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+
+
+def _connect() -> Engine:
+    try:
+        return connect()
+    except EngineError as err:
+        raise BadInputError(err.message) from err
+
+
+def run(args: argparse.Namespace) -> int:
+    return _build(args) if args.image_command == "build" else _clear(args)
+
+
+def _clear(args: argparse.Namespace) -> int:
+    engine = _connect()
+    image = engine.image(args.image)
+    if image is None:
+        raise BadInputError(f"the image {args.image} is not on this machine, so it has no compiled files")
+    cleared = clear_compiled_files(image)
+    if args.json:
+        print_json({"image": image.name, "image_id": image.id, "folder": str(cleared.folder), "files": cleared.files})
+    else:
+        print(cleared.message())
+    return EXIT_OK
+
+
+def _build(args: argparse.Namespace) -> int:
+    if not (IMAGE_CONTEXT / "Dockerfile").is_file():
+        raise BadInputError(f"no Dockerfile in {IMAGE_CONTEXT}: this ks-gui install lacks its image files")
+    engine = _connect()
+    base_present = engine.image(BASE_IMAGE) is not None
+    space = space_check(engine.info().get("DockerRootDir"), base_present)
+    if not space.enough:
+        raise BadInputError(space.message())
+    log = sys.stderr if args.json else sys.stdout
+    print(space.message(), file=sys.stderr)
+
+    build = ImageBuild(engine, tag=args.tag)
+    previous = signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=build.cancel, daemon=True).start())
+    progress = _PullDisplay()
+    finished: BuildFinished | None = None
+    try:
+        for event in build.events():
+            if isinstance(event, LayerProgress):
+                progress.show(event)
+            elif isinstance(event, BuildLine):
+                progress.end()
+                print(event.text, file=log, flush=True)
+            else:
+                finished = event
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        progress.end()
+    assert finished is not None, "events() always ends with BuildFinished"
+    if args.json:
+        print_json(
+            {
+                "succeeded": finished.succeeded,
+                "cancelled": finished.cancelled,
+                "tag": finished.tag,
+                "image_id": finished.image.id if finished.image else None,
+                "failure": None
+                if finished.failure is None
+                else {"kind": finished.failure.kind, "message": finished.failure.message},
+                "summary": finished.summary(),
+            }
+        )
+    else:
+        print(finished.summary(), file=sys.stderr if not finished.succeeded else sys.stdout)
+    if finished.cancelled:
+        return EXIT_CANCELLED
+    return EXIT_OK if finished.succeeded else EXIT_FAILED
+
+
+class _PullDisplay:
+    """The base image's download on stderr: one redrawn line on a terminal, a line per finished layer elsewhere."""
+
+    def __init__(self) -> None:
+        self._live = sys.stderr.isatty()
+        self._drawn = 0
+
+    def show(self, event: LayerProgress) -> None:
+        if self._live:
+            total = human_bytes(event.known_total)
+            text = f"Downloading the base image: {human_bytes(event.downloaded)} of {total} · {event.describe()}"
+            sys.stderr.write("\r" + text.ljust(self._drawn))
+            sys.stderr.flush()
+            self._drawn = len(text)
+        elif event.status == "Pull complete":
+            print(f"{event.describe()} ({human_bytes(event.downloaded)} downloaded)", file=sys.stderr, flush=True)
+
+    def end(self) -> None:
+        if self._drawn:
+            sys.stderr.write("\n")
+            self._drawn = 0

@@ -1,0 +1,83 @@
+"""`ks-gui inspect PATH`: what a folder or file holds, read from metadata alone."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_OK, print_json
+from ks_gui.core.recording import Recording, RecordingError, inspect_all
+
+NAME = "inspect"
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    inspect = commands.add_parser(
+        "inspect",
+        help="show what a recording folder or file holds",
+        description="Detect the recordings in a folder (SpikeGLX, Open Ephys binary, raw int16 binary) from their "
+        "metadata, without reading the samples.",
+    )
+    inspect.add_argument("path", type=Path, metavar="PATH", help="recording folder or file")
+    inspect.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+
+
+def recording_document(recording: Recording, preselected: bool) -> dict:
+    """One recording in `ks-gui inspect --json`."""
+    channel_map = recording.channel_map
+    return {
+        "format": recording.format,
+        "binary": str(recording.binary),
+        "n_channels": recording.n_channels,
+        "n_channels_connected": None if channel_map is None else channel_map.n_connected,
+        "sample_rate": recording.sample_rate,
+        "n_samples": recording.samples,
+        "duration_s": recording.duration_s,
+        "dtype": recording.dtype,
+        "size_bytes": recording.size_bytes,
+        "stream": recording.stream,
+        "probe": recording.probe,
+        "probe_description": recording.probe_description,
+        "channel_map": None if channel_map is None else channel_map.name,
+        "metadata": None if recording.metadata is None else str(recording.metadata),
+        "preselected": preselected,
+        "warnings": list(recording.warnings),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        found = inspect_all(args.path)
+    except RecordingError as err:
+        if args.json:
+            print_json({"recordings": [], "problems": list(err.problems)})
+        for problem in err.problems:
+            print(f"ks-gui: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    preselected = None if found.choice_needed else found.preselected
+    if args.json:
+        print_json(
+            {
+                "recordings": [recording_document(r, r is preselected) for r in found.recordings],
+                "problems": list(found.problems),
+            }
+        )
+        return EXIT_OK
+    for recording in found.recordings:
+        mark = "*" if recording is preselected else " "
+        print(f"{mark} {recording.binary}")
+        for line in describe(recording):
+            print(f"    {line}")
+    for problem in found.problems:
+        print(f"ks-gui: {problem}", file=sys.stderr)
+    if found.choice_needed:
+        print("ks-gui: several binaries: give the one to sort", file=sys.stderr)
+    return EXIT_OK
+
+
+def describe(recording: Recording) -> list[str]:
+    """The recording's facts, one per line, as the window's card shows them."""
+    return [f"{label.lower()}: {value}" for label, value in recording.facts()] + [
+        f"warning: {w}" for w in recording.warnings
+    ]

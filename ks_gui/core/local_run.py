@@ -1,0 +1,145 @@
+"""A sorter run as a local process instead of a container, behind the same interface as engine.ContainerRun.
+
+Used by `kilosort4-local`: the app-managed environment's python runs the Kilosort 4 driver on the job file. The
+process gets its own session (process group), so stopping it stops everything it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ks_gui.core.contract import job_file
+from ks_gui.core.engine import OutputLine
+from ks_gui.core.job import SortJob
+from ks_gui.core.lines import LineSplitter
+
+_END = object()
+_READ_SIZE = 65536
+
+
+@dataclass(frozen=True)
+class LocalSpec:
+    """The process a local job runs in, described as plain data before anything is started."""
+
+    command: list[str]
+    environment: dict[str, str] = field(default_factory=dict)  # added to the launcher's own environment
+
+    def to_json(self) -> dict:
+        return {"command": self.command, "environment": self.environment}
+
+
+def local_spec_for(job: SortJob, python: Path, driver: Path) -> LocalSpec:
+    """The driver run by the environment's python on the job file, on the job's GPU (or none)."""
+    environment = dict(job.environment)
+    environment.update(
+        {
+            "PYTHONUNBUFFERED": "1",
+            # Kilosort draws its plots into files; never open a window from a sort.
+            "MPLBACKEND": "Agg",
+            # The chosen GPU is the only one the process sees; an empty value hides every GPU (a CPU sort).
+            "CUDA_VISIBLE_DEVICES": "" if job.gpu is None else (job.gpu.uuid or str(job.gpu.index)),
+        }
+    )
+    return LocalSpec(
+        command=[str(python), str(driver), *job.sorter.command(str(job_file(job.output)))], environment=environment
+    )
+
+
+class LocalRun:
+    """A started local process: its output (stdout and stderr together) as lines, its stdin, its end."""
+
+    def __init__(self, spec: LocalSpec, stdin_open: bool = False, cwd: Path | None = None) -> None:
+        self._process = subprocess.Popen(
+            spec.command,
+            stdin=subprocess.PIPE if stdin_open else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **spec.environment},
+            cwd=cwd,
+            start_new_session=True,  # its own process group: stop() reaches its children too
+        )
+        self._chunks: queue.Queue = queue.Queue()
+        self._reader = threading.Thread(target=self._read, name=f"local-output-{self._process.pid}", daemon=True)
+        self._reader.start()
+
+    @property
+    def id(self) -> str:
+        return f"pid-{self._process.pid}"
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        try:
+            while chunk := os.read(fd, _READ_SIZE):
+                self._chunks.put(chunk)
+        except OSError:  # the pipe is closed under us by remove()
+            pass
+        finally:
+            self._chunks.put(_END)
+
+    def lines(self, quiet_after: float = 0.3, idle_every: float | None = None) -> Iterator[OutputLine]:
+        """Output lines until the process's output ends, exactly as ContainerRun.lines gives them: text without
+        a line end comes as an incomplete line after `quiet_after` quiet seconds, and with `idle_every` an empty
+        `idle` line comes after each quiet stretch with nothing pending."""
+        splitter = LineSplitter()
+        while True:
+            try:
+                chunk = self._chunks.get(timeout=quiet_after if splitter.pending else idle_every)
+            except queue.Empty:
+                if not splitter.pending:
+                    yield OutputLine("", complete=False, idle=True)
+                    continue
+                yield OutputLine(splitter.take_pending(), complete=False)
+                continue
+            if chunk is _END:
+                break
+            for text in splitter.feed(chunk):
+                yield OutputLine(text)
+        for text in splitter.finish():
+            yield OutputLine(text)
+
+    def send(self, text: str) -> None:
+        if self._process.stdin is None:
+            raise RuntimeError("this process was started without stdin")
+        self._process.stdin.write(text.encode())
+        self._process.stdin.flush()
+
+    def wait(self, timeout: float | None = None) -> int:
+        """The exit code; a process ended by a signal reads as 128 + the signal, as a container's does."""
+        code = self._process.wait(timeout=timeout)
+        return 128 - code if code < 0 else code
+
+    def stop(self, timeout: float = 10) -> None:
+        """SIGTERM to the process group, then SIGKILL after `timeout` seconds."""
+        if self._process.poll() is not None:
+            return
+        self._signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._signal(signal.SIGKILL)
+            self._process.wait()
+
+    def _signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self._process.pid, signum)
+
+    def remove(self) -> None:
+        """Release the process's pipes (the counterpart of removing a container); it must have ended."""
+        self.stop(timeout=0)
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()

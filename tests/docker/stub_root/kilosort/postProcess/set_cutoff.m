@@ -1,0 +1,3 @@
+function rez = set_cutoff(rez)
+ks_stub_call('set_cutoff', '');
+end

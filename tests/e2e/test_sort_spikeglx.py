@@ -1,0 +1,78 @@
+"""`ks-gui sort` on a SpikeGLX-layout recording, with no --param NchanTOT/fs: detection fills them in."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io
+
+from tests.conftest import SIM_IMAGE, SIM_LICENSE, run_cli
+
+pytestmark = pytest.mark.engine
+
+N_SAMPLES = 30_000  # 1 s at 30 kHz
+
+
+def small_np1_meta(n_samples: int) -> str:
+    """A Neuropixels 1.0 AP .meta as SpikeGLX writes it (the keys of the real fixture), for a short binary.
+
+    Generated rather than copied: the real fixture's fileSizeBytes belongs to its 121 MB binary and the fixtures are
+    never edited.
+    """
+    imro = "(0,384)" + "".join(f"({i} 0 0 500 250 1)" for i in range(384))
+    return "\n".join(
+        [
+            "acqApLfSy=384,384,1",
+            "appVersion=20190327",
+            f"fileSizeBytes={n_samples * 385 * 2}",
+            f"fileTimeSecs={n_samples / 30000}",
+            "imDatPrb_pn=PRB_1_4_0480_1",
+            "imDatPrb_sn=18194809281",
+            "imDatPrb_type=0",
+            "imSampRate=30000",
+            "nSavedChans=385",
+            "snsApLfSy=384,0,1",
+            "snsSaveChanSubset=0:383,768",
+            "typeThis=imec",
+            f"~imroTbl={imro}",
+            "",
+        ]
+    )
+
+
+def test_sort_a_spikeglx_recording_without_channel_params(tmp_path: Path, sim_image):
+    probe_folder = tmp_path / "mouse7_g0" / "mouse7_g0_imec0"
+    probe_folder.mkdir(parents=True)
+    (probe_folder / "mouse7_g0_t0.imec0.ap.meta").write_text(small_np1_meta(N_SAMPLES))
+    noise = np.random.default_rng(3).normal(0, 20, size=(N_SAMPLES, 385)).astype(np.int16)
+    noise.tofile(probe_folder / "mouse7_g0_t0.imec0.ap.bin")
+    output = tmp_path / "sorted"
+
+    done = run_cli(
+        "sort",
+        str(tmp_path / "mouse7_g0"),  # the run folder, as a user drags it
+        "--output",
+        str(output),
+        "--image",
+        SIM_IMAGE,
+        "--gpu",
+        "none",
+        "--license",
+        SIM_LICENSE,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("Sorted: ")
+
+    job = json.loads((output / ".ks-gui" / "job.json").read_text())
+    assert job["binary"] == str(probe_folder / "mouse7_g0_t0.imec0.ap.bin")
+    assert (job["n_channels"], job["n_channels_connected"], job["sample_rate"]) == (385, 384, 30000.0)
+    assert (job["params"]["NchanTOT"], job["n_samples"]) == (385, N_SAMPLES)
+
+    chan_map = scipy.io.loadmat(output / ".ks-gui" / "chanMap.mat", squeeze_me=True)
+    assert len(chan_map["chanMap"]) == 385 and chan_map["connected"].sum() == 384
+    assert not chan_map["connected"][384]  # the sync channel
+    assert sorted(set(chan_map["xcoords"][:384])) == [0.0, 16.0, 32.0, 48.0]  # the NP1 checkerboard
+    assert chan_map["name"] == "PRB_1_4_0480_1"

@@ -1,0 +1,44 @@
+"""The window sorts with local Kilosort 4, as a user would: pick the sorter (the License row goes), drop a recording,
+press Sort, wait for Done. A real sort on the CPU, on a recording with planted units."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ks_gui.core import kilosort4_env
+from ks_gui.ui.main_window import MainWindow
+from tests.e2e.test_kilosort4_sort import check_phy_folder
+from tests.kilosort4.environment import test_environment
+from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, write_recording
+
+pytestmark = pytest.mark.timeout(600)
+
+
+def test_window_sorts_with_local_kilosort4(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(kilosort4_env.ENV_VARIABLE, str(test_environment()))
+    planted = write_recording(tmp_path / "rec", duration_s=30.0, seed=11)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+
+    assert window.license_box.isVisible()
+    window.sorter_choice.combo.setCurrentIndex(window.sorter_choice.combo.findText("Kilosort 4 (local)"))
+    assert not window.license_box.isVisible()
+    assert not window.image.isVisible()
+    assert window.sorter_choice.install_button.isVisible()
+    assert window.sorter_choice.install_button.text() == "Repair Kilosort 4…"
+
+    window.open_recording(planted.binary.parent)
+    window.channels.setValue(N_CHANNELS)
+    window.sample_rate.setValue(SAMPLE_RATE)
+    window.output.setText(str(tmp_path / "sorted"))
+    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.running, timeout=540_000)
+
+    assert window.stage.text() == "Done", window.message.text()
+    assert window.message.text().startswith("Sorted:")
+    assert window.progress.value() == 1000
+    check_phy_folder(tmp_path / "sorted", planted)

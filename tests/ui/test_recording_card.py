@@ -1,0 +1,58 @@
+"""Dropping real recording layouts on the window: the card shows what detection found."""
+
+from __future__ import annotations
+
+from tests.layouts import NP1_META, oebin_streams, openephys_recording, spikeglx_run
+from tests.ui.conftest import drop_path
+
+
+def test_dropping_a_spikeglx_run_shows_its_card(qtbot, window, tmp_path):
+    run = spikeglx_run(tmp_path)
+    drop_path(window.drop_zone, run)
+    card = window.drop_zone
+    assert card.title.text() == "mouse42_g0_t0.imec0.ap.bin"
+    assert card.details.text() == f"SpikeGLX · 121.6 MB · {run / 'mouse42_g0_imec0'}"
+    assert card.facts.text().splitlines() == [
+        "Channels: 385 (384 connected)",
+        "Sample rate: 30000 Hz",
+        "Duration: 5.3 s (157,955 samples)",
+        "Probe: PRB_1_4_0480_1 (Neuropixels 1.0 probe)",
+    ]
+    assert window.channels.value() == 385 and window.sample_rate.value() == 30000.0  # never typed by hand
+    assert window.recording.stream == "imec0.ap"
+    assert card.stream_picker.isVisible()
+    assert [card.stream_picker.itemText(i) for i in range(card.stream_picker.count())] == [
+        "imec0.ap (385 ch, 30 kHz)",
+        "imec1.ap (385 ch, 30 kHz)",
+    ]
+    assert card.probe_picture.isVisible()
+    assert card.probe_picture.toolTip() == "PRB_1_4_0480_1: 384 connected channels, 3820 µm from first to last"
+    assert not card.warnings.isVisible()
+    assert window.output.text() == str(run / "mouse42_g0_imec0_kilosort")
+
+
+def test_picking_the_other_probe(qtbot, window, tmp_path):
+    drop_path(window.drop_zone, spikeglx_run(tmp_path))
+    window.drop_zone.stream_picker.setCurrentIndex(1)
+    assert window.recording.stream == "imec1.ap" and window.recording.probe == "NP2010"
+    assert window.drop_zone.title.text() == "mouse42_g0_t0.imec1.ap.bin"
+    assert "Probe: NP2010 (4-shank probe)" in window.drop_zone.facts.text()
+    assert "on 4 shanks" in window.drop_zone.probe_picture.toolTip()
+
+
+def test_a_single_probe_has_no_picker_and_a_drop_anywhere_on_the_window_works(qtbot, window, tmp_path):
+    run = spikeglx_run(tmp_path, metas=(NP1_META,))
+    drop_path(window.progress, run)  # not the drop zone: the progress bar, far below it
+    assert window.drop_zone.title.text() == "mouse42_g0_t0.imec0.ap.bin"
+    assert not window.drop_zone.stream_picker.isVisible()
+
+
+def test_open_ephys_without_probe_info_warns_on_the_card(qtbot, window, tmp_path):
+    openephys_recording(
+        tmp_path / "Record Node 101" / "experiment1" / "recording1", oebin_streams()[:1], settings=False
+    )
+    drop_path(window.drop_zone, tmp_path)
+    assert window.drop_zone.details.text().startswith("Open Ephys · 23.0 MB")
+    assert window.drop_zone.warnings.isVisible()
+    assert "a linear channel map is used" in window.drop_zone.warnings.text()
+    assert window.channels.value() == 384
