@@ -13,14 +13,12 @@ from pathlib import Path
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import kilosort4_env
-from ks_gui.core.container import EnvironmentVariableError, parse_environment, spec_for
+from ks_gui.core.container import EnvironmentVariableError, MountError, parse_environment, parse_mount, planned_spec
 from ks_gui.core.engine import EngineError, connect
 from ks_gui.core.gpu import GpuChoiceError, detect_gpus, parse_gpu_request
-from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
 from ks_gui.core.local_run import local_spec_for
-from ks_gui.core.locations import mex_cache_dir
 from ks_gui.core.params import ParamError, parse_assignment
 from ks_gui.core.progress import ProgressEvent
 from ks_gui.core.recording import RecordingError, inspect
@@ -81,6 +79,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="KEY=VALUE",
         help="environment variable for the container (e.g. proxy settings); repeatable",
     )
+    sort.add_argument(
+        "--mount",
+        action="append",
+        default=[],
+        metavar="SRC[:DST][:ro]",
+        help="another folder for the container (default: at the same path, read-write); repeatable",
+    )
     sort.add_argument("--dry-run", action="store_true", help="check and show the container, start nothing")
     sort.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
 
@@ -96,7 +101,8 @@ def _job_from_args(args: argparse.Namespace) -> SortJob:
             _keep_token(license)
         overrides = dict(parse_assignment(text, sorter.params) for text in args.param)
         environment = parse_environment(args.env)
-    except (RecordingError, LicenseError, ParamError, EnvironmentVariableError) as err:
+        mounts = tuple(parse_mount(text) for text in args.mount)
+    except (RecordingError, LicenseError, ParamError, EnvironmentVariableError, MountError) as err:
         raise BadInputError(str(err)) from err
     return SortJob(
         recording=recording,
@@ -106,6 +112,7 @@ def _job_from_args(args: argparse.Namespace) -> SortJob:
         image=args.image or "",
         temp_dir=args.temp_dir,
         environment=environment,
+        extra_mounts=mounts,
         param_overrides=overrides,
     )
 
@@ -143,9 +150,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run and job.sorter.runs_locally:
         return _dry_run_local(args, job, checked)
     if args.dry_run:
-        image = checked.image or ImageInfo(name=job.image, id="not-on-this-machine")
-        mex_cache = mex_cache_dir(image.short_id)
-        spec = spec_for(job, mex_cache)
+        spec, mex_cache = planned_spec(job, checked.image)
         document = {
             "container": spec.to_json(),
             "job": job.document(mex_cache) if job.n_channels and job.sample_rate else None,

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 
 PROBE_FILE_SUFFIXES = (".mat", ".prb", ".json")
 
@@ -62,6 +61,8 @@ class ChannelMap:
         """Write the .mat that Kilosort 2.5's loadChanMap reads (chanMap is 1-based)."""
         n = len(self.connected)
         path.parent.mkdir(parents=True, exist_ok=True)
+        import scipy.io  # scipy takes a tenth of a second to import: only when a map is written or read
+
         scipy.io.savemat(
             path,
             {
@@ -151,6 +152,8 @@ def read_kilosort_mat(path: Path) -> tuple[ChannelMap, float | None]:
     Returns the map and its sample rate (None when the file has no `fs`).
     """
     try:
+        import scipy.io
+
         mat = scipy.io.loadmat(path, squeeze_me=True)
     except (OSError, ValueError, NotImplementedError) as err:
         raise ChannelMapError(f"{path.name} is not a channel map .mat Kilosort can read ({err})") from err

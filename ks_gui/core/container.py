@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT, job_file
+from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import Mount, SortJob
 from ks_gui.core.license import (
     CONTAINER_LICENSE_PATH,
@@ -20,6 +21,7 @@ from ks_gui.core.license import (
     needs_stdin,
     secret_environment,
 )
+from ks_gui.core.locations import mex_cache_dir
 
 # The MATLAB image's documentation asks for at least 512 MB of /dev/shm.
 SHM_SIZE = "512m"
@@ -28,6 +30,32 @@ _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class EnvironmentVariableError(ValueError):
     """An environment assignment that is not KEY=VALUE; the message is for the user."""
+
+
+class MountError(ValueError):
+    """An extra mount that cannot be given to the container; the message is for the user."""
+
+
+DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+
+
+def parse_mount(text: str) -> Mount:
+    """`SRC[:DST][:ro]`: a folder of this machine, at DST inside the container (default: the same path)."""
+    parts = text.split(":")
+    read_only = parts[-1] == "ro"
+    if read_only or parts[-1] == "rw":
+        parts = parts[:-1]
+    if not parts or len(parts) > 2 or not parts[0]:
+        raise MountError(f"--mount {text!r} is not SRC[:DST][:ro]")
+    source = Path(parts[0]).expanduser().absolute()
+    target = parts[1] if len(parts) == 2 and parts[1] else str(source)
+    if not source.exists():
+        raise MountError(f"--mount {text!r}: {source} does not exist")
+    if not target.startswith("/"):
+        raise MountError(f"--mount {text!r}: the path inside the container must be absolute, not {target!r}")
+    if str(source.resolve()) in DOCKER_SOCKETS or target in DOCKER_SOCKETS:
+        raise MountError("the Docker socket is never given to a sorter's container")
+    return Mount(source=source, target=target, read_only=read_only)
 
 
 def parse_environment(assignments: list[str]) -> dict[str, str]:
@@ -158,3 +186,9 @@ def spec_for(job: SortJob, mex_cache: Path) -> ContainerSpec:
         entrypoint=entrypoint,
         secret_environment=secret_environment(job.license),
     )
+
+
+def planned_spec(job: SortJob, image: ImageInfo | None) -> tuple[ContainerSpec, Path]:
+    """The container `job` would get and its mex cache folder, also before its image is built (dry runs)."""
+    mex_cache = mex_cache_dir((image or ImageInfo(name=job.image, id="not-on-this-machine")).short_id)
+    return spec_for(job, mex_cache), mex_cache

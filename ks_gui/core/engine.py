@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import queue
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -24,7 +22,7 @@ import urllib3.exceptions
 
 from ks_gui.core.container import ContainerSpec
 from ks_gui.core.image import ImageInfo
-from ks_gui.core.lines import LineSplitter
+from ks_gui.core.lines import OutputLine, OutputReader
 
 EngineErrorKind = Literal["not_running", "permission", "no_gpu_runtime", "other"]
 
@@ -80,16 +78,6 @@ def _api_error(exc: docker.errors.APIError) -> EngineError:
             f"Container Toolkit and restart Docker ({explanation})",
         )
     return EngineError("other", f"Docker refused: {explanation}")
-
-
-@dataclass(frozen=True)
-class OutputLine:
-    """A line of container output. `complete` is False for text the container left without a line end
-    and then went quiet on (a prompt waiting for an answer); its continuation arrives as a new line."""
-
-    text: str
-    complete: bool = True
-    idle: bool = False  # no output for `idle_every` seconds: not a line, a chance to look at the clock
 
 
 def connect(timeout: int = 60) -> Engine:
@@ -217,9 +205,6 @@ def _image_info(name: str, image) -> ImageInfo:
     )
 
 
-_END = object()
-
-
 class ContainerRun:
     """A started container: its output as lines, its stdin, its end."""
 
@@ -227,44 +212,14 @@ class ContainerRun:
         self._container = container
         self._output = output
         self._stdin = stdin_socket
-        self._chunks: queue.Queue = queue.Queue()
-        self._reader = threading.Thread(target=self._read, name=f"docker-output-{container.short_id}", daemon=True)
-        self._reader.start()
+        self._reader = OutputReader(output, name=f"docker-output-{container.short_id}")
 
     @property
     def id(self) -> str:
         return str(self._container.id)
 
-    def _read(self) -> None:
-        try:
-            for chunk in self._output:
-                self._chunks.put(chunk)
-        except Exception:  # the stream ends with an error when the container is removed under it
-            pass
-        finally:
-            self._chunks.put(_END)
-
     def lines(self, quiet_after: float = 0.3, idle_every: float | None = None) -> Iterator[OutputLine]:
-        """Output lines until the container's output ends. Text without a line end is given as an incomplete
-        line once the container has been quiet for `quiet_after` seconds (that is how a prompt looks).
-        With `idle_every`, an empty `idle` OutputLine comes after each such quiet stretch with nothing pending
-        (the progress tracker moves on in phases that print nothing)."""
-        splitter = LineSplitter()
-        while True:
-            try:
-                chunk = self._chunks.get(timeout=quiet_after if splitter.pending else idle_every)
-            except queue.Empty:
-                if not splitter.pending:
-                    yield OutputLine("", complete=False, idle=True)
-                    continue
-                yield OutputLine(splitter.take_pending(), complete=False)
-                continue
-            if chunk is _END:
-                break
-            for text in splitter.feed(chunk):
-                yield OutputLine(text)
-        for text in splitter.finish():
-            yield OutputLine(text)
+        return self._reader.lines(quiet_after, idle_every)
 
     def send(self, text: str) -> None:
         """Write `text` to the container's stdin (only for a spec with stdin_open)."""

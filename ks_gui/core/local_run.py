@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import contextlib
 import os
-import queue
 import signal
 import subprocess
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ks_gui.core.contract import job_file
-from ks_gui.core.engine import OutputLine
 from ks_gui.core.job import SortJob
-from ks_gui.core.lines import LineSplitter
+from ks_gui.core.lines import OutputLine, OutputReader
 
-_END = object()
 _READ_SIZE = 65536
+
+
+def _pipe_chunks(fd: int) -> Iterator[bytes]:
+    """What the process writes, as it writes it (an empty read is the end of the pipe)."""
+    try:
+        while chunk := os.read(fd, _READ_SIZE):
+            yield chunk
+    except OSError:  # the pipe is closed under us by remove()
+        return
 
 
 @dataclass(frozen=True)
@@ -66,9 +71,8 @@ class LocalRun:
             cwd=cwd,
             start_new_session=True,  # its own process group: stop() reaches its children too
         )
-        self._chunks: queue.Queue = queue.Queue()
-        self._reader = threading.Thread(target=self._read, name=f"local-output-{self._process.pid}", daemon=True)
-        self._reader.start()
+        assert self._process.stdout is not None
+        self._reader = OutputReader(_pipe_chunks(self._process.stdout.fileno()), name=f"local-{self._process.pid}")
 
     @property
     def id(self) -> str:
@@ -78,37 +82,8 @@ class LocalRun:
     def pid(self) -> int:
         return self._process.pid
 
-    def _read(self) -> None:
-        assert self._process.stdout is not None
-        fd = self._process.stdout.fileno()
-        try:
-            while chunk := os.read(fd, _READ_SIZE):
-                self._chunks.put(chunk)
-        except OSError:  # the pipe is closed under us by remove()
-            pass
-        finally:
-            self._chunks.put(_END)
-
     def lines(self, quiet_after: float = 0.3, idle_every: float | None = None) -> Iterator[OutputLine]:
-        """Output lines until the process's output ends, exactly as ContainerRun.lines gives them: text without
-        a line end comes as an incomplete line after `quiet_after` quiet seconds, and with `idle_every` an empty
-        `idle` line comes after each quiet stretch with nothing pending."""
-        splitter = LineSplitter()
-        while True:
-            try:
-                chunk = self._chunks.get(timeout=quiet_after if splitter.pending else idle_every)
-            except queue.Empty:
-                if not splitter.pending:
-                    yield OutputLine("", complete=False, idle=True)
-                    continue
-                yield OutputLine(splitter.take_pending(), complete=False)
-                continue
-            if chunk is _END:
-                break
-            for text in splitter.feed(chunk):
-                yield OutputLine(text)
-        for text in splitter.finish():
-            yield OutputLine(text)
+        return self._reader.lines(quiet_after, idle_every)
 
     def send(self, text: str) -> None:
         if self._process.stdin is None:

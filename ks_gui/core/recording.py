@@ -120,8 +120,13 @@ class Recording:
             connected = self.channel_map.n_connected if self.channel_map is not None else self.n_channels
             found.append(("Channels", f"{self.n_channels} ({connected} connected)"))
         else:
-            found.append(("Channels", "unknown: enter the channel count"))
-        found.append(("Sample rate", f"{self.sample_rate:g} Hz" if self.sample_rate else "unknown: enter it"))
+            found.append(("Channels", "not stored with the file: enter it below"))
+        found.append(
+            (
+                "Sample rate",
+                f"{self.sample_rate:g} Hz" if self.sample_rate else "not stored with the file: enter it below",
+            )
+        )
         if self.duration_s is not None:
             found.append(("Duration", f"{duration_text(self.duration_s)} ({self.samples:,} samples)"))
         found.append(("Size", human_bytes(self.size_bytes)))

@@ -11,14 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ks_gui.core import history, kilosort4_env
 from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.container import ContainerSpec, spec_for
 from ks_gui.core.contract import channel_map_file, job_file
 from ks_gui.core.diagnosis import Failure, diagnose
-from ks_gui.core.engine import ContainerRun, Engine
 from ks_gui.core.gpu import GpuRequest, choose_gpu
 from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import Problem, SortJob
@@ -28,6 +27,9 @@ from ks_gui.core.locations import mex_cache_dir, run_log_file
 from ks_gui.core.progress import ProgressEvent, Result, Tracker
 from ks_gui.core.provenance import Provenance, write_provenance
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
+
+if TYPE_CHECKING:  # the engine (and with it the docker package) is loaded only by whoever connects to it
+    from ks_gui.core.engine import ContainerRun, Engine
 
 PHY_REQUIRED_FILES = (
     "params.py",

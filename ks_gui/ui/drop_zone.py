@@ -55,6 +55,7 @@ class DropZone(QFrame):
         self.details = QLabel("SpikeGLX, Open Ephys or a raw int16 .bin/.dat")
         self.details.setStyleSheet("color: palette(placeholder-text);")
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setWordWrap(True)  # long folder paths wrap instead of widening the window
         self.facts = QLabel()
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.facts.hide()
@@ -75,7 +76,7 @@ class DropZone(QFrame):
         self.warnings.hide()
         self.probe_picture = ProbePicture()
         self.browse_button = QPushButton("Browse…")
-        self.browse_button.clicked.connect(self._browse)
+        self.browse_button.clicked.connect(self.browse)
 
         text = QVBoxLayout()
         text.addWidget(self.title)
@@ -113,8 +114,9 @@ class DropZone(QFrame):
     def show_card(self, recording: Recording) -> None:
         self.show_recording(
             recording.binary.name,
-            f"{recording.format_title} · {human_bytes(recording.size_bytes)} · {recording.folder}",
+            f"{recording.format_title} · {human_bytes(recording.size_bytes)} · in {recording.folder.name}",
         )
+        self.details.setToolTip(str(recording.binary))
         self.facts.setText("\n".join(f"{label}: {value}" for label, value in recording.facts()[1:] if label != "Size"))
         self.facts.show()
         notes = list(recording.warnings)
@@ -134,7 +136,7 @@ class DropZone(QFrame):
 
     # --- choosing --------------------------------------------------------------------------------------------------
 
-    def _browse(self) -> None:
+    def browse(self) -> None:
         folder = dialogs.choose_folder(self, "Choose a recording folder")
         if folder is not None:
             self.path_chosen.emit(folder)

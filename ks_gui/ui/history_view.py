@@ -27,9 +27,11 @@ COLUMNS = ("Recording", "Started", "Duration", "Status", "Units (good)", "Output
 class HistoryView(QWidget):
     """Signals:
     run_again(RunRecord): the user wants a new run with this record's recording and settings.
+    open_phy(str): the user wants phy on this record's output folder.
     """
 
     run_again = Signal(RunRecord)
+    open_phy = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,11 +49,13 @@ class HistoryView(QWidget):
         self.open_log_button.clicked.connect(lambda: self._open(self.selected and self.selected.log_file))
         self.open_folder_button = QPushButton("Open folder")
         self.open_folder_button.clicked.connect(lambda: self._open(self.selected and self.selected.output))
+        self.open_phy_button = QPushButton("Open in phy")
+        self.open_phy_button.clicked.connect(lambda: self.selected and self.open_phy.emit(self.selected.output))
         self.run_again_button = QPushButton("Run again…")
         self.run_again_button.clicked.connect(self._run_again)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for button in (self.open_log_button, self.open_folder_button, self.run_again_button):
+        for button in (self.open_log_button, self.open_folder_button, self.open_phy_button, self.run_again_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -88,6 +92,7 @@ class HistoryView(QWidget):
         record = self.selected
         self.open_log_button.setEnabled(record is not None and Path(record.log_file).exists())
         self.open_folder_button.setEnabled(record is not None and Path(record.output).exists())
+        self.open_phy_button.setEnabled(record is not None and (Path(record.output) / "params.py").exists())
         self.run_again_button.setEnabled(record is not None and Path(record.recording).exists())
 
     def _run_again(self) -> None:

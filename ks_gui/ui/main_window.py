@@ -1,4 +1,5 @@
-"""The main window: a recording, the few fields a sort needs, Sort, and the sort's progress and log."""
+"""The main window: the recording and the few choices a sort needs on the left, the sort's progress on the right,
+the run history in its own tab, everything else in the menus."""
 
 from __future__ import annotations
 
@@ -7,63 +8,159 @@ import time
 from pathlib import Path
 
 import qtawesome
-from PySide6.QtCore import QThread, QTimer, Slot
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
+    QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ks_gui.core.container import EnvironmentVariableError, parse_environment
+from ks_gui import __version__
+from ks_gui.core import desktop
+from ks_gui.core.container import (
+    EnvironmentVariableError,
+    MountError,
+    parse_environment,
+    parse_mount,
+)
 from ks_gui.core.contract import MARKER
 from ks_gui.core.gpu import GpuRequest
+from ks_gui.core.history import RunRecord
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import LicenseError
+from ks_gui.core.params import ParamError
 from ks_gui.core.progress import ProgressEvent
 from ks_gui.core.readable import clock_text
 from ks_gui.core.recording import Recording, RecordingError, inspect_all
 from ks_gui.core.run import Outcome
-from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS, Sorter
+from ks_gui.core.settings import Settings, load_settings, save_settings, settings_file
+from ks_gui.core.sorters import SORTERS, Sorter
 from ks_gui.ui import dialogs
+from ks_gui.ui.background import run_in_background
 from ks_gui.ui.drop_zone import DropZone, WindowDrops
 from ks_gui.ui.failure_panel import FailurePanel
 from ks_gui.ui.gpu_picker import GpuPicker
-from ks_gui.ui.image_dialog import ImageDialog
+from ks_gui.ui.history_view import HistoryView
 from ks_gui.ui.license_box import LicenseBox
+from ks_gui.ui.notify import notify
+from ks_gui.ui.param_form import ParamForm
 from ks_gui.ui.results_card import ResultsCard
-from ks_gui.ui.setup_view import SetupView
-from ks_gui.ui.sort_worker import SortWorker
+from ks_gui.ui.sort_worker import SortWorker, docker_run_line
 from ks_gui.ui.sorter_choice import SorterChoice
 from ks_gui.ui.stage_list import StageList
+from ks_gui.ui.storage_dialog import StorageDialog
 
 LOG_LINES_KEPT = 20_000
 
 
+def _browse_row(field: QLineEdit, button: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(field, stretch=1)
+    row.addWidget(button)
+    return row
+
+
+def _next_free_folder(folder: Path) -> Path:
+    """`folder`, or folder_2, folder_3…: a new output folder never lands on an earlier result."""
+    candidate, n = folder, 1
+    while candidate.exists():
+        n += 1
+        candidate = folder.with_name(f"{folder.name}_{n}")
+    return candidate
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, recording_path: Path | None = None) -> None:
+    def __init__(self, recording_path: Path | None = None, settings: Settings | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ks-gui — Kilosort in Docker")
-        self.sorter = SORTERS[DEFAULT_SORTER]
+        loaded = load_settings() if settings is None else None
+        self.settings = settings or loaded.settings
+        self.sorter = SORTERS.get(self.settings.sorter) or next(iter(SORTERS.values()))
         self.recording: Recording | None = None
         self._thread: QThread | None = None
         self._worker: SortWorker | None = None
         self._started_at = 0.0
         self._eta: float | None = None
 
+        self._build_setup_panel()
+        self._build_progress_panel()
+        self.history_view = HistoryView()
+        self.history_view.run_again.connect(self.run_again)
+        self.history_view.open_phy.connect(self.open_phy_for)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._setup_scroll)
+        splitter.addWidget(self._progress_panel)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([520, 680])
+        self.splitter = splitter
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, qtawesome.icon("fa6s.wave-square"), "Sort")
+        self.tabs.addTab(self.history_view, qtawesome.icon("fa6s.clock-rotate-left"), "History")
+        self.setCentralWidget(self.tabs)
+        self._build_menus()
+        self._window_drops = WindowDrops(self, self.open_recording)  # a drop anywhere on the window
+
+        self._clock = QTimer(self)
+        self._clock.setInterval(1000)
+        self._clock.timeout.connect(self._tick)
+
+        self._apply_settings()
+        self._restore_geometry()
+        for signal in (
+            self.channels.valueChanged,
+            self.sample_rate.valueChanged,
+            self.output.textChanged,
+            self.temp_dir.textChanged,
+            self.license_box.changed,
+            self.image.textChanged,
+            self.environment.textChanged,
+            self.mounts.textChanged,
+            self.param_form.changed,
+        ):
+            signal.connect(self.validate)  # cheap: metadata and folder checks only, so at every keystroke
+        self.statusBar().showMessage(loaded.warning if loaded and loaded.warning else "Ready")
+        if recording_path is not None:
+            self.open_recording(recording_path)
+        self.validate()
+
+    # --- building the window -----------------------------------------------------------------------------------
+
+    def _build_setup_panel(self) -> None:
         self.drop_zone = DropZone()
         self.drop_zone.path_chosen.connect(self.open_recording)
         self.drop_zone.recording_chosen.connect(self.use_recording)
-        self._window_drops = WindowDrops(self, self.open_recording)  # a drop anywhere on the window
+
+        self.sorter_choice = SorterChoice()
+        self.sorter_choice.changed.connect(self._sorter_changed)
+        self.image = QLineEdit(self.sorter.default_image)
+        self.image_button = QPushButton("Build image…")
+        self.image_button.setToolTip("Build the Kilosort image, or clear its compiled files")
+        self.image_button.clicked.connect(self.open_image_dialog)
+        self._image_row = _browse_row(self.image, self.image_button)
+        self.license_box = LicenseBox()
+        self.license_mode = self.license_box.mode
+        self.license_value = self.license_box.value
+        sorter_box = QGroupBox("Sorter")
+        self.form = QFormLayout(sorter_box)
+        self.form.addRow("Sorter", self.sorter_choice)
+        self.form.addRow("Image", self._image_row)
+        self.form.addRow("MATLAB license", self.license_box)
 
         self.channels = QSpinBox()
         self.channels.setRange(0, 4096)
@@ -73,108 +170,214 @@ class MainWindow(QMainWindow):
         self.sample_rate.setDecimals(1)
         self.sample_rate.setSuffix(" Hz")
         self.sample_rate.setSpecialValueText("enter the sample rate")
+        recording_box = QGroupBox("Recording")
+        recording_form = QFormLayout(recording_box)
+        recording_form.addRow("Channels", self.channels)
+        recording_form.addRow("Sample rate", self.sample_rate)
+
         self.output = QLineEdit()
         self.output.setPlaceholderText("a new folder for the results")
         output_browse = QPushButton("Browse…")
-        output_browse.clicked.connect(self._browse_output)
-        self.license_box = LicenseBox()
-        self.license_mode = self.license_box.mode
-        self.license_value = self.license_box.value
-        self.image = QLineEdit(self.sorter.default_image)
-        self.environment = QLineEdit()
-        self.environment.setPlaceholderText(
-            "optional KEY=VALUE pairs for the container, e.g. HTTPS_PROXY=http://proxy:3128"
-        )
+        output_browse.clicked.connect(lambda: self._browse_into(self.output, "Choose the output folder"))
+        self.temp_dir = QLineEdit()
+        self.temp_dir.setPlaceholderText("the output folder")
+        self.temp_dir.setToolTip("Kilosort's temp file is as large as the recording: a fast disk with room helps")
+        temp_browse = QPushButton("Browse…")
+        temp_browse.clicked.connect(lambda: self._browse_into(self.temp_dir, "Choose a folder for the temp file"))
+        output_box = QGroupBox("Results")
+        output_form = QFormLayout(output_box)
+        output_form.addRow("Output folder", _browse_row(self.output, output_browse))
+        output_form.addRow("Temp file in", _browse_row(self.temp_dir, temp_browse))
+
         self.gpu_picker = GpuPicker()
         self.gpu = self.gpu_picker.combo
+        gpu_box = QGroupBox("GPU")
+        QVBoxLayout(gpu_box).addWidget(self.gpu_picker)
 
-        output_row = QHBoxLayout()
-        output_row.addWidget(self.output, stretch=1)
-        output_row.addWidget(output_browse)
-        form = QFormLayout()
-        self.form = form
-        self.sorter_choice = SorterChoice()
-        self.sorter_choice.changed.connect(self._sorter_changed)
-        form.addRow("Sorter", self.sorter_choice)
-        form.addRow("Channels", self.channels)
-        form.addRow("Sample rate", self.sample_rate)
-        form.addRow("Output folder", output_row)
-        form.addRow("MATLAB license", self.license_box)
-        self.image_button = QPushButton("Build image…")
-        self.image_button.setToolTip("Build the Kilosort image, or clear its compiled files")
-        self.image_button.clicked.connect(self.open_image_dialog)
-        image_row = QHBoxLayout()
-        image_row.addWidget(self.image, stretch=1)
-        image_row.addWidget(self.image_button)
-        form.addRow("Image", image_row)
-        self._image_row = image_row
-        form.addRow("Environment", self.environment)
-        form.addRow("GPU", self.gpu_picker)
+        self.environment = QLineEdit()
+        self.environment.setPlaceholderText("KEY=VALUE pairs, e.g. HTTPS_PROXY=http://proxy:3128")
+        self.mounts = QPlainTextEdit()
+        self.mounts.setPlaceholderText("one folder per line: SRC[:DST][:ro]")
+        self.mounts.setFixedHeight(52)
+        self.param_form = ParamForm(self.sorter)
+        self.advanced = QGroupBox("Advanced: container and Kilosort parameters (empty = default)")
+        self.advanced.setCheckable(True)
+        self.advanced.setChecked(False)
+        advanced_content = QWidget()
+        advanced_form = QFormLayout(advanced_content)
+        advanced_form.addRow("Environment", self.environment)
+        advanced_form.addRow("Extra folders", self.mounts)
+        advanced_form.addRow(self.param_form)
+        QVBoxLayout(self.advanced).addWidget(advanced_content)
+        self.advanced.toggled.connect(advanced_content.setVisible)
+        advanced_content.setVisible(False)
 
+        self.check_setup_button = QPushButton(qtawesome.icon("fa6s.stethoscope"), "Check setup")
+        self.check_setup_button.clicked.connect(self.open_setup_check)
         self.sort_button = QPushButton(qtawesome.icon("fa6s.play"), "Sort")
         self.sort_button.setDefault(True)
+        self.sort_button.setMinimumHeight(36)
+        self.sort_button.setStyleSheet("font-weight: 600; padding: 0 24px;")
         self.sort_button.clicked.connect(self.start_sort)
+        self.sort_reason = QLabel()
+        self.sort_reason.setWordWrap(True)
+        self.sort_reason.setStyleSheet("color: #8a5a00;")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.check_setup_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.sort_button)
+
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        for widget in (self.drop_zone, sorter_box, recording_box, output_box, gpu_box, self.advanced):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.sort_reason)
+        self._setup_scroll = QScrollArea()
+        self._setup_scroll.setWidgetResizable(True)
+        self._setup_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._setup_scroll.setWidget(panel)
+        self._setup_scroll.setMinimumWidth(440)
+
+    def _build_progress_panel(self) -> None:
+        self.stage = QLabel("Ready")
+        self.stage.setStyleSheet("font-weight: 600; font-size: 14px;")
+        self.timing = QLabel()
         self.cancel_button = QPushButton(qtawesome.icon("fa6s.stop"), "Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_sort)
-        buttons = QHBoxLayout()
-        self.check_setup_button = QPushButton(qtawesome.icon("fa6s.stethoscope"), "Check setup")
-        self.check_setup_button.clicked.connect(lambda: SetupView(self).exec())
-        buttons.addWidget(self.check_setup_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.sort_button)
-
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.stage = QLabel("Ready")
-        self.stage.setStyleSheet("font-weight: 600;")
-        self.timing = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setFormat("%p%")
         stage_row = QHBoxLayout()
         stage_row.addWidget(self.stage, stretch=1)
         stage_row.addWidget(self.timing)
+        stage_row.addWidget(self.cancel_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("%p%")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.failure_panel = FailurePanel()
+        self.results_card = ResultsCard()
+        self.stage_list = StageList()
+
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(LOG_LINES_KEPT)
         self.log.setFont(QFont("monospace", 9))
-        self.log.setPlaceholderText("The sorter's output appears here.")
+        self.log.setPlaceholderText("The sorter's own output appears here; the full log is kept on disk.")
+        self.log_search = QLineEdit()
+        self.log_search.setPlaceholderText("Find in log (Enter for the next match)")
+        self.log_search.returnPressed.connect(self.find_in_log)
+        copy_log = QPushButton(qtawesome.icon("fa6s.copy"), "")
+        copy_log.setToolTip("Copy the log shown here")
+        copy_log.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.log.toPlainText()))
+        self.log_toggle = QPushButton("Hide log")
+        self.log_toggle.setCheckable(True)
+        self.log_toggle.toggled.connect(self._toggle_log)
+        log_tools = QHBoxLayout()
+        log_tools.addWidget(self.log_search, stretch=1)
+        log_tools.addWidget(copy_log)
+        log_tools.addWidget(self.log_toggle)
+        log_row = QHBoxLayout()
+        log_row.addWidget(self.stage_list)
+        log_row.addWidget(self.log, stretch=1)
 
-        layout = QVBoxLayout()
-        layout.addWidget(self.drop_zone)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        layout.addWidget(self.message)
-        self.results_card = ResultsCard()
-        layout.addWidget(self.results_card)
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
         layout.addLayout(stage_row)
         layout.addWidget(self.progress)
-        self.failure_panel = FailurePanel()
+        layout.addWidget(self.message)
         layout.addWidget(self.failure_panel)
-        self.stage_list = StageList()  # beside the log: the stages tick off as the sort advances
-        progress_row = QHBoxLayout()
-        progress_row.addWidget(self.stage_list)
-        progress_row.addWidget(self.log, stretch=1)
-        layout.addLayout(progress_row, stretch=1)
-        central = QWidget()
-        central.setLayout(layout)
-        self.setCentralWidget(central)
-        self.resize(900, 760)
+        layout.addWidget(self.results_card)
+        layout.addLayout(log_tools)
+        layout.addLayout(log_row, stretch=1)
+        self._progress_panel = panel
 
-        self._clock = QTimer(self)
-        self._clock.setInterval(1000)
-        self._clock.timeout.connect(self._tick)
-        if recording_path is not None:
-            self.open_recording(recording_path)
+    def _build_menus(self) -> None:
+        def action(menu, text: str, slot, shortcut: QKeySequence | str | None = None, icon: str = "") -> QAction:
+            item = menu.addAction(qtawesome.icon(icon) if icon else QIcon(), text)
+            item.triggered.connect(slot)
+            if shortcut:
+                item.setShortcut(QKeySequence(shortcut))
+            return item
+
+        file_menu = self.menuBar().addMenu("&File")
+        action(file_menu, "Open recording…", self.drop_zone.browse, QKeySequence.StandardKey.Open, "fa6s.folder-open")
+        file_menu.addSeparator()
+        action(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        sort_menu = self.menuBar().addMenu("&Sort")
+        self.sort_action = action(sort_menu, "Sort", self.start_sort, "Ctrl+Return", "fa6s.play")
+        self.cancel_action = action(sort_menu, "Cancel", self.cancel_sort, "Ctrl+.", "fa6s.stop")
+        self.cancel_action.setEnabled(False)
+        action(sort_menu, "Copy docker run command", self.copy_docker_run, "Ctrl+Shift+C", "fa6s.terminal")
+        view_menu = self.menuBar().addMenu("&View")
+        action(view_menu, "Sort", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
+        action(view_menu, "History", self.show_history, "Ctrl+2")
+        action(view_menu, "Storage…", self.open_storage, None, "fa6s.hard-drive")
+        action(view_menu, "Check setup…", self.open_setup_check, None, "fa6s.stethoscope")
+        tools_menu = self.menuBar().addMenu("&Tools")
+        action(tools_menu, "Build image…", self.open_image_dialog, None, "fa6s.hammer")
+        action(tools_menu, "Add ks-gui to the application menu", self.install_desktop_entry)
+        help_menu = self.menuBar().addMenu("&Help")
+        action(help_menu, "About ks-gui", self.show_about)
+
+    # --- settings ----------------------------------------------------------------------------------------------
+
+    def _apply_settings(self) -> None:
+        settings = self.settings
+        self.sorter_choice.choose(self.sorter.name)
+        self._sorter_changed(self.sorter)
+        self.license_mode.setCurrentIndex(max(0, self.license_mode.findData(settings.license_mode)))
+        self.license_value.setText(settings.license_value)
+        gpu_index = self.gpu.findData(settings.gpu if settings.gpu in ("auto", "none") else int(settings.gpu))
+        if gpu_index >= 0:
+            self.gpu.setCurrentIndex(gpu_index)
+        self.temp_dir.setText(settings.temp_dir)
+        self.environment.setText(settings.environment)
+
+    def _remember_choices(self) -> None:
+        settings = self.settings
+        settings.sorter = self.sorter.name
+        settings.license_mode = self.license_box.current_mode()
+        settings.license_value = self.license_value.text().strip()
+        image = self.image.text().strip()
+        if image and image != self.sorter.default_image:
+            settings.images[self.sorter.name] = image
+        else:
+            settings.images.pop(self.sorter.name, None)
+        settings.gpu = str(self.gpu.currentData())
+        settings.temp_dir = self.temp_dir.text().strip()
+        settings.environment = self.environment.text().strip()
+        if self.recording is not None:
+            settings.last_recording_folder = str(self.recording.folder)
+        try:
+            save_settings(settings)
+        except OSError as err:
+            self.statusBar().showMessage(f"Your choices could not be saved in {settings_file()}: {err}")
+
+    def _geometry_store(self) -> QSettings:
+        # Window geometry is kept apart from the settings: it is Qt's own binary state.
+        return QSettings(str(settings_file().with_name("window.ini")), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        store = self._geometry_store()
+        if not self.restoreGeometry(store.value("geometry", b"")):
+            screen = QGuiApplication.primaryScreen().availableGeometry()
+            self.resize(min(1200, screen.width() - 40), min(820, screen.height() - 60))
+        self.splitter.restoreState(store.value("splitter", b""))
+
+    def _save_geometry(self) -> None:
+        store = self._geometry_store()
+        store.setValue("geometry", self.saveGeometry())
+        store.setValue("splitter", self.splitter.saveState())
 
     # --- the form ----------------------------------------------------------------------------------------------
 
-    def _browse_output(self) -> None:
-        folder = dialogs.choose_folder(self, "Choose the output folder")
+    def _browse_into(self, field: QLineEdit, title: str) -> None:
+        folder = dialogs.choose_folder(self, title, field.text())
         if folder is not None:
-            self.output.setText(str(folder))
+            field.setText(str(folder))
 
     @Slot(Path)
     def open_recording(self, path: Path) -> None:
@@ -194,8 +397,10 @@ class MainWindow(QMainWindow):
         if recording.sample_rate:
             self.sample_rate.setValue(recording.sample_rate)
         if not self.output.text():
-            self.output.setText(str(recording.folder.parent / f"{recording.folder.name}_kilosort"))
+            self.output.setText(str(_next_free_folder(recording.folder.parent / f"{recording.folder.name}_kilosort")))
         self.show_message("")
+        self.statusBar().showMessage(f"Opened {recording.binary}")
+        self.validate()
 
     @Slot(object)
     def _sorter_changed(self, sorter: Sorter) -> None:
@@ -203,7 +408,9 @@ class MainWindow(QMainWindow):
         self.sorter = sorter
         self.form.setRowVisible(self.license_box, sorter.needs_matlab_license)
         self.form.setRowVisible(self._image_row, not sorter.runs_locally)
-        self.image.setText(sorter.default_image)
+        self.image.setText(self.settings.images.get(sorter.name, sorter.default_image))
+        self.param_form.set_sorter(sorter)
+        self.validate()
 
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #b00020;" if error else "")
@@ -215,44 +422,74 @@ class MainWindow(QMainWindow):
             raise ValueError("drop a recording folder first")
         if not self.output.text().strip():
             raise ValueError("choose an output folder")
-        overrides: dict = {}
+        try:
+            overrides = self.param_form.overrides()
+            license = self.license_box.license(use_keyring=False) if self.sorter.needs_matlab_license else None
+            environment = parse_environment(shlex.split(self.environment.text()))
+            mounts = tuple(parse_mount(line.strip()) for line in self.mounts.toPlainText().splitlines() if line.strip())
+        except (LicenseError, EnvironmentVariableError, MountError, ParamError, ValueError) as err:
+            raise ValueError(str(err).replace("--env ", "").replace("--mount ", "")) from err
         if self.channels.value():
             overrides[self.sorter.channels_param] = self.channels.value()
         if self.sample_rate.value():
             overrides[self.sorter.sample_rate_param] = self.sample_rate.value()
-        try:
-            license = self.license_box.license()
-            environment = parse_environment(shlex.split(self.environment.text()))
-        except (LicenseError, EnvironmentVariableError) as err:
-            raise ValueError(str(err).replace("--env ", "")) from err
         return SortJob(
             recording=self.recording,
             output=Path(self.output.text().strip()),
             license=license,
             sorter=self.sorter,
             image=self.image.text().strip(),
+            temp_dir=Path(self.temp_dir.text().strip()) if self.temp_dir.text().strip() else None,
             environment=environment,
+            extra_mounts=mounts,
             param_overrides=overrides,
         )
+
+    def _first_problem(self) -> str | None:
+        """Why the form's job may not start, found without Docker (the image and GPU are checked at Sort)."""
+        try:
+            job = self._job_from_form()
+        except ValueError as err:
+            return str(err)
+        problems = job.input_problems()
+        return problems[0].message if problems else None
+
+    @Slot()
+    def validate(self) -> None:
+        """Sort is enabled only for a job that may start; otherwise the reason is shown beside it."""
+        if self.running:
+            return
+        problem = self._first_problem()
+        self.sort_button.setEnabled(problem is None)
+        self.sort_action.setEnabled(problem is None)
+        self.sort_reason.setText("" if problem is None else problem[0].upper() + problem[1:])
 
     # --- running -----------------------------------------------------------------------------------------------
 
     @Slot()
     def start_sort(self) -> None:
+        if self.running:
+            return
         try:
             job = self._job_from_form()
         except ValueError as err:
             self.show_message(str(err), error=True)
             return
+        if self.sorter.needs_matlab_license:
+            job.license = self.license_box.license()  # now the token may come from the keyring
         gpu_request: GpuRequest = self.gpu.currentData()
+        self._remember_choices()
         self._set_running(True)
+        self.tabs.setCurrentIndex(0)
         self.show_message("Checking…")
         self.log.clear()
         self.results_card.hide()
         self.progress.setValue(0)
         self.stage.setText("Starting")
+        self.timing.setText("")
         self.stage_list.reset()
         self.failure_panel.clear()
+        self.statusBar().showMessage(f"Checking {job.recording.binary.name}…")
 
         self._thread = QThread(self)
         self._worker = SortWorker(job, gpu_request)
@@ -270,25 +507,15 @@ class MainWindow(QMainWindow):
     def cancel_sort(self) -> None:
         if self._worker is not None:
             self.cancel_button.setEnabled(False)
+            self.cancel_action.setEnabled(False)
             self.stage.setText("Stopping…")
             self._worker.cancel()
 
     def _set_running(self, running: bool) -> None:
-        for widget in (
-            self.sorter_choice,
-            self.drop_zone,
-            self.channels,
-            self.sample_rate,
-            self.output,
-            self.license_mode,
-            self.license_value,
-            self.image,
-            self.image_button,
-            self.gpu,
-            self.sort_button,
-        ):
-            widget.setEnabled(not running)
+        self._setup_scroll.widget().setEnabled(not running)
+        self.sort_action.setEnabled(not running)
         self.cancel_button.setEnabled(running)
+        self.cancel_action.setEnabled(running)
 
     def _end_thread(self) -> None:
         if self._thread is not None:
@@ -298,12 +525,14 @@ class MainWindow(QMainWindow):
             self._worker = None
         self._clock.stop()
         self._set_running(False)
+        self.validate()
 
     @Slot(list)
     def _on_refused(self, messages: list) -> None:
         self._end_thread()
         self.stage.setText("Not started")
         self.show_message("\n".join(messages), error=True)
+        self.statusBar().showMessage("The sort did not start")
 
     @Slot(str)
     def _on_started(self, log_file: str) -> None:
@@ -312,6 +541,7 @@ class MainWindow(QMainWindow):
         self._clock.start()
         self._tick()
         self.show_message(f"Running. The full log is saved in {log_file}")
+        self.statusBar().showMessage("Sorting…")
 
     @Slot()
     def _on_log_available(self) -> None:
@@ -329,6 +559,7 @@ class MainWindow(QMainWindow):
         self.stage_list.show_progress(event)
         self._eta = event.eta_seconds
         self._tick()
+        self.statusBar().showMessage(f"Sorting: {event.stage_title}, {event.fraction:.0%}")
 
     def _tick(self) -> None:
         elapsed = clock_text(time.monotonic() - self._started_at)
@@ -350,7 +581,10 @@ class MainWindow(QMainWindow):
 
     @Slot(Outcome)
     def _on_finished(self, outcome: Outcome) -> None:
+        elapsed = time.monotonic() - self._started_at
         self._end_thread()
+        self._eta = None
+        self.timing.setText(f"{clock_text(elapsed)} in all")
         if outcome.succeeded:
             self.progress.setValue(1000)
             self.stage.setText("Done")
@@ -362,18 +596,114 @@ class MainWindow(QMainWindow):
                 self.stage_list.show_failure(outcome.failure.stage if outcome.failure else None)
                 self.failure_panel.show_failure(outcome.failure, outcome.log_file, outcome.exit_code)
         self.show_message(outcome.summary(), error=not outcome.succeeded)
+        self.statusBar().showMessage(self.stage.text())
+        self.history_view.reload()
+        if not outcome.cancelled:
+            notify(self, "Sort finished" if outcome.succeeded else "Sort failed", outcome.summary())
 
     @property
     def running(self) -> bool:
         return self._thread is not None
 
+    # --- the other views ---------------------------------------------------------------------------------------
+
+    @Slot()
+    def find_in_log(self) -> None:
+        text = self.log_search.text()
+        if text and not self.log.find(text):
+            self.log.moveCursor(self.log.textCursor().MoveOperation.Start)  # wrap around
+            self.log.find(text)
+
+    @Slot(bool)
+    def _toggle_log(self, hidden: bool) -> None:
+        self.log.setVisible(not hidden)
+        self.log_toggle.setText("Show log" if hidden else "Hide log")
+
+    @Slot()
+    def show_history(self) -> None:
+        self.history_view.reload()
+        self.tabs.setCurrentIndex(1)
+
+    @Slot(RunRecord)
+    def run_again(self, record: RunRecord) -> None:
+        """A new run of a recorded one: same recording, sorter and image, a new output folder."""
+        self.tabs.setCurrentIndex(0)
+        if record.sorter in SORTERS:
+            self.sorter_choice.choose(record.sorter)
+        self.output.clear()
+        self.open_recording(Path(record.recording))
+        if not self.sorter.runs_locally and record.image:
+            self.image.setText(record.image)
+        self.output.setText(str(_next_free_folder(Path(record.output))))
+
+    @Slot(str)
+    def open_phy_for(self, output: str) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.results_card.show_results(Path(output))
+        self.results_card.open_phy()
+
     @Slot()
     def open_image_dialog(self) -> None:
         """Build image… / Clear compiled files, for the image named in the form."""
+        from ks_gui.ui.image_dialog import ImageDialog  # loads the engine: only when asked for
+
         ImageDialog(self.image.text().strip() or self.sorter.default_image, self).exec()
+
+    @Slot()
+    def open_setup_check(self) -> None:
+        from ks_gui.ui.setup_view import SetupView  # loads the engine: only when asked for
+
+        SetupView(self).exec()
+
+    @Slot()
+    def open_storage(self) -> None:
+        from ks_gui.core.engine import EngineError, connect  # Docker is looked up only when asked for
+
+        try:
+            engine = connect(timeout=10)
+        except EngineError:
+            engine = None
+        StorageDialog(engine, self).exec()
+
+    @Slot()
+    def copy_docker_run(self) -> None:
+        try:
+            job = self._job_from_form()
+        except ValueError as err:
+            self.statusBar().showMessage(f"No command to copy: {err}")
+            return
+        self.statusBar().showMessage("Preparing the command…")
+        run_in_background(lambda: docker_run_line(job, self.gpu.currentData()), self._on_docker_run_line, self)
+
+    @Slot(object)
+    def _on_docker_run_line(self, line: object) -> None:
+        if isinstance(line, Exception):
+            self.statusBar().showMessage(f"No command to copy: {line}")
+            return
+        QGuiApplication.clipboard().setText(str(line))
+        self.statusBar().showMessage("Copied the docker run command to the clipboard")
+
+    @Slot()
+    def install_desktop_entry(self) -> None:
+        files = desktop.install()
+        self.statusBar().showMessage(f"Added ks-gui to the application menu ({files.entry})")
+
+    @Slot()
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About ks-gui",
+            f"<b>ks-gui {__version__}</b><p>Spike sorting with Kilosort in Docker.</p>"
+            f"<p>Settings: {settings_file()}</p>",
+        )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if self._worker is not None:
+            if not dialogs.confirm(self, "A sort is running", "Stop the sort and close ks-gui?"):
+                event.ignore()
+                return
             self._worker.cancel()
             self._end_thread()
+        self._remember_choices()
+        self._save_geometry()
         super().closeEvent(event)

@@ -10,7 +10,6 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ks_gui.core.engine import EngineError, connect
 from ks_gui.core.phy import (
     STARTUP_WATCH_SECONDS,
     PhyNotFoundError,
@@ -47,6 +46,8 @@ class _ContainerPhy(QObject):
         threading.Thread(target=self._run, args=(folder,), daemon=True).start()
 
     def _run(self, folder: Path) -> None:
+        from ks_gui.core.engine import EngineError, connect  # docker loads only for in-container phy
+
         try:
             plan = plan_phy_container(folder)
             engine = connect()

@@ -6,7 +6,7 @@ import threading
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ks_gui.core.engine import EngineError, connect
+from ks_gui.core.container import planned_spec
 from ks_gui.core.gpu import GpuChoiceError, GpuRequest, detect_gpus
 from ks_gui.core.job import SortJob
 from ks_gui.core.progress import ProgressEvent
@@ -45,6 +45,8 @@ class SortWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        from ks_gui.core.engine import EngineError, connect  # docker loads here, not when the window opens
+
         try:
             engine = None if self._job.sorter.runs_locally else connect()  # a local sorter needs no Docker
             checked = preflight(self._job, engine, self._gpu_request, detect_gpus())
@@ -100,3 +102,13 @@ class SortWorker(QObject):
         self._cancel_requested.set()
         if self._run is not None:
             threading.Thread(target=self._run.cancel, daemon=True).start()
+
+
+def docker_run_line(job: SortJob, gpu_request: GpuRequest) -> str:
+    """The `docker run` line equivalent to the job (blocking: call it off the GUI thread)."""
+    if job.sorter.runs_locally:
+        raise ValueError(f"{job.sorter.title} runs in a local environment, not in a container")
+    from ks_gui.core.engine import connect
+
+    checked = preflight(job, connect(timeout=10), gpu_request, detect_gpus())
+    return planned_spec(job, checked.image)[0].docker_run_command()

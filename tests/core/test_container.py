@@ -2,10 +2,12 @@ import os
 import shlex
 from pathlib import Path
 
+import pytest
+
 from ks_gui.core.container import spec_for
 from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.gpu import parse_nvidia_smi
-from ks_gui.core.job import SortJob
+from ks_gui.core.job import Mount, SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.recording import inspect
 from tests.conftest import write_recording
@@ -67,3 +69,25 @@ def test_docker_run_line_says_the_same(tmp_path: Path):
     assert words[words.index("--gpus") + 1] == '"device=GPU-a"'
     assert f"type=bind,source={job.recording.folder},target={job.recording.folder},readonly" in words
     assert words[-3:] == [spec.image, "-batch", spec.command[1]]
+
+
+def test_extra_mounts(tmp_path: Path):
+    from ks_gui.core.container import MountError, parse_mount
+
+    probes = tmp_path / "probes"
+    probes.mkdir()
+    assert parse_mount(str(probes)) == Mount(probes, str(probes), read_only=False)
+    assert parse_mount(f"{probes}:/probes:ro") == Mount(probes, "/probes", read_only=True)
+    for text, words in (
+        (f"{tmp_path}/none", "does not exist"),
+        (f"{probes}:probes", "must be absolute"),
+        ("/var/run/docker.sock", "never given"),
+        (f"{probes}:/a:/b", "is not SRC"),
+    ):
+        if text == "/var/run/docker.sock" and not Path(text).exists():
+            text = f"{probes}:/var/run/docker.sock"
+        with pytest.raises(MountError, match=words):
+            parse_mount(text)
+    job = make_job(tmp_path, "server:27000@lic")
+    job.extra_mounts = (parse_mount(f"{probes}:/probes:ro"),)
+    assert Mount(probes, "/probes", read_only=True) in spec_for(job, tmp_path / "mex").mounts

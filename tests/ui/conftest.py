@@ -33,7 +33,8 @@ def drop_path(target: QWidget, path: Path) -> None:
 
 
 def type_into(qtbot, widget: QWidget, text: str) -> None:
-    """Select what the field holds and type over it."""
+    """Select what the field holds and type over it (as a user can: only into a field that is on screen)."""
+    assert widget.isVisible(), "a user cannot type into a hidden field: open its section first"
     widget.setFocus()
     qtbot.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(widget, text)

@@ -1,6 +1,7 @@
-"""Show the real window on the X display in $DISPLAY, sort a recording with the stand-in image, save a screenshot.
+"""Show the real window on the X display in $DISPLAY, sort a recording with the stand-in image, and save
+screenshots of the whole screen: mid-run, after the run, and the History tab.
 
-Run by test_screenshot.py under Xvfb: python -m tests.ui.show_window RECORDING_FOLDER OUTPUT_FOLDER PNG
+Run by test_screenshot.py under Xvfb: python -m tests.ui.show_window RECORDING_FOLDER OUTPUT_FOLDER PNG_FOLDER
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from PySide6.QtWidgets import QApplication
 from ks_gui.ui.main_window import MainWindow
 from tests.conftest import SIM_IMAGE
 
+MID_RUN_FRACTION = 0.45
 
-def main(recording: Path, output: Path, png: Path) -> int:
+
+def main(recording: Path, output: Path, folder: Path) -> int:
     app = QApplication([sys.argv[0], "-platform", "xcb"])
     window = MainWindow(recording)
     window.channels.setValue(32)
@@ -23,22 +26,31 @@ def main(recording: Path, output: Path, png: Path) -> int:
     window.output.setText(str(output))
     window.license_value.setText("27000@license.example.org")
     window.image.setText(SIM_IMAGE)
-    window.environment.setText("KS_GUI_SIM_PACE=0.02")
+    window.environment.setText("KS_GUI_SIM_PACE=0.15")
     window.gpu.setCurrentIndex(window.gpu.findData("none"))
     window.show()
     window.sort_button.click()
 
-    def grab_when_done() -> None:
-        if window.running:
-            return
-        # Let the last repaint land before grabbing the whole screen, as a screenshot tool would.
-        QTimer.singleShot(500, lambda: (app.primaryScreen().grabWindow(0).save(str(png)), app.exit(0)))
-        poll.stop()
+    def grab(name: str) -> None:
+        app.primaryScreen().grabWindow(0).save(str(folder / name))
+
+    taken: set[str] = set()
+
+    def watch() -> None:
+        if "mid" not in taken and window.running and window.progress.value() >= MID_RUN_FRACTION * 1000:
+            taken.add("mid")
+            QTimer.singleShot(300, lambda: grab("main_window_mid_run.png"))  # let the repaint land first
+        if not window.running and "after" not in taken:
+            taken.add("after")
+            poll.stop()
+            QTimer.singleShot(500, lambda: grab("main_window_after_sort.png"))
+            QTimer.singleShot(700, window.show_history)
+            QTimer.singleShot(1200, lambda: (grab("main_window_history.png"), app.exit(0)))
 
     poll = QTimer()
-    poll.timeout.connect(grab_when_done)
-    poll.start(200)
-    QTimer.singleShot(90_000, lambda: app.exit(3))  # never hang the test run
+    poll.timeout.connect(watch)
+    poll.start(100)
+    QTimer.singleShot(110_000, lambda: app.exit(3))  # never hang the test run
     return app.exec()
 
 

@@ -40,27 +40,49 @@ def test_dropping_a_folder_without_a_recording(qtbot, window, tmp_path):
     assert window.drop_zone.title.text().startswith("Drop a recording folder here")
 
 
-def test_sort_without_a_recording_says_so(qtbot, window):
+def test_sort_waits_for_a_recording_and_says_why(qtbot, window):
+    assert not window.sort_button.isEnabled()
+    assert window.sort_reason.text() == "Drop a recording folder first"
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
-    assert window.message.text() == "drop a recording folder first"
     assert not window.running
 
 
-def test_a_malformed_license_is_refused_before_starting(qtbot, window, recording, tmp_path):
+def test_a_malformed_license_keeps_sort_disabled(qtbot, window, recording, tmp_path):
     fill_form(qtbot, window, recording, tmp_path / "out", "27000-licenses")
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
-    assert "is not PORT@HOST" in window.message.text()
-    assert not window.running and not (tmp_path / "out").exists()
+    qtbot.waitUntil(lambda: "is not PORT@HOST" in window.sort_reason.text(), timeout=5_000)
+    assert not window.sort_button.isEnabled()
+    type_into(qtbot, window.license_value, "27000@license.example.org")
+    qtbot.waitUntil(window.sort_button.isEnabled, timeout=5_000)
+    assert window.sort_reason.text() == ""
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_channel_count_that_does_not_fit_the_file(qtbot, window, recording, tmp_path):
+    fill_form(qtbot, window, recording, tmp_path / "out", "27000@license.example.org")
+    type_into(qtbot, window.channels, "7")
+    qtbot.waitUntil(lambda: "not a whole number of 7-channel" in window.sort_reason.text(), timeout=5_000)
+    assert not window.sort_button.isEnabled()
+
+
+def test_a_bad_advanced_parameter_is_named(qtbot, window, recording, tmp_path):
+    fill_form(qtbot, window, recording, tmp_path / "out", "27000@license.example.org")
+    window.advanced.setChecked(True)
+    field = window.param_form.fields["NT"]
+    assert field.placeholderText() == "65472" and "multiple of 1024" in field.toolTip()
+    type_into(qtbot, field, "65000")
+    qtbot.waitUntil(lambda: "NT" in window.sort_reason.text(), timeout=5_000)
+    assert not window.sort_button.isEnabled()
 
 
 @pytest.mark.engine
 def test_problems_found_by_the_check_are_listed(qtbot, window, recording, tmp_path, sim_image):
     fill_form(qtbot, window, recording, tmp_path / "out", "27000@license.example.org")
-    type_into(qtbot, window.channels, "7")
+    type_into(qtbot, window.image, "ks-gui/not-built:latest")
+    qtbot.waitUntil(window.sort_button.isEnabled, timeout=5_000)
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.stage.text() == "Not started", timeout=10_000)
-    assert "not a whole number of 7-channel int16 samples" in window.message.text()
-    assert window.sort_button.isEnabled()
+    assert "ks-gui/not-built:latest is not on this machine" in window.message.text()
+    assert window.sort_button.isEnabled() and not (tmp_path / "out").exists()
 
 
 @pytest.mark.engine
@@ -68,6 +90,7 @@ def test_sort_from_the_window(qtbot, window, recording, tmp_path, sim_image):
     before = recording.digest()
     output = tmp_path / "sorted"
     fill_form(qtbot, window, recording, output, "27000@license.example.org")
+    window.advanced.setChecked(True)  # the Environment field is in Advanced
     type_into(qtbot, window.environment, "KS_GUI_SIM_PACE=0.01")
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     assert not window.sort_button.isEnabled() and window.cancel_button.isEnabled()
@@ -83,12 +106,15 @@ def test_sort_from_the_window(qtbot, window, recording, tmp_path, sim_image):
     assert {"compile", "preprocess", "drift", "learn", "extract", "merge_split", "export"} <= stages_seen
     assert (output / "params.py").is_file() and (output / ".ks-gui" / "run.json").is_file()
     assert recording.digest() == before
-    assert window.sort_button.isEnabled() and not window.cancel_button.isEnabled()
+    # The same output folder now holds a result, which is never overwritten: Sort says so until it is changed.
+    assert not window.cancel_button.isEnabled() and not window.sort_button.isEnabled()
+    assert "already holds a sort" in window.sort_reason.text()
 
 
 @pytest.mark.engine
 def test_cancel_from_the_window(qtbot, window, recording, tmp_path, sim_image):
     fill_form(qtbot, window, recording, tmp_path / "out", "27000@license.example.org")
+    window.advanced.setChecked(True)  # the Environment field is in Advanced
     type_into(qtbot, window.environment, "KS_GUI_SIM_PACE=0.3")
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Running" in window.message.text(), timeout=20_000)

@@ -11,7 +11,8 @@ def test_dropping_a_spikeglx_run_shows_its_card(qtbot, window, tmp_path):
     drop_path(window.drop_zone, run)
     card = window.drop_zone
     assert card.title.text() == "mouse42_g0_t0.imec0.ap.bin"
-    assert card.details.text() == f"SpikeGLX · 121.6 MB · {run / 'mouse42_g0_imec0'}"
+    assert card.details.text() == "SpikeGLX · 121.6 MB · in mouse42_g0_imec0"
+    assert card.details.toolTip() == str(run / "mouse42_g0_imec0" / "mouse42_g0_t0.imec0.ap.bin")
     assert card.facts.text().splitlines() == [
         "Channels: 385 (384 connected)",
         "Sample rate: 30000 Hz",

@@ -58,6 +58,7 @@ def test_the_card_appears_after_a_sort(qtbot, window, recording, tmp_path, sim_i
 @pytest.mark.engine
 def test_a_failed_sort_shows_no_card(qtbot, window, recording, tmp_path, sim_image):
     fill_form(qtbot, window, recording, tmp_path / "out", "27000@license.example.org")
+    window.advanced.setChecked(True)  # the Environment field is in Advanced
     type_into(qtbot, window.environment, "KS_GUI_SIM_FAIL=too_few_spikes")
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
