@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         self.history_view.open_phy.connect(self.open_phy_for)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self._setup_scroll)
+        splitter.addWidget(self._setup_panel)
         splitter.addWidget(self._progress_panel)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([520, 680])
@@ -227,18 +227,23 @@ class MainWindow(QMainWindow):
         buttons.addStretch(1)
         buttons.addWidget(self.sort_button)
 
-        panel = QWidget()
-        layout = QVBoxLayout(panel)
+        form_panel = QWidget()
+        layout = QVBoxLayout(form_panel)
         for widget in (self.drop_zone, sorter_box, recording_box, output_box, gpu_box, self.advanced):
             layout.addWidget(widget)
         layout.addStretch(1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.sort_reason)
-        self._setup_scroll = QScrollArea()
-        self._setup_scroll.setWidgetResizable(True)
-        self._setup_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._setup_scroll.setWidget(panel)
-        self._setup_scroll.setMinimumWidth(440)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(form_panel)
+        # Sort and the reason it is disabled stay in sight below the form, however small the screen.
+        self._setup_panel = QWidget()
+        self._setup_panel.setMinimumWidth(440)
+        panel_layout = QVBoxLayout(self._setup_panel)
+        panel_layout.setContentsMargins(0, 0, 0, 0)
+        panel_layout.addWidget(scroll, stretch=1)
+        panel_layout.addLayout(buttons)
+        panel_layout.addWidget(self.sort_reason)
 
     def _build_progress_panel(self) -> None:
         self.stage = QLabel("Ready")
@@ -512,7 +517,7 @@ class MainWindow(QMainWindow):
             self._worker.cancel()
 
     def _set_running(self, running: bool) -> None:
-        self._setup_scroll.widget().setEnabled(not running)
+        self._setup_panel.setEnabled(not running)
         self.sort_action.setEnabled(not running)
         self.cancel_button.setEnabled(running)
         self.cancel_action.setEnabled(running)
