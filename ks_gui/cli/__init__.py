@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 from ks_gui import __version__
-from ks_gui.cli import desktop, doctor, explain, image, inspect, install, phy, sort
+from ks_gui.cli import desktop, doctor, explain, image, inspect, install, phy, sort, status
 from ks_gui.cli.common import EXIT_BAD_INPUT, BadInputError, print_json
 
-MODULES = (sort, desktop, doctor, inspect, phy, install, explain, image)
+MODULES = (sort, status, desktop, doctor, inspect, phy, install, explain, image)
 # A module names its subcommand in NAME, or several in NAMES (then its run() looks at args.command).
 SUBCOMMANDS = {name: module for module in MODULES for name in getattr(module, "NAMES", (getattr(module, "NAME", ""),))}
 

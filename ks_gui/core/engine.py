@@ -11,6 +11,7 @@ import errno
 import socket
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +22,7 @@ import requests
 import urllib3.exceptions
 
 from ks_gui.core.container import ContainerSpec
+from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.image import ImageInfo
 from ks_gui.core.lines import OutputLine, OutputReader
 
@@ -78,6 +80,15 @@ def _api_error(exc: docker.errors.APIError) -> EngineError:
             f"Container Toolkit and restart Docker ({explanation})",
         )
     return EngineError("other", f"Docker refused: {explanation}")
+
+
+@dataclass(frozen=True)
+class FoundContainer:
+    id: str
+    job_id: str
+    output: str
+    running: bool
+    image: str
 
 
 def connect(timeout: int = 60) -> Engine:
@@ -174,6 +185,35 @@ class Engine:
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
 
+    def launched_containers(self) -> list[FoundContainer]:
+        """The containers this launcher started (any state), found again by the contract's labels."""
+        try:
+            containers = self._client.containers.list(all=True, filters={"label": LABEL_JOB})
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+        return [
+            FoundContainer(
+                id=c.id,
+                job_id=c.labels.get(LABEL_JOB, ""),
+                output=c.labels.get(LABEL_OUTPUT, ""),
+                running=c.status in ("running", "created", "restarting"),
+                image=str(c.attrs.get("Config", {}).get("Image", "")),
+            )
+            for c in containers
+        ]
+
+    def attach(self, container_id: str) -> ContainerRun:
+        """Follow a container started earlier (by this or an earlier launcher), its output from the beginning."""
+        try:
+            container = self._client.containers.get(container_id)
+            if container.status == "running":
+                output = container.attach(stdout=True, stderr=True, stream=True, logs=True)
+            else:  # a stopped container cannot be attached to; its log is all there is
+                output = container.logs(stdout=True, stderr=True, stream=True, follow=False)
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+        return ContainerRun(container, output, None)
+
     def containers_labelled(self, label: str) -> list[str]:
         """Ids of containers (running or not) that carry `label` (`key` or `key=value`)."""
         return [c.id for c in self._client.containers.list(all=True, filters={"label": label})]
@@ -238,6 +278,13 @@ class ContainerRun:
         """SIGTERM, then SIGKILL after `timeout` seconds."""
         with contextlib.suppress(docker.errors.NotFound):
             self._container.stop(timeout=timeout)
+
+    def detach(self) -> None:
+        """Stop following the container and leave it running (a later launcher attaches to it again)."""
+        for closable in (self._stdin, self._output):
+            if closable is not None:
+                with contextlib.suppress(OSError):
+                    closable.close()
 
     def remove(self) -> None:
         for closable in (self._stdin, self._output):

@@ -63,6 +63,14 @@ def finish(record: RunRecord, folder: Path | None = None, **outcome) -> RunRecor
     return ended
 
 
+def find(job_id: str, folder: Path | None = None) -> RunRecord | None:
+    path = _path(job_id, folder)
+    try:
+        return RunRecord(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def load_all(folder: Path | None = None) -> list[RunRecord]:
     """Every readable record, newest first; an unreadable record is skipped, never fatal."""
     records = []

@@ -5,6 +5,7 @@ Synchronous on purpose: `SortRun.events()` yields what happens, and the CLI or a
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -26,10 +27,12 @@ from ks_gui.core.local_run import LocalRun, local_spec_for
 from ks_gui.core.locations import mex_cache_dir, run_log_file
 from ks_gui.core.progress import ProgressEvent, Result, Tracker
 from ks_gui.core.provenance import Provenance, write_provenance
+from ks_gui.core.recording import Recording
+from ks_gui.core.sorters import SORTERS
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 
 if TYPE_CHECKING:  # the engine (and with it the docker package) is loaded only by whoever connects to it
-    from ks_gui.core.engine import ContainerRun, Engine
+    from ks_gui.core.engine import ContainerRun, Engine, FoundContainer
 
 PHY_REQUIRED_FILES = (
     "params.py",
@@ -159,7 +162,25 @@ class SortRun:
         self.tracker = Tracker(n_batches=job.n_batches, temp_file=job.temp_file, temp_file_bytes=job.temp_file_bytes)
         self._container: ContainerRun | LocalRun | None = None
         self._cancelled = threading.Event()
+        self._detached = threading.Event()
         self._started = datetime.now()
+
+    @classmethod
+    def reattach(cls, engine: Engine, found: FoundContainer) -> SortRun:
+        """Follow a container an earlier launcher started (and perhaps did not see end): its job file says what
+        it runs, its output is read again from the beginning, its history record is finished when it ends."""
+        document = json.loads(job_file(Path(found.output)).read_text(encoding="utf-8"))
+        job = job_from_document(document)
+        image = engine.image(found.image) or ImageInfo(name=found.image, id="")
+        run = cls(job, engine, image)
+        run._document = document
+        run._container = engine.attach(found.id)
+        run._record = history.find(job.job_id) or run._new_record()
+        run._started = datetime.fromisoformat(run._record.started)
+        if run._record.log_file:
+            run.log_file = Path(run._record.log_file)
+        run.log_file.parent.mkdir(parents=True, exist_ok=True)
+        return run
 
     def write_files(self) -> ContainerSpec | None:
         """Write the channel map and the job file into the output folder; the container that reads them
@@ -191,7 +212,11 @@ class SortRun:
         else:
             assert self._engine is not None
             self._container = self._engine.start(spec)
-        self._record = history.RunRecord(
+        self._record = self._new_record()
+        history.save(self._record)
+
+    def _new_record(self) -> history.RunRecord:
+        return history.RunRecord(
             job_id=self.job.job_id,
             sorter=self.job.sorter.name,
             recording=str(self.job.recording.binary),
@@ -200,7 +225,6 @@ class SortRun:
             log_file=str(self.log_file),
             started=self._started.isoformat(timespec="seconds"),
         )
-        history.save(self._record)
 
     def events(self) -> Iterator[RunEvent]:
         """Everything the sort says until it ends; the last event is the Outcome."""
@@ -221,6 +245,8 @@ class SortRun:
                     continue
                 if (event := self.tracker.feed(line.text)) is not None:
                     yield event
+        if self._detached.is_set():
+            return  # the container sorts on; a later launcher reattaches to it
         exit_code = self._container.wait()
         self._container.remove()
         yield self._finish(exit_code, tail)
@@ -235,6 +261,13 @@ class SortRun:
         """Answer a prompt on the container's stdin. The answer is never logged."""
         assert self._container is not None
         self._container.send(text + "\n")
+
+    def detach(self) -> None:
+        """Stop following a container sort and leave it running; events() then ends without an Outcome."""
+        if self.job.sorter.runs_locally or self._container is None:
+            raise ValueError("only a sort in a container can go on without the launcher")
+        self._detached.set()
+        self._container.detach()
 
     def cancel(self) -> None:
         """Stop the container (SIGTERM, then SIGKILL); events() then ends with a cancelled Outcome."""
@@ -276,3 +309,29 @@ class SortRun:
             summary=outcome.summary(),
         )
         return outcome
+
+
+def job_from_document(document: dict) -> SortJob:
+    """The job a job file describes, for a run found again after the launcher restarted. Built from the file alone
+    (the recording is not read again: it may be gone), so the progress and the result read as they did."""
+    sorter = SORTERS[document["sorter"]]
+    n_channels, sample_rate = int(document["n_channels"]), float(document["sample_rate"])
+    recording = Recording(
+        format="binary",
+        binary=Path(document["binary"]),
+        size_bytes=int(document["n_samples"]) * n_channels * 2,
+        n_channels=n_channels,
+        sample_rate=sample_rate,
+    )
+    output = Path(document["output"])
+    temp_folder = Path(document["temp_file"]).parent if document.get("temp_file") else output
+    return SortJob(
+        recording=recording,
+        output=output,
+        license=None,
+        sorter=sorter,
+        image="",
+        temp_dir=None if temp_folder == output else temp_folder,
+        param_overrides={k: v for k, v in document["params"].items() if k in sorter.params},
+        job_id=document["job_id"],
+    )

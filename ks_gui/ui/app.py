@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from ks_gui.ui.exception_dialog import install_exception_hook
 from ks_gui.ui.main_window import MainWindow
 
 
@@ -14,6 +15,8 @@ def run_app(recording: Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ks-gui")
     app.setDesktopFileName("ks-gui")
+    install_exception_hook()
     window = MainWindow(recording)
     window.show()
+    window.follow_earlier_runs()
     return app.exec()

@@ -25,3 +25,12 @@ def choose_file(parent: QWidget, title: str, name_filter: str) -> Path | None:
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:
     return QMessageBox.question(parent, title, text) == QMessageBox.StandardButton.Yes
+
+
+def choose(parent: QWidget, title: str, text: str, options: list[str]) -> int | None:
+    """A question with several answers: the index of the one chosen, None for Cancel."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent)
+    buttons = [box.addButton(option, QMessageBox.ButtonRole.AcceptRole) for option in options]
+    box.setDefaultButton(buttons[0])
+    box.exec()
+    return buttons.index(box.clickedButton()) if box.clickedButton() in buttons else None

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ks_gui import __version__
-from ks_gui.core import desktop
+from ks_gui.core import desktop, history
 from ks_gui.core.container import (
     EnvironmentVariableError,
     MountError,
@@ -496,8 +496,11 @@ class MainWindow(QMainWindow):
         self.failure_panel.clear()
         self.statusBar().showMessage(f"Checking {job.recording.binary.name}…")
 
+        self._start_worker(SortWorker(job, gpu_request))
+
+    def _start_worker(self, worker: SortWorker) -> None:
         self._thread = QThread(self)
-        self._worker = SortWorker(job, gpu_request)
+        self._worker = worker
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.refused.connect(self._on_refused)
@@ -506,7 +509,30 @@ class MainWindow(QMainWindow):
         self._worker.progress.connect(self._on_progress)
         self._worker.sign_in_requested.connect(self._on_sign_in)
         self._worker.finished.connect(self._on_finished)
+        self._worker.detached.connect(self._end_thread)
         self._thread.start()
+
+    def follow_earlier_runs(self) -> None:
+        """Sorts an earlier launcher started: ended ones are recorded, a running one is followed here."""
+        run_in_background(_find_earlier_runs, self._on_earlier_runs, self)
+
+    @Slot(object)
+    def _on_earlier_runs(self, found: object) -> None:
+        if not isinstance(found, list):  # no Docker here: nothing to follow
+            return
+        for container in (f for f in found if not f.running):
+            run_in_background(lambda c=container: _harvest(c), lambda _result: self.history_view.reload(), self)
+        running = [f for f in found if f.running]
+        if running and not self.running:
+            self._set_running(True)
+            self.stage.setText("Following a sort started earlier")
+            self.show_message(f"Following the sort into {running[0].output}, started before ks-gui last closed.")
+            self._start_worker(SortWorker(None, found=running[0]))
+        if len(running) > 1:
+            self.statusBar().showMessage(
+                f"{len(running) - 1} more sorts run in the background: `ks-gui status --attach` follows them"
+            )
+        self.history_view.reload()
 
     @Slot()
     def cancel_sort(self) -> None:
@@ -704,11 +730,42 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if self._worker is not None:
-            if not dialogs.confirm(self, "A sort is running", "Stop the sort and close ks-gui?"):
+            options = (
+                ["Keep sorting in the background", "Stop the sort"] if self._worker.can_detach else ["Stop the sort"]
+            )
+            choice = dialogs.choose(
+                self,
+                "A sort is running",
+                "Close ks-gui while the sort runs? A sort left running is found again the next time ks-gui opens.",
+                options,
+            )
+            if choice is None:
                 event.ignore()
                 return
-            self._worker.cancel()
+            if options[choice].startswith("Keep"):
+                self._worker.detach()
+            else:
+                self._worker.cancel()
             self._end_thread()
         self._remember_choices()
         self._save_geometry()
         super().closeEvent(event)
+
+
+def _find_earlier_runs() -> list:
+    """The launcher's containers (blocking: off the GUI thread); runs on record whose container is gone end as
+    interrupted."""
+    from ks_gui.core.engine import connect
+
+    found = connect(timeout=10).launched_containers()
+    history.mark_interrupted(history.load_all(), alive_job_ids={f.job_id for f in found})
+    return found
+
+
+def _harvest(found) -> None:
+    """A sort that ended while no launcher followed it: read its output, record its result, remove its container."""
+    from ks_gui.core.engine import connect
+    from ks_gui.core.run import SortRun
+
+    for _event in SortRun.reattach(connect(timeout=10), found).events():
+        pass

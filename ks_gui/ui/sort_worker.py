@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -12,9 +13,13 @@ from ks_gui.core.job import SortJob
 from ks_gui.core.progress import ProgressEvent
 from ks_gui.core.run import LogLine, Outcome, SignInPrompt, SortRun, preflight
 
+if TYPE_CHECKING:
+    from ks_gui.core.engine import FoundContainer
+
 
 class SortWorker(QObject):
-    """Lives on a QThread; `run()` checks, starts and follows one job.
+    """Lives on a QThread; `run()` checks, starts and follows one job, or follows again a container sort an earlier
+    launcher started (`found`).
 
     Signals:
         refused(list): messages saying why the job may not start (nothing was started).
@@ -24,6 +29,7 @@ class SortWorker(QObject):
         progress(ProgressEvent): the sort moved forward.
         sign_in_requested(str, str): MATLAB asks for (kind, prompt text); answer with `answer()`.
         finished(Outcome): the run ended.
+        detached(): the window let the sort go on in its container without following it.
     """
 
     refused = Signal(list)
@@ -32,11 +38,15 @@ class SortWorker(QObject):
     progress = Signal(ProgressEvent)
     sign_in_requested = Signal(str, str)
     finished = Signal(Outcome)
+    detached = Signal()
 
-    def __init__(self, job: SortJob, gpu_request: GpuRequest) -> None:
+    def __init__(
+        self, job: SortJob | None, gpu_request: GpuRequest = "auto", found: FoundContainer | None = None
+    ) -> None:
         super().__init__()
         self._job = job
         self._gpu_request = gpu_request
+        self._found = found
         self._run: SortRun | None = None
         self._cancel_requested = threading.Event()
         self._log_lock = threading.Lock()
@@ -47,6 +57,15 @@ class SortWorker(QObject):
     def run(self) -> None:
         from ks_gui.core.engine import EngineError, connect  # docker loads here, not when the window opens
 
+        if self._found is not None:
+            try:
+                self._run = SortRun.reattach(connect(), self._found)
+            except (EngineError, OSError, ValueError, KeyError) as err:
+                self.refused.emit([f"The sort in {self._found.output} cannot be followed: {err}"])
+                return
+            self._follow()
+            return
+        assert self._job is not None
         try:
             engine = None if self._job.sorter.runs_locally else connect()  # a local sorter needs no Docker
             checked = preflight(self._job, engine, self._gpu_request, detect_gpus())
@@ -65,6 +84,10 @@ class SortWorker(QObject):
         except (EngineError, OSError) as err:  # OSError: the local environment's python could not start
             self.refused.emit([getattr(err, "message", str(err))])
             return
+        self._follow()
+
+    def _follow(self) -> None:
+        assert self._run is not None
         self.started.emit(str(self._run.log_file))
         if self._cancel_requested.is_set():
             self._run.cancel()
@@ -77,6 +100,8 @@ class SortWorker(QObject):
                 self.sign_in_requested.emit(event.kind, event.text)
             elif isinstance(event, Outcome):
                 self.finished.emit(event)
+                return
+        self.detached.emit()  # events() ended without an Outcome: detach() was called
 
     def _add_log_line(self, text: str) -> None:
         with self._log_lock:
@@ -96,6 +121,15 @@ class SortWorker(QObject):
         """Called from the GUI thread with the user's answer to a sign-in prompt."""
         if self._run is not None:
             self._run.answer(text)
+
+    @property
+    def can_detach(self) -> bool:
+        return self._run is not None and not self._run.job.sorter.runs_locally
+
+    def detach(self) -> None:
+        """Called from the GUI thread: leave the container sorting; a later launcher follows it again."""
+        if self._run is not None:
+            self._run.detach()
 
     def cancel(self) -> None:
         """Called from the GUI thread; stopping a container can take seconds, so it happens off that thread."""
