@@ -279,6 +279,14 @@ class ContainerRun:
         with contextlib.suppress(docker.errors.NotFound):
             self._container.stop(timeout=timeout)
 
+    def killed_for_memory(self) -> bool:
+        """Whether the kernel's out-of-memory killer ended the container."""
+        try:
+            self._container.reload()
+        except docker.errors.APIError:
+            return False
+        return bool(self._container.attrs.get("State", {}).get("OOMKilled"))
+
     def detach(self) -> None:
         """Stop following the container and leave it running (a later launcher attaches to it again)."""
         for closable in (self._stdin, self._output):

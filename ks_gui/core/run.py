@@ -53,6 +53,8 @@ _PROMPTS: tuple[tuple[str, PromptKind], ...] = (
 )
 # How often the progress is looked at while the sorter prints nothing (preprocessing's filter loop, for minutes).
 _TICK_SECONDS = 1.0
+# Exit codes of a process ended by SIGKILL and SIGTERM (a container reports them as 128 + the signal).
+KILLED, TERMINATED = 137, 143
 # How many of the last lines are kept to explain a failure.
 _TAIL_LINES = 400
 
@@ -275,12 +277,26 @@ class SortRun:
         if self._container is not None:
             self._container.stop(timeout=10)
 
-    def _finish(self, exit_code: int, tail: deque[str]) -> Outcome:
-        result = self.tracker.result
-        complete = all((self.job.output / name).exists() for name in PHY_REQUIRED_FILES)
-        # MATLAB's entrypoint can exit 0 without running anything (a missing license file): trust the result.
-        succeeded = exit_code == 0 and result is not None and complete and not self._cancelled.is_set()
-        failure = None if succeeded or self._cancelled.is_set() else diagnose(tail, stage=self.tracker.stage)
+    def _killed(self, exit_code: int, seen: Failure | None) -> Failure:
+        """Ended by a signal nobody in the launcher sent: the system's memory killer, or someone else."""
+        if getattr(self._container, "killed_for_memory", lambda: False)():
+            return Failure(
+                "host_out_of_memory",
+                "The computer ran out of memory and the system stopped the sort.",
+                "Close other programs, or sort on a machine with more memory.",
+                self.tracker.stage,
+            )
+        if seen is not None and seen.kind == "host_out_of_memory":
+            return seen
+        how = "killed" if exit_code == KILLED else "stopped"
+        return Failure(
+            "killed",
+            f"The sort was {how} from outside ks-gui (exit code {exit_code}).",
+            "Was the container stopped by hand, or the Docker service restarted? Run the sort again.",
+            self.tracker.stage,
+        )
+
+    def _write_provenance(self, exit_code: int, result: Result | None) -> None:
         write_provenance(
             self.job.output,
             Provenance(
@@ -296,6 +312,22 @@ class SortRun:
                 environment=None if self._environment is None else self._environment.versions(),
             ),
         )
+
+    def _finish(self, exit_code: int, tail: deque[str]) -> Outcome:
+        result = self.tracker.result
+        complete = all((self.job.output / name).exists() for name in PHY_REQUIRED_FILES)
+        # MATLAB's entrypoint can exit 0 without running anything (a missing license file): trust the result.
+        succeeded = exit_code == 0 and result is not None and complete and not self._cancelled.is_set()
+        failure = None if succeeded or self._cancelled.is_set() else diagnose(tail, stage=self.tracker.stage)
+        if not succeeded and not self._cancelled.is_set() and exit_code in (KILLED, TERMINATED):
+            failure = self._killed(exit_code, failure)
+        try:
+            self._write_provenance(exit_code, result)
+        except OSError as err:  # a full or vanished output disk: the log and the history still say what happened
+            if failure is None and not succeeded:
+                failure = diagnose([str(err)], stage=self.tracker.stage)
+            with self.log_file.open("a", encoding="utf-8") as log:
+                log.write(f"ks-gui: the record of this run could not be written into {self.job.output}: {err}\n")
         outcome = Outcome(
             succeeded, self._cancelled.is_set(), exit_code, self.job.output, self.log_file, result, failure
         )
