@@ -137,3 +137,14 @@ def running_xvfb(screen: str = "1280x900x24", *extra: str) -> Iterator[str]:
 def xvfb() -> Iterator[str]:
     with running_xvfb() as display:
         yield display
+
+
+@pytest.fixture
+def count_containers(engine):
+    """Fails the test if it left a container behind (bad input must start nothing)."""
+    import docker
+
+    client = docker.from_env()
+    before = len(client.containers.list(all=True))
+    yield
+    assert len(client.containers.list(all=True)) == before, "bad input started a container"

@@ -14,7 +14,7 @@ def write_json_atomically(path: Path, document: dict) -> None:
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as handle:
-            json.dump(document, handle, indent=2)
+            json.dump(document, handle, indent=2, ensure_ascii=False)  # paths as the user wrote them
             handle.write("\n")
         os.replace(temp, path)
     except BaseException:

@@ -9,7 +9,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import docker
 import pytest
 
 from tests.conftest import SIM_IMAGE, SIM_LICENSE, GeneratedRecording, run_cli, write_recording
@@ -48,14 +47,6 @@ def assert_refused(done, words: str) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, lines
     assert lines[0].startswith("ks-gui: ") and words in lines[0], lines[0]
-
-
-@pytest.fixture
-def count_containers(engine):
-    client = docker.from_env()
-    before = len(client.containers.list(all=True))
-    yield
-    assert len(client.containers.list(all=True)) == before, "bad input started a container"
 
 
 @pytest.mark.parametrize(
