@@ -140,11 +140,14 @@ def xvfb() -> Iterator[str]:
 
 
 @pytest.fixture
-def count_containers(engine):
-    """Fails the test if it left a container behind (bad input must start nothing)."""
+def count_containers(engine, tmp_path):
+    """Fails the test if it started a container for an output under its folder (bad input must start nothing)."""
     import docker
 
-    client = docker.from_env()
-    before = len(client.containers.list(all=True))
     yield
-    assert len(client.containers.list(all=True)) == before, "bad input started a container"
+    started = [
+        c
+        for c in docker.from_env().containers.list(all=True, filters={"label": "ks-gui.output"})
+        if c.labels["ks-gui.output"].startswith(str(tmp_path))
+    ]
+    assert started == [], "bad input started a container"

@@ -15,13 +15,13 @@ from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import kilosort4_env
 from ks_gui.core.container import EnvironmentVariableError, MountError, parse_environment, parse_mount, planned_spec
 from ks_gui.core.engine import EngineError, connect
-from ks_gui.core.gpu import GpuChoiceError, detect_gpus, parse_gpu_request
+from ks_gui.core.gpu import GpuChoiceError, GpuRequest, detect_gpus, parse_gpu_request
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
 from ks_gui.core.local_run import local_spec_for
 from ks_gui.core.params import ParamError, parse_assignment
 from ks_gui.core.progress import ProgressEvent
-from ks_gui.core.recording import RecordingError, inspect
+from ks_gui.core.recording import Recording, RecordingError, inspect, inspect_all
 from ks_gui.core.run import Outcome, Preflight, SignInPrompt, SortRun, preflight
 from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
@@ -35,7 +35,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="sort a recording (in a container, or with local Kilosort 4)",
         description="Sort a recording in a container and show its progress.",
     )
-    sort.add_argument("recording", type=Path, metavar="RECORDING", help="recording folder or binary file")
+    sort.add_argument(
+        "recordings",
+        type=Path,
+        nargs="+",
+        metavar="RECORDING",
+        help="recording folder or binary file; with several, each is sorted in turn into its own folder in --output",
+    )
+    sort.add_argument(
+        "--all-probes",
+        action="store_true",
+        help="sort every probe (neural stream) of a run folder, each into its own folder in --output",
+    )
     sort.add_argument(
         "--output", "-o", type=Path, required=True, metavar="DIR", help="new folder for the results (phy opens it)"
     )
@@ -90,10 +101,26 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sort.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
 
 
-def _job_from_args(args: argparse.Namespace) -> SortJob:
+def _recordings(args: argparse.Namespace) -> list[tuple[Recording, Path]]:
+    """What to sort, and where each result goes: --output itself for one recording, a folder in it for several."""
+    found: list[Recording] = []
+    for path in args.recordings:
+        if args.all_probes:
+            found += [r for r in inspect_all(path).recordings if r.neural_rank == 0]
+        else:
+            found.append(inspect(path))
+    if len(found) == 1:
+        return [(found[0], args.output)]
+    names = [r.folder.name for r in found]
+    if len(set(names)) < len(names):  # e.g. several probes' binaries in one folder
+        names = [f"{r.folder.name}_{r.binary.stem}" for r in found]
+    return [(r, args.output / name) for r, name in zip(found, names, strict=True)]
+
+
+def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
     sorter = SORTERS[args.sorter]
     try:
-        recording = inspect(args.recording)
+        targets = _recordings(args)
         license = parse_license(args.license, mac_address=args.mac_address) if args.license else None
         if args.mac_address and license is None:
             raise LicenseError("--mac-address goes with --license file:PATH")
@@ -104,17 +131,20 @@ def _job_from_args(args: argparse.Namespace) -> SortJob:
         mounts = tuple(parse_mount(text) for text in args.mount)
     except (RecordingError, LicenseError, ParamError, EnvironmentVariableError, MountError) as err:
         raise BadInputError(str(err)) from err
-    return SortJob(
-        recording=recording,
-        output=args.output,
-        license=license,
-        sorter=sorter,
-        image=args.image or "",
-        temp_dir=args.temp_dir,
-        environment=environment,
-        extra_mounts=mounts,
-        param_overrides=overrides,
-    )
+    return [
+        SortJob(
+            recording=recording,
+            output=output,
+            license=license,
+            sorter=sorter,
+            image=args.image or "",
+            temp_dir=args.temp_dir,
+            environment=environment,
+            extra_mounts=mounts,
+            param_overrides=overrides,
+        )
+        for recording, output in targets
+    ]
 
 
 def _keep_token(token: BatchToken) -> None:
@@ -136,9 +166,37 @@ def run(args: argparse.Namespace) -> int:
         gpu_request = parse_gpu_request(args.gpu)
     except GpuChoiceError as err:
         raise BadInputError(str(err)) from err
-    job = _job_from_args(args)
-    if not args.dry_run and (problems := job.input_problems()):
-        raise BadInputError(*(p.message for p in problems))
+    jobs = _jobs_from_args(args)
+    if args.dry_run and len(jobs) > 1:
+        raise BadInputError("--dry-run shows one job: give one recording")
+    # Every job is checked before the first starts: bad input starts nothing.
+    problems = [] if args.dry_run else [(job, p) for job in jobs for p in job.input_problems()]
+    if problems:
+        several = len(jobs) > 1
+        raise BadInputError(*(f"{job.recording.binary.name}: {p}" if several else p.message for job, p in problems))
+    if len(jobs) == 1:
+        return _sort_one(args, jobs[0], gpu_request)
+    outcomes = []
+    for number, job in enumerate(jobs, start=1):
+        print(f"[{number}/{len(jobs)}] {job.recording.binary} -> {job.output}", file=sys.stderr)
+        code = _sort_one(args, job, gpu_request, quiet_json=True)
+        outcomes.append(
+            {
+                "recording": str(job.recording.binary),
+                "output": str(job.output),
+                "exit_code": code,
+                "succeeded": code == EXIT_OK,
+            }
+        )
+        if code == EXIT_CANCELLED:
+            break
+    if args.json:
+        print_json({"runs": outcomes})
+    codes = {o["exit_code"] for o in outcomes}
+    return EXIT_CANCELLED if EXIT_CANCELLED in codes else EXIT_OK if codes == {EXIT_OK} else EXIT_FAILED
+
+
+def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, quiet_json: bool = False) -> int:
     try:
         engine = None if job.sorter.runs_locally else connect()  # a local sorter needs no Docker
         checked = preflight(job, engine, gpu_request, detect_gpus())
@@ -175,10 +233,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"ks-gui: {getattr(err, 'message', err)}", file=sys.stderr)
         return EXIT_FAILED
     outcome = _follow(run)
-    if args.json:
+    if args.json and not quiet_json:
         print_json(_outcome_document(outcome))
-    else:
-        print(outcome.summary())
+    else:  # with --json over several jobs, stdout is kept for the one document at the end
+        print(outcome.summary(), file=sys.stderr if args.json else sys.stdout)
     if outcome.cancelled:
         return EXIT_CANCELLED
     return EXIT_OK if outcome.succeeded else EXIT_FAILED

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ks_gui.core.contract import MARKER, MEX_FILES
 from ks_gui.core.pasted_log import clean_line
@@ -183,7 +183,7 @@ _RULES: tuple[_Rule, ...] = (
         "gpu_out_of_memory",
         re.compile(r"Out of memory on device"),
         "The GPU ran out of memory.",
-        "Lower NT (e.g. --param NT=32768) or close other programs using the GPU.",
+        "Lower NT (e.g. --param NT=32704, a multiple of 1024 minus ntbuff) or close other programs using the GPU.",
     ),
     _Rule(
         "host_out_of_memory",
@@ -368,6 +368,11 @@ _RULES: tuple[_Rule, ...] = (
     ),
 )
 HINTS = {rule.kind: rule.hint for rule in reversed(_RULES)}  # a driver marker's kind gets its kind's first hint
+# Where a kind's hint names a parameter, each sorter names its own (Kilosort 4 has batch_size, not NT).
+SORTER_HINTS = {
+    ("kilosort4", "gpu_out_of_memory"): "Lower batch_size (e.g. --param batch_size=30000) or close other programs "
+    "using the GPU.",
+}
 
 # A line worth testing against the rules holds one of these (most lines hold none: the check is cheap).
 _TRIGGER = re.compile(
@@ -403,11 +408,20 @@ _FUNCTION_STAGES = {
 }
 
 
-def diagnose(lines: Iterable[str], stage: str | None = None) -> Failure | None:
+def diagnose(lines: Iterable[str], stage: str | None = None, sorter: str = "kilosort2.5") -> Failure | None:
     """The failure `lines` show, or None when none is recognised.
 
-    `stage` is where the sort was when `lines` begin (the caller's tracker knows it when `lines` are a tail).
+    `stage` is where the sort was when `lines` begin (the caller's tracker knows it when `lines` are a tail);
+    `sorter` picks hints that name its own parameters.
     """
+    failure = _diagnose(lines, stage)
+    family = "kilosort4" if sorter.startswith("kilosort4") else sorter
+    if failure is not None and (family, failure.kind) in SORTER_HINTS:
+        failure = replace(failure, hint=SORTER_HINTS[(family, failure.kind)])
+    return failure
+
+
+def _diagnose(lines: Iterable[str], stage: str | None) -> Failure | None:
     cleaned = [clean_line(line) for line in lines]
     tracker = Tracker(stage=stage or "start")
     best: tuple[int, _Rule | None, _Found | None, str] | None = None  # (rank, rule, found, stage then)

@@ -318,7 +318,11 @@ class SortRun:
         complete = all((self.job.output / name).exists() for name in PHY_REQUIRED_FILES)
         # MATLAB's entrypoint can exit 0 without running anything (a missing license file): trust the result.
         succeeded = exit_code == 0 and result is not None and complete and not self._cancelled.is_set()
-        failure = None if succeeded or self._cancelled.is_set() else diagnose(tail, stage=self.tracker.stage)
+        failure = (
+            None
+            if succeeded or self._cancelled.is_set()
+            else diagnose(tail, stage=self.tracker.stage, sorter=self.job.sorter.name)
+        )
         if not succeeded and not self._cancelled.is_set() and exit_code in (KILLED, TERMINATED):
             failure = self._killed(exit_code, failure)
         try:

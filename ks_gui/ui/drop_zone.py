@@ -36,6 +36,7 @@ class DropZone(QFrame):
 
     path_chosen = Signal(Path)
     recording_chosen = Signal(object)
+    sort_all_requested = Signal(list)
 
     def __init__(self) -> None:
         super().__init__()
@@ -66,6 +67,10 @@ class DropZone(QFrame):
         stream_row = QHBoxLayout()
         stream_row.addWidget(self.stream_label)
         stream_row.addWidget(self.stream_picker, stretch=1)
+        self.sort_all_button = QPushButton("Sort all probes")
+        self.sort_all_button.setToolTip("Sort every probe of this run in turn, each into its own output folder")
+        self.sort_all_button.clicked.connect(lambda: self.sort_all_requested.emit(list(self.neural_recordings)))
+        stream_row.addWidget(self.sort_all_button)
         self._stream_row = QWidget()
         self._stream_row.setLayout(stream_row)
         stream_row.setContentsMargins(0, 0, 0, 0)
@@ -109,7 +114,15 @@ class DropZone(QFrame):
         self.stream_picker.blockSignals(False)
         self.stream_label.setText("Binary" if inspection.choice_needed else "Stream")
         self._stream_row.setVisible(len(inspection.recordings) > 1)
+        self.sort_all_button.setVisible(len(self.neural_recordings) > 1)
         self.show_card(inspection.preselected)
+
+    @property
+    def neural_recordings(self) -> tuple[Recording, ...]:
+        """The probes' neural streams (not LFP, sync or analog inputs) of what was dropped."""
+        if self.inspection is None:
+            return ()
+        return tuple(r for r in self.inspection.recordings if r.neural_rank == 0)
 
     def show_card(self, recording: Recording) -> None:
         self.show_recording(

@@ -145,6 +145,9 @@ class MainWindow(QMainWindow):
         self.drop_zone = DropZone()
         self.drop_zone.path_chosen.connect(self.open_recording)
         self.drop_zone.recording_chosen.connect(self.use_recording)
+        self.drop_zone.sort_all_requested.connect(self.sort_all)
+        self._queue: list[Recording] = []  # recordings waiting to be sorted after the current one
+        self._queue_output: Path | None = None
 
         self.sorter_choice = SorterChoice()
         self.sorter_choice.changed.connect(self._sorter_changed)
@@ -471,6 +474,29 @@ class MainWindow(QMainWindow):
 
     # --- running -----------------------------------------------------------------------------------------------
 
+    @Slot(list)
+    def sort_all(self, recordings: list) -> None:
+        """Sort each probe in turn, each into a folder of its own in a new `<run>_kilosort` folder beside the run."""
+        dropped = self.drop_zone.inspection.path if self.drop_zone.inspection else recordings[0].folder
+        self._queue = list(recordings)
+        self._queue_output = _next_free_folder(dropped.parent / f"{dropped.name}_kilosort")
+        self._start_next_queued()
+
+    def _start_next_queued(self) -> None:
+        if not self._queue or self._queue_output is None:
+            self._queue_output = None
+            return
+        recording = self._queue.pop(0)
+        self.use_recording(recording)
+        self.output.setText(str(_next_free_folder(self._queue_output / recording.folder.name)))
+        if self._first_problem() is not None:  # say why, and leave the rest waiting for the user
+            self.show_message(f"{recording.binary.name}: {self._first_problem()}", error=True)
+            self._queue.clear()
+            return
+        self.start_sort()
+        waiting = len(self._queue)
+        self.statusBar().showMessage(f"Sorting {recording.binary.name}; {waiting} more waiting" if waiting else "")
+
     @Slot()
     def start_sort(self) -> None:
         if self.running:
@@ -536,6 +562,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def cancel_sort(self) -> None:
+        self._queue.clear()  # Cancel stops the queue too: nothing starts behind the user's back
         if self._worker is not None:
             self.cancel_button.setEnabled(False)
             self.cancel_action.setEnabled(False)
@@ -631,6 +658,8 @@ class MainWindow(QMainWindow):
         self.history_view.reload()
         if not outcome.cancelled:
             notify(self, "Sort finished" if outcome.succeeded else "Sort failed", outcome.summary())
+        if self._queue:
+            QTimer.singleShot(0, self._start_next_queued)
 
     @property
     def running(self) -> bool:

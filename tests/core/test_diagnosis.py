@@ -267,7 +267,7 @@ def test_driver_error_marker_wins():
     assert failure == Failure(
         "gpu_out_of_memory",
         "NT=65472 is too large",
-        "Lower NT (e.g. --param NT=32768) or close other programs using the GPU.",
+        "Lower NT (e.g. --param NT=32704, a multiple of 1024 minus ntbuff) or close other programs using the GPU.",
         None,  # nothing in these lines says where the sort was
         "[ks-gui] error gpu_out_of_memory: NT=65472 is too large",
     )
@@ -311,3 +311,9 @@ def test_truncated_real_failures_never_raise(lines, cut):
     lines = [line[:cut] if i == len(lines) - 1 else line for i, line in enumerate(lines)]
     failure = diagnose(lines)
     assert failure is None or failure.message.endswith(".")
+
+
+def test_hints_name_the_sorters_own_parameters():
+    lines = ["[ks-gui] error gpu_out_of_memory: CUDA out of memory. Tried to allocate 2.00 GiB"]
+    assert diagnose(lines).hint.startswith("Lower NT (e.g. --param NT=32704")
+    assert diagnose(lines, sorter="kilosort4-local").hint.startswith("Lower batch_size")

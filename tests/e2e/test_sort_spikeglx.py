@@ -76,3 +76,65 @@ def test_sort_a_spikeglx_recording_without_channel_params(tmp_path: Path, sim_im
     assert not chan_map["connected"][384]  # the sync channel
     assert sorted(set(chan_map["xcoords"][:384])) == [0.0, 16.0, 32.0, 48.0]  # the NP1 checkerboard
     assert chan_map["name"] == "PRB_1_4_0480_1"
+
+
+def test_sort_all_probes_of_a_run_folder(tmp_path: Path, sim_image):
+    """Two probes in one run folder: --all-probes sorts each in turn, each into its own folder."""
+    run = tmp_path / "mouse7_g0"
+    for probe in ("imec0", "imec1"):
+        folder = run / f"mouse7_g0_{probe}"
+        folder.mkdir(parents=True)
+        (folder / f"mouse7_g0_t0.{probe}.ap.meta").write_text(small_np1_meta(N_SAMPLES))
+        np.zeros((N_SAMPLES, 385), dtype=np.int16).tofile(folder / f"mouse7_g0_t0.{probe}.ap.bin")
+    output = tmp_path / "sorted"
+    done = run_cli(
+        "sort",
+        str(run),
+        "--all-probes",
+        "--output",
+        str(output),
+        "--image",
+        SIM_IMAGE,
+        "--gpu",
+        "none",
+        "--license",
+        SIM_LICENSE,
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    runs = json.loads(done.stdout)["runs"]
+    assert [Path(r["output"]).name for r in runs] == ["mouse7_g0_imec0", "mouse7_g0_imec1"]
+    for probe in ("imec0", "imec1"):
+        job = json.loads((output / f"mouse7_g0_{probe}" / ".ks-gui" / "job.json").read_text())
+        assert job["binary"].endswith(f"mouse7_g0_t0.{probe}.ap.bin")
+        assert (output / f"mouse7_g0_{probe}" / "params.py").is_file()
+    assert "[1/2]" in done.stderr and "[2/2]" in done.stderr
+
+
+def test_several_recordings_are_all_checked_before_any_starts(tmp_path: Path, sim_image):
+    good = tmp_path / "good"
+    good.mkdir()
+    np.zeros((N_SAMPLES, 32), dtype=np.int16).tofile(good / "rec.bin")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "rec.bin").write_bytes(b"\0" * 7)  # not whole 32-channel samples
+    done = run_cli(
+        "sort",
+        str(good),
+        str(bad),
+        "--output",
+        str(tmp_path / "sorted"),
+        "--image",
+        SIM_IMAGE,
+        "--gpu",
+        "none",
+        "--license",
+        SIM_LICENSE,
+        "--param",
+        "NchanTOT=32",
+        "--param",
+        "fs=30000",
+    )
+    assert done.returncode == 2
+    assert "rec.bin:" in done.stderr and "not a whole number of 32-channel" in done.stderr
+    assert not (tmp_path / "sorted").exists()

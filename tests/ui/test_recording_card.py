@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
 from tests.layouts import NP1_META, oebin_streams, openephys_recording, spikeglx_run
-from tests.ui.conftest import drop_path
+from tests.ui.conftest import drop_path, type_into
 
 
 def test_dropping_a_spikeglx_run_shows_its_card(qtbot, window, tmp_path):
@@ -57,3 +61,28 @@ def test_open_ephys_without_probe_info_warns_on_the_card(qtbot, window, tmp_path
     assert window.drop_zone.warnings.isVisible()
     assert "a linear channel map is used" in window.drop_zone.warnings.text()
     assert window.channels.value() == 384
+
+
+@pytest.mark.engine
+def test_sort_all_probes_from_the_window(qtbot, window, tmp_path, sim_image):
+    """A run folder with two probes: Sort all probes sorts both in turn, each into its own folder."""
+    from tests.e2e.test_sort_spikeglx import N_SAMPLES, small_np1_meta
+
+    run = tmp_path / "mouse7_g0"
+    for probe in ("imec0", "imec1"):
+        folder = run / f"mouse7_g0_{probe}"
+        folder.mkdir(parents=True)
+        (folder / f"mouse7_g0_t0.{probe}.ap.meta").write_text(small_np1_meta(N_SAMPLES))
+        np.zeros((N_SAMPLES, 385), dtype=np.int16).tofile(folder / f"mouse7_g0_t0.{probe}.ap.bin")
+    drop_path(window.drop_zone, run)
+    type_into(qtbot, window.license_value, "27000@license.example.org")
+    type_into(qtbot, window.image, "ks-gui-sim:latest")
+    window.gpu.setCurrentIndex(window.gpu.findData("none"))
+    assert window.drop_zone.sort_all_button.isVisible()
+    qtbot.mouseClick(window.drop_zone.sort_all_button, Qt.MouseButton.LeftButton)
+    sorted_root = tmp_path / "mouse7_g0_kilosort"
+    qtbot.waitUntil(lambda: (sorted_root / "mouse7_g0_imec1" / ".ks-gui" / "run.json").exists(), timeout=120_000)
+    qtbot.waitUntil(lambda: not window.running, timeout=30_000)
+    assert (sorted_root / "mouse7_g0_imec0" / "params.py").is_file()
+    assert (sorted_root / "mouse7_g0_imec1" / "params.py").is_file()
+    assert window.message.text().startswith("Sorted: ") and "mouse7_g0_imec1" in window.message.text()
