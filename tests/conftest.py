@@ -104,6 +104,30 @@ def build_image(tag: str, dockerfile: str, files: dict[str, bytes] | None = None
     docker.from_env().images.build(fileobj=context, custom_context=True, tag=tag, rm=True)
 
 
+def sim_sort_args(
+    folder: Path, output: Path, *extra: str, channels: int | None = 32, fs: float | None = 30000.0
+) -> list[str]:
+    """`ks-gui sort` arguments for the stand-in image, with no GPU and its license server. `channels`/`fs` None:
+    left to the recording's detection."""
+    args = [
+        "sort",
+        str(folder),
+        "--output",
+        str(output),
+        "--image",
+        SIM_IMAGE,
+        "--gpu",
+        "none",
+        "--license",
+        SIM_LICENSE,
+    ]
+    if channels is not None:
+        args += ["--param", f"NchanTOT={channels}"]
+    if fs is not None:
+        args += ["--param", f"fs={fs:g}"]
+    return [*args, *extra]
+
+
 def run_cli(*args: str, timeout: float = 180, **popen) -> subprocess.CompletedProcess[str]:
     """`ks-gui ARGS` in a new process, as a user types it (it inherits the test's user folders)."""
     return subprocess.run(

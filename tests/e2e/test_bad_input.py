@@ -11,28 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, GeneratedRecording, run_cli, write_recording
+from tests.conftest import GeneratedRecording, run_cli, sim_sort_args, write_recording
 
 pytestmark = pytest.mark.engine
 
 
 def base_args(recording: GeneratedRecording, output: Path) -> list[str]:
-    return [
-        "sort",
-        str(recording.folder),
-        "--output",
-        str(output),
-        "--image",
-        SIM_IMAGE,
-        "--gpu",
-        "none",
-        "--license",
-        SIM_LICENSE,
-        "--param",
-        "NchanTOT=32",
-        "--param",
-        "fs=30000",
-    ]
+    return sim_sort_args(recording.folder, output)
 
 
 def replace(args: list[str], flag: str, value: str) -> list[str]:

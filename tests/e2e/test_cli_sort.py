@@ -15,7 +15,7 @@ import pytest
 
 from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT, MEX_FILES
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, GeneratedRecording, run_cli
+from tests.conftest import SIM_LICENSE, GeneratedRecording, run_cli, sim_sort_args
 
 pytestmark = pytest.mark.engine
 
@@ -32,23 +32,7 @@ PHY_FILES = (
 
 
 def sort_args(recording: GeneratedRecording, output: Path, *extra: str) -> list[str]:
-    return [
-        "sort",
-        str(recording.folder),
-        "--output",
-        str(output),
-        "--image",
-        SIM_IMAGE,
-        "--gpu",
-        "none",
-        "--license",
-        SIM_LICENSE,
-        "--param",
-        f"NchanTOT={recording.n_channels}",
-        "--param",
-        f"fs={recording.sample_rate}",
-        *extra,
-    ]
+    return sim_sort_args(recording.folder, output, *extra, channels=recording.n_channels, fs=recording.sample_rate)
 
 
 def containers_for(output: Path) -> list:

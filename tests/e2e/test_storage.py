@@ -7,28 +7,13 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core import storage
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, build_image, run_cli
+from tests.conftest import SIM_IMAGE, build_image, run_cli, sim_sort_args
 
 pytestmark = pytest.mark.engine
 
 
 def test_images_caches_and_logs_are_listed_and_removable(engine, sim_image, recording, tmp_path: Path):
-    done = run_cli(
-        "sort",
-        str(recording.folder),
-        "--output",
-        str(tmp_path / "out"),
-        "--image",
-        SIM_IMAGE,
-        "--gpu",
-        "none",
-        "--license",
-        SIM_LICENSE,
-        "--param",
-        "NchanTOT=32",
-        "--param",
-        "fs=30000",
-    )
+    done = run_cli(*sim_sort_args(recording.folder, tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     build_image(
         "ks-gui-storage-test:latest",

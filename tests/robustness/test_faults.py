@@ -14,7 +14,7 @@ import pytest
 
 from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, run_cli, write_recording
+from tests.conftest import run_cli, sim_sort_args, write_recording
 
 pytestmark = pytest.mark.engine
 
@@ -24,22 +24,7 @@ def sort_command(recording_folder: Path, output: Path, pace: str = "0.1") -> lis
         sys.executable,
         "-m",
         "ks_gui",
-        "sort",
-        str(recording_folder),
-        "--output",
-        str(output),
-        "--image",
-        SIM_IMAGE,
-        "--gpu",
-        "none",
-        "--license",
-        SIM_LICENSE,
-        "--param",
-        "NchanTOT=32",
-        "--param",
-        "fs=30000",
-        "--env",
-        f"KS_GUI_SIM_PACE={pace}",
+        *sim_sort_args(recording_folder, output, "--env", f"KS_GUI_SIM_PACE={pace}"),
     ]
 
 

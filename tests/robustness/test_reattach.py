@@ -15,37 +15,19 @@ import pytest
 
 from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, run_cli
+from tests.conftest import run_cli, sim_sort_args
 
 pytestmark = pytest.mark.engine
 
 
 def start_slow_sort(recording, output: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ks_gui",
-            "sort",
-            str(recording.folder),
-            "--output",
-            str(output),
-            "--image",
-            SIM_IMAGE,
-            "--gpu",
-            "none",
-            "--license",
-            SIM_LICENSE,
-            "--param",
-            "NchanTOT=32",
-            "--param",
-            "fs=30000",
-            "--env",
-            "KS_GUI_SIM_PACE=0.05",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [
+        sys.executable,
+        "-m",
+        "ks_gui",
+        *sim_sort_args(recording.folder, output, "--env", "KS_GUI_SIM_PACE=0.05"),
+    ]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def containers_for(output: Path) -> list:
