@@ -206,10 +206,9 @@ class Engine:
         """Follow a container started earlier (by this or an earlier launcher), its output from the beginning."""
         try:
             container = self._client.containers.get(container_id)
-            if container.status == "running":
-                output = container.attach(stdout=True, stderr=True, stream=True, logs=True)
-            else:  # a stopped container cannot be attached to; its log is all there is
-                output = container.logs(stdout=True, stderr=True, stream=True, follow=False)
+            # The log from the first line, then live (attach's own replay was seen to start mid-run on Docker
+            # 20.10). Unlike attach, a log holds back a prompt with no line end: nobody answers one here anyway.
+            output = container.logs(stdout=True, stderr=True, stream=True, follow=True)
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
         return ContainerRun(container, output, None)

@@ -34,3 +34,8 @@ def choose(parent: QWidget, title: str, text: str, options: list[str]) -> int | 
     box.setDefaultButton(buttons[0])
     box.exec()
     return buttons.index(box.clickedButton()) if box.clickedButton() in buttons else None
+
+
+def choose_save_path(parent: QWidget, title: str, suggested: str) -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(parent, title, suggested)
+    return Path(path) if path else None

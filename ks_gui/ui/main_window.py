@@ -4,6 +4,7 @@ the run history in its own tab, everything else in the menus."""
 from __future__ import annotations
 
 import shlex
+import shutil
 import time
 from pathlib import Path
 
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self._worker: SortWorker | None = None
         self._started_at = 0.0
         self._eta: float | None = None
+        self._log_file: Path | None = None
 
         self._build_setup_panel()
         self._build_progress_panel()
@@ -280,12 +282,17 @@ class MainWindow(QMainWindow):
         copy_log = QPushButton(qtawesome.icon("fa6s.copy"), "")
         copy_log.setToolTip("Copy the log shown here")
         copy_log.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.log.toPlainText()))
+        self.save_log_button = QPushButton(qtawesome.icon("fa6s.floppy-disk"), "")
+        self.save_log_button.setToolTip("Save the run's full log as…")
+        self.save_log_button.setEnabled(False)
+        self.save_log_button.clicked.connect(self.save_log)
         self.log_toggle = QPushButton("Hide log")
         self.log_toggle.setCheckable(True)
         self.log_toggle.toggled.connect(self._toggle_log)
         log_tools = QHBoxLayout()
         log_tools.addWidget(self.log_search, stretch=1)
         log_tools.addWidget(copy_log)
+        log_tools.addWidget(self.save_log_button)
         log_tools.addWidget(self.log_toggle)
         log_row = QHBoxLayout()
         log_row.addWidget(self.stage_list)
@@ -592,8 +599,20 @@ class MainWindow(QMainWindow):
         self.show_message("\n".join(messages), error=True)
         self.statusBar().showMessage("The sort did not start")
 
+    @Slot()
+    def save_log(self) -> None:
+        """A copy of the run's full log (the view keeps only its last lines), e.g. for a bug report."""
+        if self._log_file is None or not self._log_file.exists():
+            return
+        target = dialogs.choose_save_path(self, "Save the log", str(Path.home() / self._log_file.name))
+        if target is not None:
+            shutil.copyfile(self._log_file, target)
+            self.statusBar().showMessage(f"Saved the log as {target}")
+
     @Slot(str)
     def _on_started(self, log_file: str) -> None:
+        self._log_file = Path(log_file)
+        self.save_log_button.setEnabled(True)
         self._started_at = time.monotonic()
         self._eta = None
         self._clock.start()

@@ -101,3 +101,29 @@ def test_cli_leaves_phy_open_after_it_exits(sorted_elsewhere: Path, phy_program,
         time.sleep(0.1)
     assert process_gone(pid)
     assert "Traceback" not in Path(document["log_file"]).read_text()
+
+
+def test_phy_opens_on_a_kilosort4_result(tmp_path: Path, phy_program, on_screen, screen, monkeypatch):
+    """A real Kilosort 4 sort (local, on the CPU), then the real phy on its folder, with its raw-data trace view."""
+    from ks_gui.core import kilosort4_env
+    from tests.e2e.test_kilosort4_sort import sort_command
+    from tests.kilosort4.environment import test_environment
+    from tests.kilosort4.planted import write_recording
+
+    monkeypatch.setenv(kilosort4_env.ENV_VARIABLE, str(test_environment()))
+    planted = write_recording(tmp_path / "rec", duration_s=20.0, seed=5)
+    folder = tmp_path / "sorted-ks4"
+    done = subprocess.run(sort_command(planted.binary.parent, folder), capture_output=True, text=True, timeout=540)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert folder_problems(folder) == []
+
+    process = launch_phy(phy_program, folder, environment=on_screen)
+    try:
+        opened = wait_for_window(screen, f"TemplateGUI - {folder}", lambda: process.poll() is None)
+        assert opened, f"no phy window; exit code {process.poll()}; log:\n{process.read_log()}"
+        assert process.failure() is None
+    finally:
+        process.terminate()
+    assert process.wait(timeout=20) == -signal.SIGTERM
+    log = process.read_log()
+    assert "Traceback" not in log and "does not exist" not in log, log

@@ -86,7 +86,7 @@ def test_problems_found_by_the_check_are_listed(qtbot, window, recording, tmp_pa
 
 
 @pytest.mark.engine
-def test_sort_from_the_window(qtbot, window, recording, tmp_path, sim_image):
+def test_sort_from_the_window(qtbot, window, recording, tmp_path, sim_image, monkeypatch):
     before = recording.digest()
     output = tmp_path / "sorted"
     fill_form(qtbot, window, recording, output, "27000@license.example.org")
@@ -103,6 +103,10 @@ def test_sort_from_the_window(qtbot, window, recording, tmp_path, sim_image):
     assert window.stage.text() == "Done"
     assert window.progress.value() == window.progress.maximum()
     assert "Saving results to Phy" in window.log.toPlainText()
+    saved = tmp_path / "for-the-bug-report.log"
+    monkeypatch.setattr(dialogs, "choose_save_path", lambda parent, title, suggested: saved)
+    qtbot.mouseClick(window.save_log_button, Qt.MouseButton.LeftButton)
+    assert "[ks-gui] stage done" in saved.read_text()  # the full log, markers included
     assert {"compile", "preprocess", "drift", "learn", "extract", "merge_split", "export"} <= stages_seen
     assert (output / "params.py").is_file() and (output / ".ks-gui" / "run.json").is_file()
     assert recording.digest() == before
