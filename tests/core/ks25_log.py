@@ -8,17 +8,7 @@ lines when rem(ik, 100) == 1 while the cluster count grows with the splits. Mark
 
 from __future__ import annotations
 
-MEX = (
-    "spikedetector3",
-    "mexThSpkPC",
-    "mexGetSpikes2",
-    "mexMPnu8",
-    "mexSVDsmall2",
-    "mexWtW2",
-    "mexFilterPCs",
-    "mexClustering2",
-    "mexDistances2",
-)
+from ks_gui.core.contract import MEX_FILES as MEX
 
 
 def printed_batches(n: int, last: bool = False) -> list[int]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, run_cli
+from tests.conftest import SIM_IMAGE, SIM_LICENSE, run_cli, sim_sort_args
 
 pytestmark = pytest.mark.engine
 
@@ -51,18 +51,8 @@ def test_sort_a_spikeglx_recording_without_channel_params(tmp_path: Path, sim_im
     noise.tofile(probe_folder / "mouse7_g0_t0.imec0.ap.bin")
     output = tmp_path / "sorted"
 
-    done = run_cli(
-        "sort",
-        str(tmp_path / "mouse7_g0"),  # the run folder, as a user drags it
-        "--output",
-        str(output),
-        "--image",
-        SIM_IMAGE,
-        "--gpu",
-        "none",
-        "--license",
-        SIM_LICENSE,
-    )
+    # the run folder, as a user drags it; no channel count or sample rate: detection finds them
+    done = run_cli(*sim_sort_args(tmp_path / "mouse7_g0", output, channels=None, fs=None))
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1].startswith("Sorted: ")
 
@@ -87,20 +77,7 @@ def test_sort_all_probes_of_a_run_folder(tmp_path: Path, sim_image):
         (folder / f"mouse7_g0_t0.{probe}.ap.meta").write_text(small_np1_meta(N_SAMPLES))
         np.zeros((N_SAMPLES, 385), dtype=np.int16).tofile(folder / f"mouse7_g0_t0.{probe}.ap.bin")
     output = tmp_path / "sorted"
-    done = run_cli(
-        "sort",
-        str(run),
-        "--all-probes",
-        "--output",
-        str(output),
-        "--image",
-        SIM_IMAGE,
-        "--gpu",
-        "none",
-        "--license",
-        SIM_LICENSE,
-        "--json",
-    )
+    done = run_cli(*sim_sort_args(run, output, "--all-probes", "--json", channels=None, fs=None))
     assert done.returncode == 0, done.stderr
     runs = json.loads(done.stdout)["runs"]
     assert [Path(r["output"]).name for r in runs] == ["mouse7_g0_imec0", "mouse7_g0_imec1"]
