@@ -18,7 +18,7 @@ NAME = "install"
 def add_parser(commands: argparse._SubParsersAction) -> None:
     install = commands.add_parser(
         "install",
-        help="install phy into ks-gui's own environment",
+        help="install phy or Kilosort 4 into an environment of ks-gui's own",
         description="Install a program ks-gui uses into its own environment under the user data folder.",
     )
     install.add_argument("target", choices=sorted(TARGETS), metavar="TARGET", help=" | ".join(sorted(TARGETS)))

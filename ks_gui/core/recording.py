@@ -120,11 +120,11 @@ class Recording:
             connected = self.channel_map.n_connected if self.channel_map is not None else self.n_channels
             found.append(("Channels", f"{self.n_channels} ({connected} connected)"))
         else:
-            found.append(("Channels", "not stored with the file: enter it below"))
+            found.append(("Channels", "not stored with the file"))
         found.append(
             (
                 "Sample rate",
-                f"{self.sample_rate:g} Hz" if self.sample_rate else "not stored with the file: enter it below",
+                f"{self.sample_rate:g} Hz" if self.sample_rate else "not stored with the file",
             )
         )
         if self.duration_s is not None:
