@@ -34,6 +34,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed engine sim-image ks4-env
 	$(PYTHON) -m tests.bench.container_start
 	$(PYTHON) -m tests.bench.line_parsing
+	$(PYTHON) -m tests.bench.window_start
 	$(PYTHON) -m tests.bench.inspect_recording
 	$(PYTHON) -m tests.bench.kilosort4_overhead
 
