@@ -4,13 +4,12 @@ the run history in its own tab, everything else in the menus."""
 from __future__ import annotations
 
 import shlex
-import shutil
 import time
 from pathlib import Path
 
 import qtawesome
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -58,6 +57,7 @@ from ks_gui.ui.failure_panel import FailurePanel
 from ks_gui.ui.gpu_picker import GpuPicker
 from ks_gui.ui.history_view import HistoryView
 from ks_gui.ui.license_box import LicenseBox
+from ks_gui.ui.log_view import LogView
 from ks_gui.ui.notify import notify
 from ks_gui.ui.param_form import ParamForm
 from ks_gui.ui.results_card import ResultsCard
@@ -65,8 +65,6 @@ from ks_gui.ui.sort_worker import SortWorker, docker_run_line
 from ks_gui.ui.sorter_choice import SorterChoice
 from ks_gui.ui.stage_list import StageList
 from ks_gui.ui.storage_dialog import StorageDialog
-
-LOG_LINES_KEPT = 20_000
 
 
 def _browse_row(field: QLineEdit, button: QPushButton) -> QHBoxLayout:
@@ -97,7 +95,6 @@ class MainWindow(QMainWindow):
         self._worker: SortWorker | None = None
         self._started_at = 0.0
         self._eta: float | None = None
-        self._log_file: Path | None = None
 
         self._build_setup_panel()
         self._build_progress_panel()
@@ -271,32 +268,12 @@ class MainWindow(QMainWindow):
         self.results_card = ResultsCard()
         self.stage_list = StageList()
 
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
-        self.log.setMaximumBlockCount(LOG_LINES_KEPT)
-        self.log.setFont(QFont("monospace", 9))
-        self.log.setPlaceholderText("The sorter's own output appears here; the full log is kept on disk.")
-        self.log_search = QLineEdit()
-        self.log_search.setPlaceholderText("Find in log (Enter for the next match)")
-        self.log_search.returnPressed.connect(self.find_in_log)
-        copy_log = QPushButton(qtawesome.icon("fa6s.copy"), "")
-        copy_log.setToolTip("Copy the log shown here")
-        copy_log.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.log.toPlainText()))
-        self.save_log_button = QPushButton(qtawesome.icon("fa6s.floppy-disk"), "")
-        self.save_log_button.setToolTip("Save the run's full log as…")
-        self.save_log_button.setEnabled(False)
-        self.save_log_button.clicked.connect(self.save_log)
-        self.log_toggle = QPushButton("Hide log")
-        self.log_toggle.setCheckable(True)
-        self.log_toggle.toggled.connect(self._toggle_log)
-        log_tools = QHBoxLayout()
-        log_tools.addWidget(self.log_search, stretch=1)
-        log_tools.addWidget(copy_log)
-        log_tools.addWidget(self.save_log_button)
-        log_tools.addWidget(self.log_toggle)
+        self.log_view = LogView()
+        self.log = self.log_view.text
+        self.save_log_button = self.log_view.save_button
         log_row = QHBoxLayout()
         log_row.addWidget(self.stage_list)
-        log_row.addWidget(self.log, stretch=1)
+        log_row.addWidget(self.log_view, stretch=1)
 
         panel = QWidget()
         layout = QVBoxLayout(panel)
@@ -305,7 +282,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.message)
         layout.addWidget(self.failure_panel)
         layout.addWidget(self.results_card)
-        layout.addLayout(log_tools)
         layout.addLayout(log_row, stretch=1)
         self._progress_panel = panel
 
@@ -520,7 +496,7 @@ class MainWindow(QMainWindow):
         self._set_running(True)
         self.tabs.setCurrentIndex(0)
         self.show_message("Checking…")
-        self.log.clear()
+        self.log_view.clear()
         self.results_card.hide()
         self.progress.setValue(0)
         self.stage.setText("Starting")
@@ -599,20 +575,9 @@ class MainWindow(QMainWindow):
         self.show_message("\n".join(messages), error=True)
         self.statusBar().showMessage("The sort did not start")
 
-    @Slot()
-    def save_log(self) -> None:
-        """A copy of the run's full log (the view keeps only its last lines), e.g. for a bug report."""
-        if self._log_file is None or not self._log_file.exists():
-            return
-        target = dialogs.choose_save_path(self, "Save the log", str(Path.home() / self._log_file.name))
-        if target is not None:
-            shutil.copyfile(self._log_file, target)
-            self.statusBar().showMessage(f"Saved the log as {target}")
-
     @Slot(str)
     def _on_started(self, log_file: str) -> None:
-        self._log_file = Path(log_file)
-        self.save_log_button.setEnabled(True)
+        self.log_view.start(Path(log_file))
         self._started_at = time.monotonic()
         self._eta = None
         self._clock.start()
@@ -626,8 +591,7 @@ class MainWindow(QMainWindow):
             return
         # The driver's markers drive the stage display; the log view shows what the sorter itself says.
         shown = [line for line in self._worker.take_log_lines() if not line.startswith(MARKER)]
-        if shown:
-            self.log.appendPlainText("\n".join(shown))
+        self.log_view.append(shown)
 
     @Slot(ProgressEvent)
     def _on_progress(self, event: ProgressEvent) -> None:
@@ -685,18 +649,6 @@ class MainWindow(QMainWindow):
         return self._thread is not None
 
     # --- the other views ---------------------------------------------------------------------------------------
-
-    @Slot()
-    def find_in_log(self) -> None:
-        text = self.log_search.text()
-        if text and not self.log.find(text):
-            self.log.moveCursor(self.log.textCursor().MoveOperation.Start)  # wrap around
-            self.log.find(text)
-
-    @Slot(bool)
-    def _toggle_log(self, hidden: bool) -> None:
-        self.log.setVisible(not hidden)
-        self.log_toggle.setText("Show log" if hidden else "Hide log")
 
     @Slot()
     def show_history(self) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
-from ks_gui.ui.main_window import LOG_LINES_KEPT
+from ks_gui.ui.log_view import LINES_KEPT as LOG_LINES_KEPT
 from tests.conftest import build_image
 from tests.ui.conftest import drop_path, type_into
 
