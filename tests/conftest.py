@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import shutil
@@ -22,6 +23,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SIM_IMAGE = "ks-gui-sim:latest"
 # The stand-in's own license server: any port@host works except the host named `unreachable`.
 SIM_LICENSE = "server:27000@license.example.org"
+
+
+@pytest.fixture(autouse=True)
+def garbage_collected_on_the_main_thread():
+    """As the app does (ks_gui/ui/garbage.py): no automatic collection, which could run on a sort's worker thread and
+    finalize Qt objects there; each test's garbage is collected on the main thread when it ends."""
+    gc.disable()
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from ks_gui.ui.exception_dialog import install_exception_hook
+from ks_gui.ui.garbage import MainThreadGarbageCollector
 from ks_gui.ui.main_window import MainWindow
 
 
@@ -16,6 +17,7 @@ def run_app(recording: Path | None = None) -> int:
     app.setApplicationName("ks-gui")
     app.setDesktopFileName("ks-gui")
     install_exception_hook()
+    MainThreadGarbageCollector(app)
     window = MainWindow(recording)
     window.show()
     window.follow_earlier_runs()

@@ -80,3 +80,25 @@ def test_exception_dialog_shows_and_copies_the_traceback(qtbot, tmp_path: Path):
     assert "ValueError: boom" in dialog.details.toPlainText()
     qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
     assert QApplication.clipboard().text().endswith("ValueError: boom")
+
+
+def test_garbage_is_collected_on_the_gui_thread(qtbot):
+    import gc
+    import weakref
+
+    from ks_gui.ui.garbage import CHECK_EVERY_MS, MainThreadGarbageCollector
+
+    class Node:
+        pass
+
+    collector = MainThreadGarbageCollector()
+    assert not gc.isenabled()
+    cycle = Node()
+    cycle.self = cycle
+    alive = weakref.ref(cycle)
+    del cycle
+    for _ in range(1000):  # enough new objects to pass the youngest generation's threshold
+        Node()
+    first = [Node() for _ in range(800)]
+    qtbot.waitUntil(lambda: alive() is None, timeout=CHECK_EVERY_MS * 5)
+    del first, collector
