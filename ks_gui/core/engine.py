@@ -213,10 +213,6 @@ class Engine:
             raise _api_error(exc) from exc
         return ContainerRun(container, output, None)
 
-    def containers_labelled(self, label: str) -> list[str]:
-        """Ids of containers (running or not) that carry `label` (`key` or `key=value`)."""
-        return [c.id for c in self._client.containers.list(all=True, filters={"label": label})]
-
     def pull(self, name: str) -> EngineStream:
         """Pull `name` (repository:tag): the engine's progress messages, decoded (ks_gui.core.image_build reads
         them). Cancellable: EngineStream.cancel() from another thread ends the download."""

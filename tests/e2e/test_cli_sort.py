@@ -15,20 +15,12 @@ import pytest
 
 from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT, MEX_FILES
+from ks_gui.core.run import PHY_REQUIRED_FILES
 from tests.conftest import SIM_LICENSE, GeneratedRecording, run_cli, sim_sort_args
 
 pytestmark = pytest.mark.engine
 
-PHY_FILES = (
-    "params.py",
-    "spike_times.npy",
-    "spike_templates.npy",
-    "templates.npy",
-    "amplitudes.npy",
-    "channel_map.npy",
-    "channel_positions.npy",
-    "cluster_KSLabel.tsv",
-)
+PHY_FILES = (*PHY_REQUIRED_FILES, "cluster_KSLabel.tsv")
 
 
 def sort_args(recording: GeneratedRecording, output: Path, *extra: str) -> list[str]:
