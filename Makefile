@@ -37,6 +37,7 @@ bench: $(VENV)/.installed engine sim-image ks4-env
 	$(PYTHON) -m tests.bench.window_start
 	$(PYTHON) -m tests.bench.inspect_recording
 	$(PYTHON) -m tests.bench.kilosort4_overhead
+	$(PYTHON) -m tests.bench.log_flood
 
 system-packages:
 	tests/setup/system-packages.sh

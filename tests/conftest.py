@@ -43,6 +43,55 @@ def user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     return home
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_dialog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A modal dialog nobody answers would hang the test run: each of the window's questions fails the test unless
+    the test itself answers it (by monkeypatching the same function)."""
+    from ks_gui.ui import dialogs
+
+    def unexpected(name: str):
+        def ask(parent, title: str, *args, **kwargs):
+            raise AssertionError(f"the window asked {name}({title!r}) and the test did not expect it")
+
+        return ask
+
+    for name in ("ask_secret", "choose_folder", "choose_file", "confirm", "choose", "choose_save_path"):
+        monkeypatch.setattr(dialogs, name, unexpected(name))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        while chunk := data.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# Every recording the tests wrote, with its digest when it was written (issue 9: the raw data is never written).
+_RECORDING_DIGESTS: dict[Path, str] = {}
+
+
+def remember_recording(binary: Path) -> None:
+    """Check after each test that ran a sort on `binary`, or wrote it, that its bytes are as written."""
+    _RECORDING_DIGESTS[binary.resolve()] = _sha256(binary)
+
+
+@pytest.fixture(autouse=True)
+def recordings_untouched(user_folders: Path) -> Iterator[None]:
+    """After every test: each recording it wrote, and each one a sort of the test used (the run history names them:
+    the CLI, the window and in-process runs all record theirs), still has the digest it had when it was written.
+    A recording the test removed on purpose (unplugged mid-run) is not there to check."""
+    written_before = set(_RECORDING_DIGESTS)
+    yield
+    from ks_gui.core import history
+
+    used = {Path(record.recording).resolve() for record in history.load_all()}
+    for binary in (set(_RECORDING_DIGESTS) - written_before) | used:
+        expected = _RECORDING_DIGESTS.get(binary)
+        if expected is not None and binary.is_file():
+            assert _sha256(binary) == expected, f"the recording {binary} changed during the test"
+
+
 @dataclass(frozen=True)
 class GeneratedRecording:
     folder: Path
@@ -67,6 +116,7 @@ def write_recording(
         data[time : time + 20, channel] -= np.hanning(20) * 300
     binary = folder / "recording.bin"
     data.astype(np.int16).tofile(binary)
+    remember_recording(binary)
     return GeneratedRecording(folder, binary, n_channels, fs)
 
 

@@ -7,23 +7,40 @@ Exit codes: 0 success, 1 the action failed, 2 bad input or usage (nothing starte
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from ks_gui import __version__
-from ks_gui.cli import desktop, doctor, explain, image, inspect, install, phy, sort, status
 from ks_gui.cli.common import EXIT_BAD_INPUT, BadInputError, print_json
 
-MODULES = (sort, status, desktop, doctor, inspect, phy, install, explain, image)
-# A module names its subcommand in NAME, or several in NAMES (then its run() looks at args.command).
-SUBCOMMANDS = {name: module for module in MODULES for name in getattr(module, "NAMES", (getattr(module, "NAME", ""),))}
+# Each subcommand and its module here (the module's NAME, or one of its NAMES: then its run() looks at
+# args.command), in the order --help lists them. A module is imported only when a subcommand runs: `ks-gui` alone
+# opens the window without them, as several load Docker's SDK (issue #8).
+SUBCOMMANDS = {
+    "sort": "sort",
+    "status": "status",
+    "install-desktop": "desktop",
+    "uninstall-desktop": "desktop",
+    "doctor": "doctor",
+    "inspect": "inspect",
+    "phy": "phy",
+    "install": "install",
+    "explain": "explain",
+    "image": "image",
+}
+
+
+def subcommand_module(name: str) -> ModuleType:
+    return importlib.import_module(f"ks_gui.cli.{SUBCOMMANDS[name]}")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ks-gui", description="Spike sorting with Kilosort in Docker.")
     parser.add_argument("--version", action="version", version=f"ks-gui {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in MODULES:
+    for module in dict.fromkeys(subcommand_module(name) for name in SUBCOMMANDS):
         module.add_parser(commands)
     return parser
 
@@ -40,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         return _open_window(argv)
     args = _parser().parse_args(argv)
     try:
-        return SUBCOMMANDS[args.command].run(args)
+        return subcommand_module(args.command).run(args)
     except BadInputError as err:
         if getattr(args, "json", False):
             print_json({"errors": list(err.messages)})

@@ -15,14 +15,22 @@ from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import kilosort4_env
 from ks_gui.core.container import EnvironmentVariableError, MountError, parse_environment, parse_mount, planned_spec
 from ks_gui.core.engine import EngineError, connect
-from ks_gui.core.gpu import GpuChoiceError, GpuRequest, detect_gpus, parse_gpu_request
+from ks_gui.core.engine_outage import DEFAULT_WAIT_SECONDS
+from ks_gui.core.gpu import (
+    FORWARD_COMPAT_CHOICES,
+    GpuChoiceError,
+    GpuRequest,
+    detect_gpus,
+    parse_forward_compat,
+    parse_gpu_request,
+)
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
 from ks_gui.core.local_run import local_spec_for
 from ks_gui.core.params import ParamError, parse_assignment
 from ks_gui.core.progress import ProgressEvent
 from ks_gui.core.recording import Recording, RecordingError, inspect, inspect_all
-from ks_gui.core.run import Outcome, Preflight, SignInPrompt, SortRun, preflight
+from ks_gui.core.run import Notice, Outcome, Preflight, SignInPrompt, SortRun, preflight
 from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 
@@ -71,6 +79,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--mac-address", metavar="MAC", help="the MAC address a node-locked license file is bound to (file:PATH)"
     )
     sort.add_argument(
+        "--keep-signed-in",
+        action="store_true",
+        help="with account:EMAIL: keep MATLAB's sign-in (never the password) in a Docker volume of yours, so later "
+        "runs do not ask again; Storage (or docker volume rm) removes it",
+    )
+    sort.add_argument(
+        "--cuda-forward-compat",
+        default="auto",
+        metavar="|".join(FORWARD_COMPAT_CHOICES),
+        help="CUDA forward compatibility for MATLAB R2021b: auto (the default) switches it on for GPUs newer than "
+        "its CUDA 11.0 supports (compute capability 9.0 and up, e.g. H100); on or off overrides that",
+    )
+    sort.add_argument(
         "--temp-dir",
         type=Path,
         metavar="DIR",
@@ -97,8 +118,32 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="SRC[:DST][:ro]",
         help="another folder for the container (default: at the same path, read-write); repeatable",
     )
+    sort.add_argument(
+        "--docker-wait",
+        type=_seconds,
+        default=DEFAULT_WAIT_SECONDS,
+        metavar="SECONDS",
+        help="when Docker stops answering mid-run, wait this long for it to come back (default: "
+        f"{DEFAULT_WAIT_SECONDS:g}); then the sort is left to `ks-gui status --attach`",
+    )
+    sort.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the results of an earlier sort in --output (its phy files and record; never while a sort "
+        "still runs into it); without it, a folder that holds a sort is refused",
+    )
     sort.add_argument("--dry-run", action="store_true", help="check and show the container, start nothing")
     sort.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return seconds
 
 
 def _recordings(args: argparse.Namespace) -> list[tuple[Recording, Path]]:
@@ -121,15 +166,22 @@ def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
     sorter = SORTERS[args.sorter]
     try:
         targets = _recordings(args)
-        license = parse_license(args.license, mac_address=args.mac_address) if args.license else None
+        license = (
+            parse_license(args.license, mac_address=args.mac_address, keep_signed_in=args.keep_signed_in)
+            if args.license
+            else None
+        )
         if args.mac_address and license is None:
             raise LicenseError("--mac-address goes with --license file:PATH")
+        if args.keep_signed_in and license is None:
+            raise LicenseError("--keep-signed-in goes with --license account:EMAIL")
+        forward_compat = parse_forward_compat(args.cuda_forward_compat)
         if isinstance(license, BatchToken) and "::" in args.license:
             _keep_token(license)
         overrides = dict(parse_assignment(text, sorter.params) for text in args.param)
         environment = parse_environment(args.env)
         mounts = tuple(parse_mount(text) for text in args.mount)
-    except (RecordingError, LicenseError, ParamError, EnvironmentVariableError, MountError) as err:
+    except (RecordingError, LicenseError, ParamError, EnvironmentVariableError, MountError, GpuChoiceError) as err:
         raise BadInputError(str(err)) from err
     return [
         SortJob(
@@ -142,6 +194,8 @@ def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
             environment=environment,
             extra_mounts=mounts,
             param_overrides=overrides,
+            cuda_forward_compat=forward_compat,
+            overwrite=args.overwrite,
         )
         for recording, output in targets
     ]
@@ -227,6 +281,7 @@ def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, q
         raise BadInputError(*(p.message for p in checked.problems))
     assert checked.image is not None or checked.environment is not None
     run = SortRun(job, engine, checked.image, checked.environment)
+    run.engine_wait_seconds = args.docker_wait
     try:
         run.start()
     except (EngineError, OSError) as err:  # OSError: the local environment's python could not start
@@ -276,6 +331,8 @@ def _follow(run: SortRun) -> Outcome:
         for event in run.events():
             if isinstance(event, ProgressEvent):
                 progress.show(event)
+            elif isinstance(event, Notice):
+                progress.message(event.text)
             elif isinstance(event, SignInPrompt):
                 progress.end()
                 run.answer(_ask(event))
@@ -311,5 +368,6 @@ def _outcome_document(outcome: Outcome) -> dict:
             "message": outcome.failure.message,
             "hint": outcome.failure.hint,
         },
+        "interrupted": outcome.interrupted,
         "summary": outcome.summary(),
     }

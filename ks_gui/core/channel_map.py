@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where arrays are made: the window opens without it (issue #8)
+    import numpy as np
 
 PROBE_FILE_SUFFIXES = (".mat", ".prb", ".json")
 
@@ -61,6 +63,7 @@ class ChannelMap:
         """Write the .mat that Kilosort 2.5's loadChanMap reads (chanMap is 1-based)."""
         n = len(self.connected)
         path.parent.mkdir(parents=True, exist_ok=True)
+        import numpy as np
         import scipy.io  # scipy takes a tenth of a second to import: only when a map is written or read
 
         scipy.io.savemat(
@@ -113,6 +116,8 @@ def from_contacts(
 
 def from_probe(probe, n_channels: int) -> ChannelMap:
     """A probeinterface Probe (or ProbeGroup) whose device_channel_indices are channels of the file."""
+    import numpy as np
+
     if hasattr(probe, "to_dataframe") and hasattr(probe, "probes"):  # a ProbeGroup: several probes, one file
         channels = probe.get_global_device_channel_indices()["device_channel_indices"]
         positions = np.concatenate([p.contact_positions for p in probe.probes])
@@ -151,6 +156,8 @@ def read_kilosort_mat(path: Path) -> tuple[ChannelMap, float | None]:
     The file's channel count is the highest channel the map names; channels it leaves out are not connected.
     Returns the map and its sample rate (None when the file has no `fs`).
     """
+    import numpy as np
+
     try:
         import scipy.io
 

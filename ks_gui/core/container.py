@@ -13,13 +13,16 @@ from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import Mount, SortJob
 from ks_gui.core.license import (
     CONTAINER_LICENSE_PATH,
+    SIGNIN_CACHE_PATH,
     BatchToken,
     LicenseFile,
     container_environment,
+    keeps_signin,
     mac_address,
     matlab_batch_invocation,
     needs_stdin,
     secret_environment,
+    signin_volume_name,
 )
 from ks_gui.core.locations import mex_cache_dir
 
@@ -37,6 +40,9 @@ class MountError(ValueError):
 
 
 DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+# Named volumes the launcher creates carry this label (value: what the volume is for), so Storage can list them.
+LABEL_VOLUME = "ks-gui.volume"
+SIGNIN_VOLUME_PURPOSE = "matlab-signin"
 
 
 def parse_mount(text: str) -> Mount:
@@ -76,6 +82,16 @@ class DeviceRequestSpec:
 
 
 @dataclass(frozen=True)
+class VolumeMount:
+    """A named Docker volume of the user's, mounted read-write. The engine creates it (labelled with `purpose`) when
+    it is missing and hands its top folder to the container's user, since the container does not run as root."""
+
+    name: str
+    target: str
+    purpose: str
+
+
+@dataclass(frozen=True)
 class ContainerSpec:
     image: str
     command: list[str]
@@ -90,6 +106,7 @@ class ContainerSpec:
     entrypoint: list[str] | None = None
     # Secret variables (a batch token): given to the engine at create time only; shown by name, never by value.
     secret_environment: dict[str, str] = field(default_factory=dict, repr=False)
+    volumes: list[VolumeMount] = field(default_factory=list)
 
     def to_json(self) -> dict:
         document = {
@@ -112,6 +129,8 @@ class ContainerSpec:
             document["entrypoint"] = self.entrypoint
         if self.secret_environment:
             document["secret_environment"] = sorted(self.secret_environment)
+        if self.volumes:
+            document["volumes"] = [{"name": v.name, "target": v.target, "purpose": v.purpose} for v in self.volumes]
         return document
 
     def docker_run_command(self) -> str:
@@ -135,6 +154,8 @@ class ContainerSpec:
         for mount in self.mounts:
             spec = f"type=bind,source={mount.source},target={mount.target}"
             args += ["--mount", spec + (",readonly" if mount.read_only else "")]
+        for volume in self.volumes:
+            args += ["--mount", f"type=volume,source={volume.name},target={volume.target}"]
         args.append(self.image)
         args += self.command
         return shlex.join(args)
@@ -167,6 +188,10 @@ def spec_for(job: SortJob, mex_cache: Path) -> ContainerSpec:
     if job.gpu is not None:
         devices.append(DeviceRequestSpec(device_ids=(job.gpu.uuid or str(job.gpu.index),)))
 
+    volumes = []
+    if keeps_signin(job.license):
+        volumes.append(VolumeMount(signin_volume_name(), SIGNIN_CACHE_PATH, SIGNIN_VOLUME_PURPOSE))
+
     command = job.sorter.command(str(job_file(job.output)))
     entrypoint = None
     if isinstance(job.license, BatchToken):
@@ -185,6 +210,7 @@ def spec_for(job: SortJob, mex_cache: Path) -> ContainerSpec:
         mac_address=mac_address(job.license),
         entrypoint=entrypoint,
         secret_environment=secret_environment(job.license),
+        volumes=volumes,
     )
 
 

@@ -105,6 +105,21 @@ def _opening(verb: str) -> Callable[[_Found], str]:
     return message
 
 
+def _token_refused(found: _Found) -> str:
+    """matlab-batch's BatchToken error: its message is on the lines after "Error using BatchToken/…", wrapped
+    (matlab-actions/setup-matlab#53), up to the blank line before the stack."""
+    first = found.index + 1 if found.match.group(0).startswith("Error") else found.index
+    said = []
+    for line in found.lines[first : first + 6]:
+        if not line or line.startswith("Error in "):
+            break
+        said.append(line)
+    text = " ".join(said) or found.lines[found.index]
+    if valid := re.search(r"is NOT in the time range for this token \((.+?) to (.+?)\)", text):
+        return f"The batch licensing token has expired (it was valid from {valid.group(1)} to {valid.group(2)})."
+    return _sentence(f"MATLAB did not accept the batch licensing token: {text}")
+
+
 _NO_GPU_HINT = (
     "Check that the NVIDIA driver works on this computer (nvidia-smi), that the NVIDIA Container Toolkit is "
     "installed, and that the right GPU is chosen."
@@ -168,6 +183,14 @@ _RULES: tuple[_Rule, ...] = (
         re.compile(r"Sign-in failed"),
         "Signing in to the MathWorks account failed.",
         "Check the email and password, or use a license server.",
+        stage="start",
+    ),
+    _Rule(
+        "license",
+        re.compile(r"^Error using BatchToken/|for token from license \d+ is NOT in"),
+        _token_refused,
+        "Get a new token (https://www.mathworks.com/support/batch-tokens.html) and give it once as "
+        "token:EMAIL::TOKEN: it replaces the one kept in the system keyring.",
         stage="start",
     ),
     _Rule(

@@ -21,8 +21,9 @@ import docker.types
 import requests
 import urllib3.exceptions
 
-from ks_gui.core.container import ContainerSpec
+from ks_gui.core.container import LABEL_VOLUME, ContainerSpec, VolumeMount
 from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
+from ks_gui.core.engine_outage import EngineLostError
 from ks_gui.core.image import ImageInfo
 from ks_gui.core.lines import OutputLine, OutputReader
 
@@ -82,6 +83,21 @@ def _api_error(exc: docker.errors.APIError) -> EngineError:
     return EngineError("other", f"Docker refused: {explanation}")
 
 
+# What a request raises when the engine's socket closes under it or is gone: the daemon stopped, crashed or restarts.
+_CONNECTION_LOST = (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError)
+
+
+@contextlib.contextmanager
+def _engine_answering() -> Iterator[None]:
+    """Calls made while a sort runs: the engine going away is EngineLostError (the run waits for it to come back)."""
+    try:
+        yield
+    except docker.errors.APIError:  # the engine answered: no
+        raise
+    except (*_CONNECTION_LOST, docker.errors.DockerException) as exc:
+        raise EngineLostError(f"Docker stopped answering ({exc})") from exc
+
+
 @dataclass(frozen=True)
 class FoundContainer:
     id: str
@@ -89,6 +105,12 @@ class FoundContainer:
     output: str
     running: bool
     image: str
+    gpu_uuids: tuple[str, ...] = ()  # the GPUs handed to it, so a new queue counts them as taken
+
+
+def _gpu_uuids(host_config: dict) -> tuple[str, ...]:
+    requests_ = host_config.get("DeviceRequests") or []
+    return tuple(uuid for request in requests_ for uuid in (request.get("DeviceIDs") or []))
 
 
 def connect(timeout: int = 60) -> Engine:
@@ -106,7 +128,22 @@ class Engine:
         self._client = client
 
     def version(self) -> str:
-        return str(self._client.version().get("Version", "unknown"))
+        with _engine_answering():
+            return str(self._client.version().get("Version", "unknown"))
+
+    def answers(self, timeout: float = 5) -> bool:
+        """Whether the engine answers now, on a new connection to the same place connect() went (DOCKER_HOST or
+        the default socket): a stopped daemon fails at once, a hung one within `timeout` seconds."""
+        try:
+            client = docker.from_env(timeout=timeout)
+        except (docker.errors.DockerException, *_CONNECTION_LOST):
+            return False
+        try:
+            return bool(client.ping())
+        except (docker.errors.DockerException, *_CONNECTION_LOST):
+            return False
+        finally:
+            client.close()
 
     def info(self) -> dict:
         """The engine's own description (`docker info`), read by gpu.gpu_runtime_from_info and the doctor."""
@@ -136,6 +173,9 @@ class Engine:
             docker.types.Mount(target=m.target, source=str(m.source), type="bind", read_only=m.read_only)
             for m in spec.mounts
         ]
+        for volume in spec.volumes:
+            self.prepare_volume(volume, spec.image, spec.user)
+            mounts.append(docker.types.Mount(target=volume.target, source=volume.name, type="volume"))
         devices = [
             docker.types.DeviceRequest(device_ids=list(r.device_ids), capabilities=[list(c) for c in r.capabilities])
             for r in spec.device_requests
@@ -169,6 +209,61 @@ class Engine:
             raise _api_error(exc) from exc
         return ContainerRun(container, output, stdin)
 
+    def prepare_volume(self, volume: VolumeMount, image: str, owner: str) -> None:
+        """Create the named volume when it is missing, and give its top folder to `owner` (UID:GID): a new volume's
+        folder belongs to root (or, when the image has that folder, to the image's user), and the sorter runs as
+        the invoking user. A short container of `image` run as root does the chown, so this works on a remote or
+        rootless engine too. An existing volume is left as it is."""
+        try:
+            self._client.volumes.get(volume.name)
+            return
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+        try:
+            self._client.volumes.create(volume.name, labels={LABEL_VOLUME: volume.purpose})
+            self._client.containers.run(
+                image,
+                entrypoint=["chown", "-R", owner, volume.target],
+                command=[],
+                user="0:0",
+                mounts=[docker.types.Mount(target=volume.target, source=volume.name, type="volume")],
+                network_disabled=True,
+                remove=True,
+            )
+        except docker.errors.ContainerError as exc:  # chown failed: take the volume back, so the next run retries
+            self.remove_volume(volume.name)
+            said = (exc.stderr or b"").decode(errors="replace").strip()
+            raise EngineError(
+                "other", f"the Docker volume {volume.name} could not be given to user {owner}: {said or exc}"
+            ) from exc
+        except docker.errors.APIError as exc:
+            with contextlib.suppress(EngineError):
+                self.remove_volume(volume.name)
+            raise _api_error(exc) from exc
+
+    def volumes_labelled(self, label: str) -> list[tuple[str, str, int]]:
+        """(name, label value, bytes used) of the volumes carrying `label`. The size comes from `docker system
+        df` (-1 where the engine does not say)."""
+        try:
+            volumes = self._client.volumes.list(filters={"label": label})
+            usage = {
+                v.get("Name"): int((v.get("UsageData") or {}).get("Size", -1))
+                for v in self._client.df().get("Volumes") or ()
+            }
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+        return [(v.name, str((v.attrs.get("Labels") or {}).get(label, "")), usage.get(v.name, -1)) for v in volumes]
+
+    def remove_volume(self, name: str) -> None:
+        try:
+            self._client.volumes.get(name).remove()
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+
     def images_labelled(self, label: str) -> list[ImageInfo]:
         """Images on this machine that carry `label` (`key` or `key=value`), named by their first tag."""
         try:
@@ -198,6 +293,7 @@ class Engine:
                 output=c.labels.get(LABEL_OUTPUT, ""),
                 running=c.status in ("running", "created", "restarting"),
                 image=str(c.attrs.get("Config", {}).get("Image", "")),
+                gpu_uuids=_gpu_uuids(c.attrs.get("HostConfig", {})),
             )
             for c in containers
         ]
@@ -211,6 +307,19 @@ class Engine:
             output = container.logs(stdout=True, stderr=True, stream=True, follow=True)
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
+        return ContainerRun(container, output, None)
+
+    def follow_again(self, container_id: str) -> ContainerRun | None:
+        """After the engine came back: the container, its output again from the first line (live while it runs),
+        or None when the engine no longer has it. EngineLostError when the engine went away again."""
+        with _engine_answering():
+            try:
+                container = self._client.containers.get(container_id)
+                output = container.logs(stdout=True, stderr=True, stream=True, follow=True)
+            except docker.errors.NotFound:
+                return None
+            except docker.errors.APIError as exc:
+                raise _api_error(exc) from exc
         return ContainerRun(container, output, None)
 
     def pull(self, name: str) -> EngineStream:
@@ -253,6 +362,11 @@ class ContainerRun:
     def id(self) -> str:
         return str(self._container.id)
 
+    @property
+    def running(self) -> bool:
+        """Whether it ran when it was last looked up (start, attach, follow_again)."""
+        return str(self._container.status) in ("running", "created", "restarting")
+
     def lines(self, quiet_after: float = 0.3, idle_every: float | None = None) -> Iterator[OutputLine]:
         return self._reader.lines(quiet_after, idle_every)
 
@@ -264,21 +378,24 @@ class ContainerRun:
         raw.sendall(text.encode())
 
     def wait(self, timeout: float | None = None) -> int:
+        """The exit code, once the container ends. EngineLostError when the engine goes away first."""
         try:
-            return int(self._container.wait(timeout=timeout)["StatusCode"])
+            with _engine_answering():
+                return int(self._container.wait(timeout=timeout)["StatusCode"])
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
 
     def stop(self, timeout: int = 10) -> None:
-        """SIGTERM, then SIGKILL after `timeout` seconds."""
-        with contextlib.suppress(docker.errors.NotFound):
+        """SIGTERM, then SIGKILL after `timeout` seconds. EngineLostError when the engine is away."""
+        with contextlib.suppress(docker.errors.NotFound), _engine_answering():
             self._container.stop(timeout=timeout)
 
     def killed_for_memory(self) -> bool:
         """Whether the kernel's out-of-memory killer ended the container."""
         try:
-            self._container.reload()
-        except docker.errors.APIError:
+            with _engine_answering():
+                self._container.reload()
+        except (docker.errors.APIError, EngineLostError):
             return False
         return bool(self._container.attrs.get("State", {}).get("OOMKilled"))
 
@@ -294,7 +411,7 @@ class ContainerRun:
             if closable is not None:
                 with contextlib.suppress(OSError):
                     closable.close()
-        with contextlib.suppress(docker.errors.NotFound):
+        with contextlib.suppress(docker.errors.NotFound), _engine_answering():  # EngineLostError: the engine is away
             self._container.remove(force=True)
 
 

@@ -59,6 +59,27 @@ class GpuChoiceError(ValueError):
     """A --gpu value that cannot be used; the message is for the user."""
 
 
+# CUDA forward compatibility for the MATLAB sorter: "auto" switches it on for a GPU newer than MATLAB R2021b's CUDA
+# 11.0 supports natively (Gpu.needs_forward_compatibility); "on" and "off" override that.
+FORWARD_COMPAT_CHOICES = ("auto", "on", "off")
+
+
+def parse_forward_compat(text: str) -> str:
+    choice = text.strip().lower()
+    if choice not in FORWARD_COMPAT_CHOICES:
+        raise GpuChoiceError(f"--cuda-forward-compat {text!r} must be auto, on or off")
+    return choice
+
+
+def forward_compat_enabled(choice: str, gpu: Gpu | None) -> bool:
+    """Whether the sorter switches CUDA forward compatibility on for `gpu` under the user's choice."""
+    if choice == "on":
+        return True
+    if choice == "off":
+        return False
+    return gpu is not None and gpu.needs_forward_compatibility
+
+
 # What the user asked for: "auto", "none" or a GPU index.
 GpuRequest = str | int
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ks_gui.core.channel_map import ChannelMap, linear
 from ks_gui.core.contract import CONTRACT_VERSION, RUN_FOLDER, channel_map_file
-from ks_gui.core.gpu import Gpu
+from ks_gui.core.gpu import Gpu, forward_compat_enabled
 from ks_gui.core.image import ImageInfo
 from ks_gui.core.license import License, license_problems
 from ks_gui.core.readable import human_bytes
@@ -66,6 +66,9 @@ class SortJob:
     param_overrides: dict = field(default_factory=dict)
     channel_map: ChannelMap | None = None
     job_id: str = field(default_factory=new_job_id)
+    # The user chose to replace an earlier sort's results in `output` (--overwrite); never while a sort runs there.
+    overwrite: bool = False
+    cuda_forward_compat: str = "auto"  # auto | on | off (gpu.FORWARD_COMPAT_CHOICES)
 
     def __post_init__(self) -> None:
         self.output = Path(self.output).expanduser().absolute()
@@ -162,7 +165,7 @@ class SortJob:
             ]
         if self.temp_dir is not None and self.temp_dir == self.recording.folder:
             return [Problem("temp", "choose a temp folder other than the recording's own folder")]
-        if out.is_dir():
+        if out.is_dir() and not self.overwrite:
             if (out / RUN_FOLDER).exists() or (out / "params.py").exists():
                 return [Problem("output", f"{out} already holds a sort: choose a new output folder")]
             if any(out.glob("*.npy")):
@@ -258,6 +261,6 @@ class SortJob:
             "temp_file": str(self.temp_file),
             "mex_cache": "" if mex_cache is None else str(mex_cache),  # none for Kilosort 4
             "channel_map": str(channel_map_file(self.output)),
-            "forward_compat": self.gpu is not None and self.gpu.needs_forward_compatibility,
+            "forward_compat": forward_compat_enabled(self.cuda_forward_compat, self.gpu),
             "params": self.params,
         }

@@ -16,6 +16,14 @@ TOKEN_VARIABLE = "MLM_LICENSE_TOKEN"
 # matlab-batch does not run startup.m, so the statement runs the image's own startup.m (which adds Kilosort's paths).
 IMAGE_STARTUP_FILE = "/home/matlab/Documents/MATLAB/startup.m"
 KEYRING_SERVICE = "ks-gui MATLAB batch token"
+# "Keep me signed in": a Docker volume of the user's, mounted where MATLAB R2021b keeps its per-user state, so that
+# the sign-in cache MATLAB writes after an online sign-in outlives the container. UNVERIFIED: which file under
+# ~/.matlab holds that cache (R2021b_licenses/ or the prefdir R2021b/) is not documented publicly, and newer
+# releases may also keep sign-in state in ~/.MathWorks; the whole ~/.matlab folder of the image's HOME
+# (docker/kilosort2.5/Dockerfile sets HOME=/home/matlab) is kept so that either place is covered. If the real image
+# shows the cache elsewhere, change this one constant.
+SIGNIN_CACHE_PATH = "/home/matlab/.matlab"
+SIGNIN_VOLUME_PREFIX = "ks-gui-matlab-signin-"
 
 FORMS = "server:PORT@HOST, file:PATH, account:EMAIL or token:EMAIL[::TOKEN]"
 _EMAIL = re.compile(r"^[^@\s:]+@[^@\s:]+\.[^@\s:]+$")
@@ -53,9 +61,17 @@ class LicenseFile:
 @dataclass(frozen=True)
 class MathWorksAccount:
     email: str
+    # Keep MATLAB's own sign-in cache (never the password) in the user's Docker volume between runs.
+    keep_signed_in: bool = False
 
     def describe(self) -> str:
-        return f"MathWorks account {self.email}"
+        kept = ", kept signed in between runs" if self.keep_signed_in else ""
+        return f"MathWorks account {self.email}{kept}"
+
+
+def signin_volume_name(uid: int | None = None) -> str:
+    """The Docker volume that keeps one user's MATLAB sign-in cache: one per uid, as the engine is shared."""
+    return f"{SIGNIN_VOLUME_PREFIX}{os.getuid() if uid is None else uid}"
 
 
 @dataclass(frozen=True)
@@ -104,15 +120,19 @@ def parse_token(text: str) -> BatchToken:
     return BatchToken(email, secret, parts[1].strip() if len(parts) == 3 else "")
 
 
-def parse_license(text: str, mac_address: str | None = None, use_keyring: bool = True) -> License:
+def parse_license(
+    text: str, mac_address: str | None = None, use_keyring: bool = True, keep_signed_in: bool = False
+) -> License:
     """Read `server:PORT@HOST`, `file:PATH`, `account:EMAIL`, `token:EMAIL::TOKEN` or `token:EMAIL` (the token is
-    then read from the system keyring). `mac_address` is only for a license file."""
+    then read from the system keyring). `mac_address` is only for a license file, `keep_signed_in` for an account."""
     mode, sep, value = text.partition(":")
     value = value.strip()
     if not sep:
         raise LicenseError(f"license {text!r} is not one of {FORMS}")
     if mac_address and mode != "file":
         raise LicenseError("a MAC address goes with a node-locked license file (file:PATH)")
+    if keep_signed_in and mode != "account":
+        raise LicenseError("keeping MATLAB signed in goes with a MathWorks account (account:EMAIL)")
     if mode == "server":
         port, at, host = value.partition("@")
         if not at or not host.strip():
@@ -127,7 +147,7 @@ def parse_license(text: str, mac_address: str | None = None, use_keyring: bool =
     if mode == "account":
         if not _EMAIL.match(value):
             raise LicenseError(f"account {value!r} is not an email address")
-        return MathWorksAccount(value)
+        return MathWorksAccount(value, keep_signed_in)
     if mode == "token":
         if "::" in value:
             return parse_token(value)
@@ -172,6 +192,11 @@ def needs_stdin(license: License | None) -> bool:
 
 def mac_address(license: License | None) -> str | None:
     return license.mac_address if isinstance(license, LicenseFile) else None
+
+
+def keeps_signin(license: License | None) -> bool:
+    """Whether the container gets the user's sign-in volume (account mode with "Keep me signed in")."""
+    return isinstance(license, MathWorksAccount) and license.keep_signed_in
 
 
 def matlab_batch_invocation(batch_command: list[str]) -> tuple[list[str], list[str]]:

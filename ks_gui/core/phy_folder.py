@@ -13,13 +13,12 @@ from __future__ import annotations
 import ast
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
-from ks_gui.core.contract import job_file
+from ks_gui.core.contract import job_file, provenance_file
 from ks_gui.core.progress import Result
 
 PARAMS_FILE = "params.py"
@@ -80,6 +79,9 @@ def folder_problems(folder: Path) -> list[str]:
     """Why phy cannot open `folder`, one line each; empty when it can."""
     if not folder.is_dir():
         return [f"{folder} is not a folder"]
+    ended = ended_as(folder)
+    if ended not in (None, "succeeded"):
+        return [f"{folder} holds what a {ended} sort left behind, not a result: sort the recording again"]
     missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
     if missing:
         return [f"{folder} is not a finished Kilosort output folder: {', '.join(missing)} missing"]
@@ -92,6 +94,45 @@ def folder_problems(folder: Path) -> list[str]:
         # phy writes spike_clusters.npy and its .phy cache into the folder on the first launch.
         problems.append(f"phy needs to write into {folder}, and you may not: copy the folder somewhere you can write")
     return problems
+
+
+def ended_as(folder: Path) -> str | None:
+    """How the sort that wrote `folder` ended, from its `.ks-gui/run.json`: "succeeded", "failed" or "cancelled";
+    None when no ks-gui sort recorded its end there. (A run.json from before the `outcome` key counts as succeeded
+    only with exit code 0 and a result.)"""
+    try:
+        document = json.loads(provenance_file(folder).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    outcome = document.get("outcome")
+    if outcome in ("succeeded", "failed", "cancelled"):
+        return outcome
+    return "succeeded" if document.get("exit_code") == 0 and document.get("result") else "failed"
+
+
+# What a sort leaves in its output folder (Kilosort 2.5's rezToPhy and Kilosort 4's save_to_phy, phy's cache, the
+# launcher's record of the run); --overwrite removes these before a new sort writes there.
+_EARLIER_RESULTS = ("params.py", "*.npy", "*.tsv", "rez*.mat", "kilosort4.log", ".phy", "phy.log")
+
+
+def remove_earlier_results(folder: Path) -> list[Path]:
+    """Remove an earlier sort's results from `folder` (the user chose to overwrite them); what was removed.
+    Other files (notes, the user's own) stay, as does the temp file, which the new sort rewrites."""
+    removed: list[Path] = []
+    for pattern in _EARLIER_RESULTS:
+        for path in sorted(folder.glob(pattern)):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed.append(path)
+    record = provenance_file(folder)
+    if record.exists():
+        record.unlink()
+        removed.append(record)
+    return removed
 
 
 def _resolve(path: str, folder: Path) -> Path:
@@ -150,6 +191,8 @@ def _temp_file_channels(folder: Path, job: dict) -> int | None:
     """Kilosort's Nchan: from the job file, else the length of channel_map.npy (rezToPhy writes 0..Nchan-1)."""
     if isinstance(job.get("n_channels_connected"), int):
         return int(job["n_channels_connected"])
+    import numpy as np  # here, not at the top: the window opens without numpy (issue #8)
+
     try:
         return int(np.load(folder / "channel_map.npy", mmap_mode="r").size)
     except (OSError, ValueError):
@@ -250,6 +293,8 @@ def read_counts(folder: Path) -> Result | None:
     """Units, good units and spikes from the output files, for a run whose result marker is not at hand.
 
     Units and good units are Kilosort's own labels (cluster_KSLabel.tsv), not a later curation in phy."""
+    import numpy as np  # here, not at the top: the window opens without numpy (issue #8)
+
     try:
         spikes = int(np.load(folder / "spike_times.npy", mmap_mode="r").size)
     except (OSError, ValueError):

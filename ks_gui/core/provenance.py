@@ -28,6 +28,9 @@ class Provenance:
     log_file: Path
     # A local sorter's environment: its path and the versions of what sorted (kilosort, torch, python).
     environment: dict | None = None
+    # How it ended: "succeeded", "failed" or "cancelled". Anything but "succeeded" marks what the folder holds as
+    # partial output, which is never opened as a result (phy_folder.folder_problems).
+    outcome: str | None = None
 
     def document(self) -> dict:
         return {
@@ -54,6 +57,7 @@ class Provenance:
             "started": self.started.isoformat(timespec="seconds"),
             "ended": self.ended.isoformat(timespec="seconds"),
             "exit_code": self.exit_code,
+            "outcome": self.outcome,
             "result": None if self.result is None else vars(self.result),
             "log_file": str(self.log_file),
             "job": self.job,

@@ -14,8 +14,6 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ks_gui.core.channel_map import ChannelMap, ChannelMapError, from_probe, linear, read_file, read_kilosort_mat
 from ks_gui.core.readable import human_bytes
 
@@ -609,6 +607,8 @@ def _read_openephys_probe(settings: Path, stream_name: str):
 
 def _npy_length(path: Path) -> int | None:
     """The length of a .npy file's first axis, from its header alone."""
+    import numpy as np  # here, not at the top: the window opens without numpy (issue #8)
+
     try:
         with path.open("rb") as handle:
             version = np.lib.format.read_magic(handle)

@@ -5,26 +5,30 @@ Synchronous on purpose: `SortRun.events()` yields what happens, and the CLI or a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from ks_gui.core import history, kilosort4_env
 from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.container import ContainerSpec, spec_for
 from ks_gui.core.contract import channel_map_file, job_file
 from ks_gui.core.diagnosis import Failure, diagnose
+from ks_gui.core.engine_outage import DEFAULT_WAIT_SECONDS, EngineLostError, wait_text, wait_until_back
 from ks_gui.core.gpu import GpuRequest, choose_gpu
 from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.license import MathWorksAccount
 from ks_gui.core.local_run import LocalRun, local_spec_for
 from ks_gui.core.locations import mex_cache_dir, run_log_file
+from ks_gui.core.phy_folder import read_counts, remove_earlier_results
 from ks_gui.core.progress import ProgressEvent, Result, Tracker
 from ks_gui.core.provenance import Provenance, write_provenance
 from ks_gui.core.recording import Recording
@@ -73,6 +77,13 @@ class SignInPrompt:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """What the launcher itself says mid-run, in plain words (Docker went away, came back); also in the log."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Outcome:
     succeeded: bool
     cancelled: bool
@@ -81,8 +92,13 @@ class Outcome:
     log_file: Path
     result: Result | None = None
     failure: Failure | None = None
+    # The launcher stopped following before the sort ended (Docker did not come back): not an end, the container
+    # may be there still; `ks-gui status --attach` or the window's next start finds it.
+    interrupted: bool = False
 
     def summary(self) -> str:
+        if self.interrupted:
+            return f"Sort interrupted: {self.failure} The log so far is in {self.log_file}"
         if self.cancelled:
             return f"Cancelled. The log is in {self.log_file}"
         if self.succeeded and self.result:
@@ -97,7 +113,7 @@ class Outcome:
         return f"Sort failed: {reason} The log is in {self.log_file}"
 
 
-RunEvent = LogLine | ProgressEvent | SignInPrompt | Outcome
+RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome
 
 
 @dataclass
@@ -118,7 +134,17 @@ def preflight(job: SortJob, engine: Engine | None, gpu_request: GpuRequest, gpus
         job.gpu = None
     else:
         job.gpu = choose_gpu(gpu_request, gpus)
-    return Preflight(image, job.problems(image))
+    problems = job.problems(image)
+    if job.overwrite and not problems:
+        problems = _sorting_into(job.output, engine)
+    return Preflight(image, problems)
+
+
+def _sorting_into(output: Path, engine: Engine) -> list[Problem]:
+    """--overwrite replaces an earlier sort's results, never those of a sort still running into the folder."""
+    if any(found.running and Path(found.output) == output for found in engine.launched_containers()):
+        return [Problem("output", f"a sort is still running into {output}: wait for it to end, or cancel it")]
+    return []
 
 
 def _preflight_local(job: SortJob, gpu_request: GpuRequest, gpus: list) -> Preflight:
@@ -166,6 +192,10 @@ class SortRun:
         self._cancelled = threading.Event()
         self._detached = threading.Event()
         self._started = datetime.now()
+        # How long to wait for Docker when it stops answering mid-run; then the run is called interrupted.
+        self.engine_wait_seconds = DEFAULT_WAIT_SECONDS
+        self._wake = threading.Event()  # a cancel or detach ends the wait for Docker at once
+        self._engine_lost = False  # Docker went away at least once during this run
 
     @classmethod
     def reattach(cls, engine: Engine, found: FoundContainer) -> SortRun:
@@ -178,6 +208,9 @@ class SortRun:
         run._document = document
         run._container = engine.attach(found.id)
         run._record = history.find(job.job_id) or run._new_record()
+        # On record as interrupted, yet its container is there: Docker stopped answering and the launcher gave up
+        # waiting (a launcher that died leaves "running"), so a stopped container was stopped with Docker.
+        run._engine_lost = run._record.status == "interrupted"
         run._started = datetime.fromisoformat(run._record.started)
         if run._record.log_file:
             run.log_file = Path(run._record.log_file)
@@ -193,6 +226,8 @@ class SortRun:
             mex_cache = mex_cache_dir(self._image.short_id)
             mex_cache.mkdir(parents=True, exist_ok=True)
         job.output.mkdir(parents=True, exist_ok=True)
+        if job.overwrite:
+            remove_earlier_results(job.output)
         if job.temp_dir is not None:
             job.temp_dir.mkdir(parents=True, exist_ok=True)
         chan_map = job.effective_channel_map
@@ -232,26 +267,133 @@ class SortRun:
         """Everything the sort says until it ends; the last event is the Outcome."""
         assert self._container is not None, "start() first"
         tail: deque[str] = deque(maxlen=_TAIL_LINES)
+        seen = 0  # complete lines relayed: when Docker comes back, the output is read again from its first line
         with self.log_file.open("w", encoding="utf-8") as log:
-            for line in self._container.lines(idle_every=_TICK_SECONDS):
-                if line.idle:  # quiet output: time or the temp file's size may still move the progress on
-                    if (event := self.tracker.tick()) is not None:
-                        yield event
-                    continue
-                log.write(line.text + "\n")
-                log.flush()
-                tail.append(line.text)
-                yield LogLine(line.text)
-                if (kind := _prompt_kind(line.text)) is not None:
-                    yield from self._on_prompt(kind, line.text)
-                    continue
-                if (event := self.tracker.feed(line.text)) is not None:
-                    yield event
-        if self._detached.is_set():
-            return  # the container sorts on; a later launcher reattaches to it
-        exit_code = self._container.wait()
-        self._container.remove()
+            while True:
+                seen = yield from self._relay(log, tail, skip=seen)
+                if self._detached.is_set():
+                    return  # the container sorts on; a later launcher reattaches to it
+                try:
+                    exit_code = self._exit_code()
+                    break
+                except EngineLostError:
+                    pass
+                ended = yield from self._wait_for_engine(log)
+                if self._detached.is_set():
+                    return
+                if ended is not None:
+                    yield ended
+                    return
+        try:
+            self._container.remove()
+        except EngineLostError:  # gone again: the container stays; `ks-gui status --attach` removes it later
+            self._note("Docker stopped answering again; the container is left for `ks-gui status --attach`.")
         yield self._finish(exit_code, tail)
+
+    def _relay(self, log: IO[str], tail: deque[str], skip: int) -> Generator[RunEvent, None, int]:
+        """The output's lines to the log, the tracker and the caller, but for the first `skip` complete lines
+        (relayed before Docker went away). Returns how many complete lines the output has had so far."""
+        assert self._container is not None
+        count = 0
+        for line in self._container.lines(idle_every=_TICK_SECONDS):
+            if line.idle:  # quiet output: time or the temp file's size may still move the progress on
+                if (event := self.tracker.tick()) is not None:
+                    yield event
+                continue
+            count += line.complete
+            if count <= skip and (line.complete or count < skip):
+                continue
+            log.write(line.text + "\n")
+            log.flush()
+            tail.append(line.text)
+            yield LogLine(line.text)
+            if (kind := _prompt_kind(line.text)) is not None:
+                yield from self._on_prompt(kind, line.text)
+                continue
+            if (event := self.tracker.feed(line.text)) is not None:
+                yield event
+        return max(count, skip)
+
+    def _exit_code(self) -> int:
+        """The sorter's exit code. EngineLostError when Docker went away, also when its last act was to stop the
+        container (a signal's exit code, and the engine no longer answers)."""
+        assert self._container is not None
+        exit_code = self._container.wait()
+        if (
+            exit_code in (KILLED, TERMINATED)
+            and not self._cancelled.is_set()
+            and self._engine is not None
+            and not self._engine.answers()
+        ):
+            raise EngineLostError("Docker stopped the container on its way out")
+        return exit_code
+
+    def _wait_for_engine(self, log: IO[str]) -> Generator[RunEvent, None, Outcome | None]:
+        """Docker stopped answering: wait for it (bounded backoff, engine_wait_seconds at most), then follow the
+        container again, from its first line. An Outcome when there is nothing to follow: interrupted when Docker
+        stays away, failed when it comes back without the container."""
+        assert self._engine is not None and self._container is not None
+        self._engine_lost = True
+        yield self._notice(log, "Docker stopped answering; waiting for it to come back…")
+        deadline = time.monotonic() + self.engine_wait_seconds
+        container_id = self._container.id
+        while True:
+            if not wait_until_back(self._engine.answers, deadline, self._wake) or self._detached.is_set():
+                return None if self._detached.is_set() else self._interrupted(log)
+            try:
+                again = self._engine.follow_again(container_id)
+                break
+            except EngineLostError:  # it went away again at once
+                continue
+        if again is None:
+            yield self._notice(log, "Docker answers again, but the sort's container is gone.")
+            self._container = None
+            return self._finish(None, deque(), gone=True)
+        self._container = again
+        if again.running:
+            yield self._notice(log, "Docker answers again; the sort went on meanwhile, following it again.")
+            if self._cancelled.is_set():
+                self.cancel()
+        else:
+            yield self._notice(log, "Docker answers again; the sort's container has stopped.")
+        return None
+
+    def _notice(self, log: IO[str], text: str) -> Notice:
+        log.write(f"ks-gui: {text}\n")
+        log.flush()
+        return Notice(text)
+
+    def _note(self, text: str) -> None:
+        with self.log_file.open("a", encoding="utf-8") as log:
+            log.write(f"ks-gui: {text}\n")
+
+    def _interrupted(self, log: IO[str]) -> Outcome:
+        """Docker did not come back in time: the run is not over (its container may sort on, or be stopped), but
+        this launcher stops following it. The history says interrupted until a launcher finds the container."""
+        if self._cancelled.is_set():
+            message = "Docker stopped answering, so the sort could not be stopped."
+        else:
+            message = f"Docker did not come back within {wait_text(self.engine_wait_seconds)}."
+        failure = Failure(
+            "engine_gone",
+            message,
+            "When Docker runs again, `ks-gui status --attach` (or opening ks-gui) finds the sort's container and "
+            "records how it ended.",
+            self.tracker.stage,
+        )
+        outcome = Outcome(
+            False,
+            self._cancelled.is_set(),
+            None,
+            self.job.output,
+            self.log_file,
+            failure=failure,
+            interrupted=True,
+        )
+        log.write(f"ks-gui: {outcome.summary()}\n")
+        log.flush()
+        history.finish(self._record, status="interrupted", summary=outcome.summary())
+        return outcome
 
     def _on_prompt(self, kind: PromptKind, text: str) -> Iterator[RunEvent]:
         if kind == "email" and isinstance(self.job.license, MathWorksAccount):
@@ -269,13 +411,29 @@ class SortRun:
         if self.job.sorter.runs_locally or self._container is None:
             raise ValueError("only a sort in a container can go on without the launcher")
         self._detached.set()
+        self._wake.set()
         self._container.detach()
 
     def cancel(self) -> None:
         """Stop the container (SIGTERM, then SIGKILL); events() then ends with a cancelled Outcome."""
         self._cancelled.set()
-        if self._container is not None:
-            self._container.stop(timeout=10)
+        self._wake.set()
+        container = self._container
+        if container is not None:
+            # Docker away: the wait for it ends now, and stops the container if it is back.
+            with contextlib.suppress(EngineLostError):
+                container.stop(timeout=10)
+
+    def _stopped_with_engine(self, gone: bool) -> Failure:
+        """Docker stopped during the run and took the sort with it (a daemon without --live-restore stops its
+        containers on the way out)."""
+        return Failure(
+            "engine_stopped",
+            "Docker stopped during the run; "
+            + ("the sort's container is gone." if gone else "the container was stopped with it."),
+            "The log so far is kept; sort again.",
+            self.tracker.stage,
+        )
 
     def _killed(self, exit_code: int, seen: Failure | None) -> Failure:
         """Ended by a signal nobody in the launcher sent: the system's memory killer, or someone else."""
@@ -296,13 +454,19 @@ class SortRun:
             self.tracker.stage,
         )
 
-    def _write_provenance(self, exit_code: int, result: Result | None) -> None:
+    def _engine_version(self) -> str | None:
+        try:
+            return None if self._engine is None else self._engine.version()
+        except EngineLostError:
+            return None
+
+    def _write_provenance(self, exit_code: int | None, result: Result | None, outcome: str) -> None:
         write_provenance(
             self.job.output,
             Provenance(
                 job=self._document,
                 image=self._image,
-                engine_version=None if self._engine is None else self._engine.version(),
+                engine_version=self._engine_version(),
                 gpu=self.job.gpu,
                 started=self._started,
                 ended=datetime.now(),
@@ -310,12 +474,18 @@ class SortRun:
                 result=result,
                 log_file=self.log_file,
                 environment=None if self._environment is None else self._environment.versions(),
+                outcome=outcome,
             ),
         )
 
-    def _finish(self, exit_code: int, tail: deque[str]) -> Outcome:
+    def _finish(self, exit_code: int | None, tail: deque[str], gone: bool = False) -> Outcome:
+        """The run's end, on record (history, run.json); `gone`: Docker came back without the container."""
         result = self.tracker.result
         complete = all((self.job.output / name).exists() for name in PHY_REQUIRED_FILES)
+        if result is None and exit_code == 0 and complete and self._engine_lost:
+            # The sort ended while Docker was away (--live-restore): Docker drops what a container prints while
+            # no daemon reads it, the result marker with it. The phy folder says the same.
+            result = read_counts(self.job.output)
         # MATLAB's entrypoint can exit 0 without running anything (a missing license file): trust the result.
         succeeded = exit_code == 0 and result is not None and complete and not self._cancelled.is_set()
         failure = (
@@ -323,10 +493,16 @@ class SortRun:
             if succeeded or self._cancelled.is_set()
             else diagnose(tail, stage=self.tracker.stage, sorter=self.job.sorter.name)
         )
-        if not succeeded and not self._cancelled.is_set() and exit_code in (KILLED, TERMINATED):
+        if gone or (
+            self._engine_lost and not succeeded and not self._cancelled.is_set() and exit_code in (KILLED, TERMINATED)
+        ):
+            failure = self._stopped_with_engine(gone)
+        elif not succeeded and not self._cancelled.is_set() and exit_code in (KILLED, TERMINATED):
             failure = self._killed(exit_code, failure)
         try:
-            self._write_provenance(exit_code, result)
+            self._write_provenance(
+                exit_code, result, "succeeded" if succeeded else "cancelled" if self._cancelled.is_set() else "failed"
+            )
         except OSError as err:  # a full or vanished output disk: the log and the history still say what happened
             if failure is None and not succeeded:
                 failure = diagnose([str(err)], stage=self.tracker.stage)

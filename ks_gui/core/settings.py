@@ -21,12 +21,15 @@ class Settings:
     sorter: str = "kilosort2.5"
     license_mode: str = "server"  # server | file | account | token
     license_value: str = ""  # port@host, a file path or an email: never a password or token
+    keep_signed_in: bool = False  # account mode: keep MATLAB's sign-in cache in a Docker volume (never the password)
     images: dict[str, str] = field(default_factory=dict)  # sorter name -> image, when not the default
     gpu: str = "auto"  # auto | none | an index
     temp_dir: str = ""  # empty: the output folder
     environment: str = ""  # KEY=VALUE pairs for the container
+    cuda_forward_compat: str = "auto"  # auto | on | off
     last_recording_folder: str = ""
     phy_path: str = ""  # empty: the app's own phy, then PATH
+    sorts_per_gpu: int = 1  # how many queued sorts may run on one GPU (or on the CPU) at a time
 
 
 def settings_file() -> Path:

@@ -1,5 +1,5 @@
-"""What ks-gui keeps on the user's disk — sorter images, its own environments, compiled mex files, logs — with
-sizes, and how to remove each."""
+"""What ks-gui keeps on the user's disk — sorter images, its own environments, compiled mex files, logs, the
+MATLAB sign-in volume — with sizes, and how to remove each."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
+from ks_gui.core.container import LABEL_VOLUME, SIGNIN_VOLUME_PURPOSE
 from ks_gui.core.contract import LABEL_CONTRACT
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ APP = "ks-gui"
 
 @dataclass(frozen=True)
 class StoredItem:
-    kind: str  # image | environment | mex cache | logs
+    kind: str  # image | environment | mex cache | logs | volume
     name: str
     size_bytes: int
     location: str  # a folder, or the image's name
@@ -29,6 +30,10 @@ class StoredItem:
     @property
     def is_image(self) -> bool:
         return self.kind == "image"
+
+    @property
+    def is_volume(self) -> bool:
+        return self.kind == "volume"
 
 
 def folder_size(folder: Path) -> int:
@@ -61,14 +66,27 @@ def stored_items(engine: Engine | None) -> list[StoredItem]:
     items = []
     if engine is not None:
         items += [StoredItem("image", i.name, i.size_bytes, i.name) for i in engine.images_labelled(LABEL_CONTRACT)]
+        items += [
+            StoredItem("volume", _volume_title(purpose, name), max(size, 0), name)
+            for name, purpose, size in engine.volumes_labelled(LABEL_VOLUME)
+        ]
     items += [StoredItem(kind, name, folder_size(path), str(path)) for kind, name, path in _folders() if path.is_dir()]
     return items
 
 
+def _volume_title(purpose: str, name: str) -> str:
+    if purpose == SIGNIN_VOLUME_PURPOSE:
+        return f"MATLAB sign-in kept between runs (Docker volume {name})"
+    return f"Docker volume {name}"
+
+
 def remove(item: StoredItem, engine: Engine | None) -> None:
-    if item.is_image:
+    if item.is_image or item.is_volume:
         if engine is None:
-            raise ValueError("removing an image needs the Docker engine")
-        engine.remove_image(item.location)
+            raise ValueError(f"removing {item.name} needs the Docker engine")
+        if item.is_image:
+            engine.remove_image(item.location)
+        else:
+            engine.remove_volume(item.location)  # removing the sign-in volume signs MATLAB out
     else:
         shutil.rmtree(item.location, ignore_errors=True)

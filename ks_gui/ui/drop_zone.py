@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qtawesome
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ks_gui.core.readable import human_bytes
-from ks_gui.core.recording import Inspection, Recording
 from ks_gui.ui import dialogs
+from ks_gui.ui.icons import IconLabel
 from ks_gui.ui.probe_picture import ProbePicture
+
+if TYPE_CHECKING:  # core.recording loads with the first recording, not with the window (issue #8)
+    from ks_gui.core.recording import Inspection, Recording
 
 EMPTY_TEXT = "Drop a recording folder here, or"
 
@@ -49,8 +52,7 @@ class DropZone(QFrame):
             "#dropZone[hovering=true] { border-color: palette(highlight); }"
         )
         self.inspection: Inspection | None = None
-        icon = QLabel()
-        icon.setPixmap(qtawesome.icon("fa6s.folder-open", color="#607080").pixmap(32, 32))
+        icon = IconLabel("fa6s.folder-open", 32, color="#607080")
         self.title = QLabel(EMPTY_TEXT)
         self.title.setStyleSheet("font-size: 15px;")
         self.details = QLabel("SpikeGLX, Open Ephys or a raw int16 .bin/.dat")
@@ -142,6 +144,8 @@ class DropZone(QFrame):
         self.probe_picture.set_channel_map(recording.channel_map if recording.n_channels else None)
 
     def _stream_picked(self, index: int) -> None:
+        from ks_gui.core.recording import Recording
+
         recording = self.stream_picker.itemData(index)
         if isinstance(recording, Recording):
             self.show_card(recording)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qtawesome
 from PySide6.QtCore import QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ks_gui.core.diagnosis import Failure
+from ks_gui.ui import icons
+
+if TYPE_CHECKING:  # core.diagnosis loads with the first sort, not with the window (issue #8)
+    from ks_gui.core.diagnosis import Failure
 
 
 class FailurePanel(QFrame):
@@ -25,7 +28,7 @@ class FailurePanel(QFrame):
         self.title.setWordWrap(True)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.open_log_button = QPushButton(qtawesome.icon("fa6s.file-lines"), "Open the full log")
+        self.open_log_button = QPushButton(icons.icon("fa6s.file-lines"), "Open the full log")
         self.open_log_button.clicked.connect(self.open_log)
         text = QVBoxLayout()
         text.addWidget(self.title)

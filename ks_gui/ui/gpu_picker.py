@@ -21,6 +21,7 @@ class GpuPicker(QWidget):
         self.fill(scan if scan is not None else scan_gpus())
 
     def fill(self, scan: GpuScan) -> None:
+        self.gpus = list(scan.gpus)  # what the window's queue places sorts on
         self.combo.clear()
         self.combo.addItem("Automatic (least busy)", "auto")
         for gpu in scan.gpus:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -60,7 +60,12 @@ class HistoryView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
-        self.reload()
+        self._loaded = False  # the runs are read when the view is first shown: the window opens without them
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self._loaded:
+            self.reload()
+        super().showEvent(event)
 
     @property
     def selected(self) -> RunRecord | None:
@@ -68,6 +73,7 @@ class HistoryView(QWidget):
         return self.records[rows[0].row()] if rows else None
 
     def reload(self) -> None:
+        self._loaded = True
         self.records = history.load_all()
         self.table.setRowCount(len(self.records))
         for row, record in enumerate(self.records):
@@ -92,7 +98,10 @@ class HistoryView(QWidget):
         record = self.selected
         self.open_log_button.setEnabled(record is not None and Path(record.log_file).exists())
         self.open_folder_button.setEnabled(record is not None and Path(record.output).exists())
-        self.open_phy_button.setEnabled(record is not None and (Path(record.output) / "params.py").exists())
+        # Only a finished sort is a result: a cancelled or failed one may leave a params.py behind.
+        self.open_phy_button.setEnabled(
+            record is not None and record.status == "succeeded" and (Path(record.output) / "params.py").exists()
+        )
         self.run_again_button.setEnabled(record is not None and Path(record.recording).exists())
 
     def _run_again(self) -> None:

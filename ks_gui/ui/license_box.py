@@ -16,7 +16,8 @@ LICENSE_MODES = (
 
 
 class LicenseBox(QWidget):
-    """`mode` and `value` are what the user sees first; `token` and `mac_address` show for their modes."""
+    """`mode` and `value` are what the user sees first; `token`, `mac_address` and `keep_signed_in` show for their
+    modes."""
 
     changed = Signal()
 
@@ -33,6 +34,11 @@ class LicenseBox(QWidget):
         self.remember_token.setChecked(True)
         self.mac_address = QLineEdit()
         self.mac_address.setPlaceholderText("MAC address of a node-locked license (optional)")
+        self.keep_signed_in = QCheckBox("Keep me signed in")
+        self.keep_signed_in.setToolTip(
+            "Keep MATLAB's own sign-in in a Docker volume of yours, so that later sorts do not ask for the password "
+            "again. The password itself is never kept. Remove the volume in View ▸ Storage to sign out."
+        )
         self.status = QLabel()
         self.status.setWordWrap(True)
 
@@ -45,6 +51,7 @@ class LicenseBox(QWidget):
         extra.addWidget(self.token, stretch=1)
         extra.addWidget(self.remember_token)
         extra.addWidget(self.mac_address, stretch=1)
+        extra.addWidget(self.keep_signed_in)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
@@ -54,6 +61,7 @@ class LicenseBox(QWidget):
         self.mode.currentIndexChanged.connect(self._mode_changed)
         for field in (self.value, self.token, self.mac_address):
             field.textChanged.connect(self._validate)
+        self.keep_signed_in.toggled.connect(self._validate)
         self._mode_changed()
 
     def current_mode(self) -> str:
@@ -65,6 +73,7 @@ class LicenseBox(QWidget):
         self.token.setVisible(token_mode)
         self.remember_token.setVisible(token_mode)
         self.mac_address.setVisible(self.current_mode() == "file")
+        self.keep_signed_in.setVisible(self.current_mode() == "account")
         self._validate()
 
     def _text(self) -> str:
@@ -79,10 +88,15 @@ class LicenseBox(QWidget):
         if not self.value.text().strip() and not self.token.text().strip():
             return None
         mac = self.mac_address.text().strip() if self.current_mode() == "file" else ""
-        license = parse_license(self._text(), mac_address=mac or None, use_keyring=use_keyring)
+        license = parse_license(
+            self._text(), mac_address=mac or None, use_keyring=use_keyring, keep_signed_in=self._keeps_signin()
+        )
         if isinstance(license, BatchToken) and self.token.text().strip() and self.remember_token.isChecked():
             store_token(license)  # NoKeyringError says there is no keyring; never a file
         return license
+
+    def _keeps_signin(self) -> bool:
+        return self.current_mode() == "account" and self.keep_signed_in.isChecked()
 
     def _validate(self) -> None:
         """As the user types: one line saying what is wrong, or what will be used (never the token)."""
@@ -91,7 +105,7 @@ class LicenseBox(QWidget):
             if not self.value.text().strip() and not self.token.text().strip():
                 text, error = "", False
             else:
-                license = parse_license(self._text(), mac_address=mac or None)
+                license = parse_license(self._text(), mac_address=mac or None, keep_signed_in=self._keeps_signin())
                 text, error = f"Uses the {license.describe()}.", False
         except NoKeyringError as err:
             text, error = str(err), True

@@ -4,11 +4,10 @@ the run history in its own tab, everything else in the menus."""
 from __future__ import annotations
 
 import shlex
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qtawesome
-from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -20,51 +19,45 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ks_gui import __version__
-from ks_gui.core import desktop, history
-from ks_gui.core.container import (
-    EnvironmentVariableError,
-    MountError,
-    parse_environment,
-    parse_mount,
-)
-from ks_gui.core.contract import MARKER
+from ks_gui.core import history
 from ks_gui.core.gpu import GpuRequest
 from ks_gui.core.history import RunRecord
-from ks_gui.core.job import SortJob
 from ks_gui.core.license import LicenseError
 from ks_gui.core.params import ParamError
-from ks_gui.core.progress import ProgressEvent
-from ks_gui.core.readable import clock_text
-from ks_gui.core.recording import Recording, RecordingError, inspect_all
-from ks_gui.core.run import Outcome
+from ks_gui.core.queue import CPU, JobQueue, QueuedJob
 from ks_gui.core.settings import Settings, load_settings, save_settings, settings_file
 from ks_gui.core.sorters import SORTERS, Sorter
-from ks_gui.ui import dialogs
+from ks_gui.ui import dialogs, icons
 from ks_gui.ui.background import run_in_background
 from ks_gui.ui.drop_zone import DropZone, WindowDrops
-from ks_gui.ui.failure_panel import FailurePanel
+from ks_gui.ui.forward_compat_choice import ForwardCompatChoice
 from ks_gui.ui.gpu_picker import GpuPicker
 from ks_gui.ui.history_view import HistoryView
 from ks_gui.ui.license_box import LicenseBox
-from ks_gui.ui.log_view import LogView
 from ks_gui.ui.notify import notify
 from ks_gui.ui.param_form import ParamForm
-from ks_gui.ui.results_card import ResultsCard
-from ks_gui.ui.sort_worker import SortWorker, docker_run_line
+from ks_gui.ui.queue_view import QueueRow, QueueView, RowState
+from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.sorter_choice import SorterChoice
-from ks_gui.ui.stage_list import StageList
-from ks_gui.ui.storage_dialog import StorageDialog
+
+if TYPE_CHECKING:
+    from ks_gui.core.job import SortJob
+    from ks_gui.core.recording import Recording
+    from ks_gui.core.run import Outcome
+
+# What a just-opened window does not show (recording inspection, jobs, the sort machinery, dialogs) is imported where
+# it is used: the window opens faster (issue #8; tests/ui/test_window_start.py keeps numpy and docker out).
 
 
 def _browse_row(field: QLineEdit, button: QPushButton) -> QHBoxLayout:
@@ -91,10 +84,12 @@ class MainWindow(QMainWindow):
         self.settings = settings or loaded.settings
         self.sorter = SORTERS.get(self.settings.sorter) or next(iter(SORTERS.values()))
         self.recording: Recording | None = None
-        self._thread: QThread | None = None
-        self._worker: SortWorker | None = None
-        self._started_at = 0.0
-        self._eta: float | None = None
+        self._suggested_output = ""  # the output folder the window proposed (replaced when another recording comes)
+        # The sorts of this window: waiting ones in the queue (with their job and GPU request), started ones in
+        # their own panel, shown one at a time in the stack on the right.
+        self.job_queue = JobQueue(per_gpu=max(1, self.settings.sorts_per_gpu))
+        self._waiting: dict[str, tuple[SortJob, GpuRequest]] = {}
+        self._panels: dict[str, RunPanel] = {}
 
         self._build_setup_panel()
         self._build_progress_panel()
@@ -109,15 +104,11 @@ class MainWindow(QMainWindow):
         splitter.setSizes([520, 680])
         self.splitter = splitter
         self.tabs = QTabWidget()
-        self.tabs.addTab(splitter, qtawesome.icon("fa6s.wave-square"), "Sort")
-        self.tabs.addTab(self.history_view, qtawesome.icon("fa6s.clock-rotate-left"), "History")
+        self.tabs.addTab(splitter, icons.icon("fa6s.wave-square"), "Sort")
+        self.tabs.addTab(self.history_view, icons.icon("fa6s.clock-rotate-left"), "History")
         self.setCentralWidget(self.tabs)
         self._build_menus()
         self._window_drops = WindowDrops(self, self.open_recording)  # a drop anywhere on the window
-
-        self._clock = QTimer(self)
-        self._clock.setInterval(1000)
-        self._clock.timeout.connect(self._tick)
 
         self._apply_settings()
         self._restore_geometry()
@@ -145,8 +136,10 @@ class MainWindow(QMainWindow):
         self.drop_zone.path_chosen.connect(self.open_recording)
         self.drop_zone.recording_chosen.connect(self.use_recording)
         self.drop_zone.sort_all_requested.connect(self.sort_all)
-        self._queue: list[Recording] = []  # recordings waiting to be sorted after the current one
-        self._queue_output: Path | None = None
+        self.form_message = QLabel()  # what is wrong with a dropped folder, under the drop zone
+        self.form_message.setWordWrap(True)
+        self.form_message.setStyleSheet("color: #b00020;")
+        self.form_message.hide()
 
         self.sorter_choice = SorterChoice()
         self.sorter_choice.changed.connect(self._sorter_changed)
@@ -209,14 +202,16 @@ class MainWindow(QMainWindow):
         advanced_form = QFormLayout(advanced_content)
         advanced_form.addRow("Environment", self.environment)
         advanced_form.addRow("Extra folders", self.mounts)
+        self.forward_compat = ForwardCompatChoice()
+        advanced_form.addRow("CUDA forward compatibility", self.forward_compat)
         advanced_form.addRow(self.param_form)
         QVBoxLayout(self.advanced).addWidget(advanced_content)
         self.advanced.toggled.connect(advanced_content.setVisible)
         advanced_content.setVisible(False)
 
-        self.check_setup_button = QPushButton(qtawesome.icon("fa6s.stethoscope"), "Check setup")
+        self.check_setup_button = QPushButton(icons.icon("fa6s.stethoscope"), "Check setup")
         self.check_setup_button.clicked.connect(self.open_setup_check)
-        self.sort_button = QPushButton(qtawesome.icon("fa6s.play"), "Sort")
+        self.sort_button = QPushButton(icons.icon("fa6s.play"), "Sort")
         self.sort_button.setDefault(True)
         self.sort_button.setMinimumHeight(36)
         self.sort_button.setStyleSheet("font-weight: 600; padding: 0 24px;")
@@ -231,7 +226,8 @@ class MainWindow(QMainWindow):
 
         form_panel = QWidget()
         layout = QVBoxLayout(form_panel)
-        for widget in (self.drop_zone, sorter_box, recording_box, output_box, gpu_box, self.advanced):
+        form_parts = (self.drop_zone, self.form_message, sorter_box, recording_box, output_box, gpu_box, self.advanced)
+        for widget in form_parts:
             layout.addWidget(widget)
         layout.addStretch(1)
         scroll = QScrollArea()
@@ -248,46 +244,22 @@ class MainWindow(QMainWindow):
         panel_layout.addWidget(self.sort_reason)
 
     def _build_progress_panel(self) -> None:
-        self.stage = QLabel("Ready")
-        self.stage.setStyleSheet("font-weight: 600; font-size: 14px;")
-        self.timing = QLabel()
-        self.cancel_button = QPushButton(qtawesome.icon("fa6s.stop"), "Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_sort)
-        stage_row = QHBoxLayout()
-        stage_row.addWidget(self.stage, stretch=1)
-        stage_row.addWidget(self.timing)
-        stage_row.addWidget(self.cancel_button)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setFormat("%p%")
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.failure_panel = FailurePanel()
-        self.results_card = ResultsCard()
-        self.stage_list = StageList()
-
-        self.log_view = LogView()
-        self.log = self.log_view.text
-        self.save_log_button = self.log_view.save_button
-        log_row = QHBoxLayout()
-        log_row.addWidget(self.stage_list)
-        log_row.addWidget(self.log_view, stretch=1)
-
+        self.queue_view = QueueView()
+        self.queue_view.show_requested.connect(self.show_run)
+        self.queue_view.move_requested.connect(self._move_waiting)
+        self.queue_view.remove_requested.connect(self._remove_waiting)
+        self.queue_view.hide()  # shown once there is more than one sort to list
+        self.run_stack = QStackedWidget()
+        self.run_stack.addWidget(RunPanel())  # "Ready", until the first sort
         panel = QWidget()
         layout = QVBoxLayout(panel)
-        layout.addLayout(stage_row)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.message)
-        layout.addWidget(self.failure_panel)
-        layout.addWidget(self.results_card)
-        layout.addLayout(log_row, stretch=1)
+        layout.addWidget(self.queue_view)
+        layout.addWidget(self.run_stack, stretch=1)
         self._progress_panel = panel
 
     def _build_menus(self) -> None:
         def action(menu, text: str, slot, shortcut: QKeySequence | str | None = None, icon: str = "") -> QAction:
-            item = menu.addAction(qtawesome.icon(icon) if icon else QIcon(), text)
+            item = menu.addAction(icons.icon(icon) if icon else QIcon(), text)
             item.triggered.connect(slot)
             if shortcut:
                 item.setShortcut(QKeySequence(shortcut))
@@ -321,17 +293,20 @@ class MainWindow(QMainWindow):
         self._sorter_changed(self.sorter)
         self.license_mode.setCurrentIndex(max(0, self.license_mode.findData(settings.license_mode)))
         self.license_value.setText(settings.license_value)
+        self.license_box.keep_signed_in.setChecked(settings.keep_signed_in)
         gpu_index = self.gpu.findData(settings.gpu if settings.gpu in ("auto", "none") else int(settings.gpu))
         if gpu_index >= 0:
             self.gpu.setCurrentIndex(gpu_index)
         self.temp_dir.setText(settings.temp_dir)
         self.environment.setText(settings.environment)
+        self.forward_compat.choose(settings.cuda_forward_compat)
 
     def _remember_choices(self) -> None:
         settings = self.settings
         settings.sorter = self.sorter.name
         settings.license_mode = self.license_box.current_mode()
         settings.license_value = self.license_value.text().strip()
+        settings.keep_signed_in = self.license_box.keep_signed_in.isChecked()
         image = self.image.text().strip()
         if image and image != self.sorter.default_image:
             settings.images[self.sorter.name] = image
@@ -340,6 +315,7 @@ class MainWindow(QMainWindow):
         settings.gpu = str(self.gpu.currentData())
         settings.temp_dir = self.temp_dir.text().strip()
         settings.environment = self.environment.text().strip()
+        settings.cuda_forward_compat = self.forward_compat.choice()
         if self.recording is not None:
             settings.last_recording_folder = str(self.recording.folder)
         try:
@@ -354,8 +330,10 @@ class MainWindow(QMainWindow):
     def _restore_geometry(self) -> None:
         store = self._geometry_store()
         if not self.restoreGeometry(store.value("geometry", b"")):
+            # 1200x820 where it fits (a 1366x768 laptop gets less), more of a large screen.
             screen = QGuiApplication.primaryScreen().availableGeometry()
-            self.resize(min(1200, screen.width() - 40), min(820, screen.height() - 60))
+            width = min(screen.width() - 40, max(1200, int(screen.width() * 0.7)))
+            self.resize(width, min(screen.height() - 60, max(820, int(screen.height() * 0.8))))
         self.splitter.restoreState(store.value("splitter", b""))
 
     def _save_geometry(self) -> None:
@@ -372,12 +350,15 @@ class MainWindow(QMainWindow):
 
     @Slot(Path)
     def open_recording(self, path: Path) -> None:
+        from ks_gui.core.recording import RecordingError, inspect_all
+
         try:
             inspection = inspect_all(path)
         except RecordingError as err:
-            self.show_message(str(err), error=True)
+            self.show_message(str(err))
             return
         self.drop_zone.show_inspection(inspection)  # the recording's card, with a stream picker when several
+        self.show_message("")
         self.use_recording(inspection.preselected)
 
     @Slot(object)
@@ -387,9 +368,10 @@ class MainWindow(QMainWindow):
             self.channels.setValue(recording.n_channels)
         if recording.sample_rate:
             self.sample_rate.setValue(recording.sample_rate)
-        if not self.output.text():
-            self.output.setText(str(_next_free_folder(recording.folder.parent / f"{recording.folder.name}_kilosort")))
-        self.show_message("")
+        if self.output.text().strip() in ("", self._suggested_output):  # never replace a folder the user chose
+            beside = recording.folder.parent / f"{recording.folder.name}_kilosort"
+            self._suggested_output = str(self._free_output(beside))
+            self.output.setText(self._suggested_output)
         self.statusBar().showMessage(f"Opened {recording.binary}")
         self.validate()
 
@@ -403,16 +385,37 @@ class MainWindow(QMainWindow):
         self.param_form.set_sorter(sorter)
         self.validate()
 
-    def show_message(self, text: str, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020;" if error else "")
-        self.message.setText(text)
+    def show_message(self, text: str) -> None:
+        """What is wrong with what was dropped or chosen, under the drop zone."""
+        self.form_message.setText(text)
+        self.form_message.setVisible(bool(text))
 
-    def _job_from_form(self) -> SortJob:
-        """The job the form describes; raises ValueError with a message for the user."""
-        if self.recording is None:
+    def _free_output(self, folder: Path) -> Path:
+        """`folder` or the next free one beside it, also passing over folders that queued sorts will write."""
+        taken = self._outputs_in_use()
+        candidate, n = _next_free_folder(folder), 1
+        while candidate in taken:
+            n += 1
+            candidate = _next_free_folder(folder.with_name(f"{folder.name}_{n}"))
+        return candidate
+
+    def _outputs_in_use(self) -> set[Path]:
+        waiting = {job.output for job, _request in self._waiting.values()}
+        running = {Path(panel.worker.output) for panel in self._panels.values() if panel.running and panel.worker}
+        return waiting | running
+
+    def _job_from_form(self, recording: Recording | None = None, output: Path | None = None) -> SortJob:
+        """The job the form describes (for `recording` into `output` where given: one probe of Sort all probes);
+        raises ValueError with a message for the user."""
+        recording = recording or self.recording
+        if recording is None:
             raise ValueError("drop a recording folder first")
-        if not self.output.text().strip():
+        output_text = str(output) if output else self.output.text().strip()
+        if not output_text:
             raise ValueError("choose an output folder")
+        from ks_gui.core.container import EnvironmentVariableError, MountError, parse_environment, parse_mount
+        from ks_gui.core.job import SortJob
+
         try:
             overrides = self.param_form.overrides()
             license = self.license_box.license(use_keyring=False) if self.sorter.needs_matlab_license else None
@@ -420,13 +423,16 @@ class MainWindow(QMainWindow):
             mounts = tuple(parse_mount(line.strip()) for line in self.mounts.toPlainText().splitlines() if line.strip())
         except (LicenseError, EnvironmentVariableError, MountError, ParamError, ValueError) as err:
             raise ValueError(str(err).replace("--env ", "").replace("--mount ", "")) from err
-        if self.channels.value():
-            overrides[self.sorter.channels_param] = self.channels.value()
-        if self.sample_rate.value():
-            overrides[self.sorter.sample_rate_param] = self.sample_rate.value()
-        return SortJob(
-            recording=self.recording,
-            output=Path(self.output.text().strip()),
+        detected = recording is not self.recording  # a probe of Sort all probes: its own metadata, not the form's
+        channels = recording.n_channels if detected else self.channels.value()
+        sample_rate = recording.sample_rate if detected else self.sample_rate.value()
+        if channels:
+            overrides[self.sorter.channels_param] = channels
+        if sample_rate:
+            overrides[self.sorter.sample_rate_param] = sample_rate
+        job = SortJob(
+            recording=recording,
+            output=Path(output_text),
             license=license,
             sorter=self.sorter,
             image=self.image.text().strip(),
@@ -434,12 +440,16 @@ class MainWindow(QMainWindow):
             environment=environment,
             extra_mounts=mounts,
             param_overrides=overrides,
+            cuda_forward_compat=self.forward_compat.choice(),
         )
+        if job.output in self._outputs_in_use():
+            raise ValueError(f"{job.output} is the output folder of a sort in the queue: choose another one")
+        return job
 
-    def _first_problem(self) -> str | None:
+    def _first_problem(self, recording: Recording | None = None, output: Path | None = None) -> str | None:
         """Why the form's job may not start, found without Docker (the image and GPU are checked at Sort)."""
         try:
-            job = self._job_from_form()
+            job = self._job_from_form(recording, output)
         except ValueError as err:
             return str(err)
         problems = job.input_problems()
@@ -447,206 +457,167 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def validate(self) -> None:
-        """Sort is enabled only for a job that may start; otherwise the reason is shown beside it."""
-        if self.running:
-            return
+        """Sort is enabled only for a job that may start; otherwise the reason is shown beside it. While sorts run
+        or wait, Sort adds to the queue."""
         problem = self._first_problem()
         self.sort_button.setEnabled(problem is None)
         self.sort_action.setEnabled(problem is None)
+        self.sort_button.setText("Add to queue" if self.running else "Sort")
+        self.sort_button.setToolTip("Starts as soon as its GPU is free" if self.running else "")
         self.sort_reason.setText("" if problem is None else problem[0].upper() + problem[1:])
 
-    # --- running -----------------------------------------------------------------------------------------------
+    # --- running: the queue and the sorts' panels --------------------------------------------------------------
 
     @Slot(list)
     def sort_all(self, recordings: list) -> None:
-        """Sort each probe in turn, each into a folder of its own in a new `<run>_kilosort` folder beside the run."""
+        """Queue each probe, each into a folder of its own in a new `<run>_kilosort` folder beside the run."""
         dropped = self.drop_zone.inspection.path if self.drop_zone.inspection else recordings[0].folder
-        self._queue = list(recordings)
-        self._queue_output = _next_free_folder(dropped.parent / f"{dropped.name}_kilosort")
-        self._start_next_queued()
-
-    def _start_next_queued(self) -> None:
-        if not self._queue or self._queue_output is None:
-            self._queue_output = None
-            return
-        recording = self._queue.pop(0)
-        self.use_recording(recording)
-        self.output.setText(str(_next_free_folder(self._queue_output / recording.folder.name)))
-        if self._first_problem() is not None:  # say why, and leave the rest waiting for the user
-            self.show_message(f"{recording.binary.name}: {self._first_problem()}", error=True)
-            self._queue.clear()
-            return
-        self.start_sort()
-        waiting = len(self._queue)
-        self.statusBar().showMessage(f"Sorting {recording.binary.name}; {waiting} more waiting" if waiting else "")
+        parent = self._free_output(dropped.parent / f"{dropped.name}_kilosort")
+        outputs = [parent / recording.folder.name for recording in recordings]
+        for recording, output in zip(recordings, outputs, strict=True):
+            problem = self._first_problem(recording, output)
+            if problem is not None:  # say why, and queue none of them
+                self.show_message(f"{recording.binary.name}: {problem}")
+                return
+        for recording, output in zip(recordings, outputs, strict=True):
+            self._enqueue(self._job_from_form(recording, output))
 
     @Slot()
     def start_sort(self) -> None:
-        if self.running:
-            return
+        """Queue the form's job; it starts at once when its GPU is free."""
         try:
             job = self._job_from_form()
         except ValueError as err:
-            self.show_message(str(err), error=True)
+            self.show_message(str(err))
             return
+        self._enqueue(job)
+
+    def _enqueue(self, job: SortJob) -> None:
         if self.sorter.needs_matlab_license:
             job.license = self.license_box.license()  # now the token may come from the keyring
         gpu_request: GpuRequest = self.gpu.currentData()
         self._remember_choices()
-        self._set_running(True)
+        self._waiting[job.job_id] = (job, gpu_request)
+        self.job_queue.add(QueuedJob(job.job_id, gpu_request, _title(job.recording)))
         self.tabs.setCurrentIndex(0)
-        self.show_message("Checking…")
-        self.log_view.clear()
-        self.results_card.hide()
-        self.progress.setValue(0)
-        self.stage.setText("Starting")
-        self.timing.setText("")
-        self.stage_list.reset()
-        self.failure_panel.clear()
-        self.statusBar().showMessage(f"Checking {job.recording.binary.name}…")
+        self._start_what_may_start()
 
-        self._start_worker(SortWorker(job, gpu_request))
+    def _start_what_may_start(self) -> None:
+        from ks_gui.ui.sort_worker import SortWorker
 
-    def _start_worker(self, worker: SortWorker) -> None:
-        self._thread = QThread(self)
-        self._worker = worker
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.refused.connect(self._on_refused)
-        self._worker.started.connect(self._on_started)
-        self._worker.log_available.connect(self._on_log_available)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.sign_in_requested.connect(self._on_sign_in)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.detached.connect(self._end_thread)
-        self._thread.start()
+        for placement in self.job_queue.start_next(self.gpu_picker.gpus):
+            job, request = self._waiting.pop(placement.job.job_id)
+            # "auto" became a GPU of its own in the queue's placement: the sort gets that one.
+            gpu_request = placement.device if isinstance(placement.device, int) else request
+            panel = self._panel_for(job.job_id, _title(job.recording))
+            panel.start(SortWorker(job, gpu_request))
+            self.statusBar().showMessage(f"Checking {job.recording.binary.name}…")
+        self._refresh_queue()
+        self.validate()
+
+    def _panel_for(self, job_id: str, title: str) -> RunPanel:
+        """A new panel for a sort, shown at once; the blank "Ready" panel is used for the first one."""
+        blank = self.run_stack.widget(0)
+        if isinstance(blank, RunPanel) and not blank.used and job_id not in self._panels:
+            panel = blank
+            panel.title = title
+        else:
+            panel = RunPanel(title)
+            self.run_stack.addWidget(panel)
+        self._panels[job_id] = panel
+        panel.changed.connect(self._refresh_queue)
+        panel.ended.connect(lambda outcome, job_id=job_id: self._on_run_ended(job_id, outcome))
+        self.run_stack.setCurrentWidget(panel)
+        return panel
+
+    @Slot(str)
+    def show_run(self, job_id: str) -> None:
+        if job_id in self._panels:
+            self.run_stack.setCurrentWidget(self._panels[job_id])
+            self.cancel_action.setEnabled(self.run_panel.running)
+
+    @property
+    def run_panel(self) -> RunPanel:
+        """The sort shown on the right."""
+        return self.run_stack.currentWidget()
+
+    def _on_run_ended(self, job_id: str, outcome: Outcome | None) -> None:
+        self.job_queue.finished(job_id)
+        self.history_view.reload()
+        panel = self._panels[job_id]
+        self.statusBar().showMessage(f"{panel.title}: {panel.stage.text()}")
+        if outcome is not None and not outcome.cancelled:
+            notify(self, "Sort finished" if outcome.succeeded else "Sort failed", outcome.summary())
+        QTimer.singleShot(0, self._start_what_may_start)
+
+    @Slot(str, int)
+    def _move_waiting(self, job_id: str, places: int) -> None:
+        self.job_queue.move(job_id, places)
+        self._refresh_queue()
+
+    @Slot(str)
+    def _remove_waiting(self, job_id: str) -> None:
+        self.job_queue.remove(job_id)
+        self._waiting.pop(job_id, None)
+        self._refresh_queue()
+        self.validate()
+
+    @Slot()
+    def _refresh_queue(self) -> None:
+        """The queue list: running sorts, waiting ones in the order they start, then the ended ones."""
+        started = [(job_id, panel) for job_id, panel in self._panels.items()]
+        rows = [QueueRow(j, p.title, p.state_text(), RowState.RUNNING) for j, p in started if p.running]
+        for queued in self.job_queue.waiting:
+            request = self._waiting[queued.job_id][1]
+            where = "the CPU" if request == "none" else "a GPU" if request == "auto" else f"GPU {request}"
+            rows.append(QueueRow(queued.job_id, queued.label, f"waiting for {where}", RowState.WAITING))
+        for job_id, panel in started:
+            if not panel.running:
+                succeeded = panel.outcome is not None and panel.outcome.succeeded
+                state = RowState.SUCCEEDED if succeeded else RowState.FAILED
+                rows.append(QueueRow(job_id, panel.title, panel.state_text(), state))
+        shown = next((j for j, p in started if p is self.run_panel), None)
+        self.queue_view.set_rows(rows, shown)
+        self.queue_view.setVisible(len(rows) > 1)
+        self.cancel_action.setEnabled(self.run_panel.running)
 
     def follow_earlier_runs(self) -> None:
-        """Sorts an earlier launcher started: ended ones are recorded, a running one is followed here."""
+        """Sorts an earlier launcher started: ended ones are recorded, running ones are followed here."""
         run_in_background(_find_earlier_runs, self._on_earlier_runs, self)
 
     @Slot(object)
     def _on_earlier_runs(self, found: object) -> None:
         if not isinstance(found, list):  # no Docker here: nothing to follow
             return
+        from ks_gui.ui.sort_worker import SortWorker
+
         for container in (f for f in found if not f.running):
             run_in_background(lambda c=container: _harvest(c), lambda _result: self.history_view.reload(), self)
-        running = [f for f in found if f.running]
-        if running and not self.running:
-            self._set_running(True)
-            self.stage.setText("Following a sort started earlier")
-            self.show_message(f"Following the sort into {running[0].output}, started before ks-gui last closed.")
-            self._start_worker(SortWorker(None, found=running[0]))
-        if len(running) > 1:
-            self.statusBar().showMessage(
-                f"{len(running) - 1} more sorts run in the background: `ks-gui status --attach` follows them"
+        for container in (f for f in found if f.running and f.job_id not in self._panels):
+            # Its GPU is taken while it runs: new sorts queue behind it (on the CPU's line when it has no GPU).
+            by_uuid = {gpu.uuid: gpu.index for gpu in self.gpu_picker.gpus}
+            self.job_queue.running[container.job_id] = next(
+                (by_uuid[uuid] for uuid in container.gpu_uuids if uuid in by_uuid), CPU
             )
+            panel = self._panel_for(container.job_id, Path(container.output).name)
+            panel.start(
+                SortWorker(None, found=container),
+                stage="Following a sort started earlier",
+                message=f"Following the sort into {container.output}, started before ks-gui last closed.",
+            )
+        self._refresh_queue()
+        self.validate()
         self.history_view.reload()
 
     @Slot()
     def cancel_sort(self) -> None:
-        self._queue.clear()  # Cancel stops the queue too: nothing starts behind the user's back
-        if self._worker is not None:
-            self.cancel_button.setEnabled(False)
-            self.cancel_action.setEnabled(False)
-            self.stage.setText("Stopping…")
-            self._worker.cancel()
-
-    def _set_running(self, running: bool) -> None:
-        self._setup_panel.setEnabled(not running)
-        self.sort_action.setEnabled(not running)
-        self.cancel_button.setEnabled(running)
-        self.cancel_action.setEnabled(running)
-
-    def _end_thread(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread = None
-            self._worker = None
-        self._clock.stop()
-        self._set_running(False)
-        self.validate()
-
-    @Slot(list)
-    def _on_refused(self, messages: list) -> None:
-        self._end_thread()
-        self.stage.setText("Not started")
-        self.show_message("\n".join(messages), error=True)
-        self.statusBar().showMessage("The sort did not start")
-
-    @Slot(str)
-    def _on_started(self, log_file: str) -> None:
-        self.log_view.start(Path(log_file))
-        self._started_at = time.monotonic()
-        self._eta = None
-        self._clock.start()
-        self._tick()
-        self.show_message(f"Running. The full log is saved in {log_file}")
-        self.statusBar().showMessage("Sorting…")
-
-    @Slot()
-    def _on_log_available(self) -> None:
-        if self._worker is None:
-            return
-        # The driver's markers drive the stage display; the log view shows what the sorter itself says.
-        shown = [line for line in self._worker.take_log_lines() if not line.startswith(MARKER)]
-        self.log_view.append(shown)
-
-    @Slot(ProgressEvent)
-    def _on_progress(self, event: ProgressEvent) -> None:
-        self.progress.setValue(round(event.fraction * 1000))
-        self.stage.setText(event.detail if event.detail != event.stage_title else event.stage_title)
-        self.stage_list.show_progress(event)
-        self._eta = event.eta_seconds
-        self._tick()
-        self.statusBar().showMessage(f"Sorting: {event.stage_title}, {event.fraction:.0%}")
-
-    def _tick(self) -> None:
-        elapsed = clock_text(time.monotonic() - self._started_at)
-        eta = f" · about {clock_text(self._eta)} left" if self._eta is not None else ""
-        self.timing.setText(f"{elapsed} elapsed{eta}")
-
-    @Slot(str, str)
-    def _on_sign_in(self, kind: str, text: str) -> None:
-        if self._worker is None:
-            return
-        if kind == "retry":
-            self._worker.answer("n")
-            return
-        label = {"email": "MathWorks account email", "one_time_password": "One-time password"}.get(
-            kind, "MathWorks account password (not stored)"
-        )
-        answer = dialogs.ask_secret(self, "MATLAB sign-in", f"{text}\n\n{label}:")
-        self._worker.answer(answer or "")
-
-    @Slot(Outcome)
-    def _on_finished(self, outcome: Outcome) -> None:
-        elapsed = time.monotonic() - self._started_at
-        self._end_thread()
-        self._eta = None
-        self.timing.setText(f"{clock_text(elapsed)} in all")
-        if outcome.succeeded:
-            self.progress.setValue(1000)
-            self.stage.setText("Done")
-            self.results_card.show_results(outcome.output, outcome.result)
-            self.stage_list.show_done()
-        else:
-            self.stage.setText("Cancelled" if outcome.cancelled else "Failed")
-            if not outcome.cancelled:
-                self.stage_list.show_failure(outcome.failure.stage if outcome.failure else None)
-                self.failure_panel.show_failure(outcome.failure, outcome.log_file, outcome.exit_code)
-        self.show_message(outcome.summary(), error=not outcome.succeeded)
-        self.statusBar().showMessage(self.stage.text())
-        self.history_view.reload()
-        if not outcome.cancelled:
-            notify(self, "Sort finished" if outcome.succeeded else "Sort failed", outcome.summary())
-        if self._queue:
-            QTimer.singleShot(0, self._start_next_queued)
+        """Cancel the sort shown (the others, and the queue, go on: the queue list removes waiting ones)."""
+        self.run_panel.cancel()
 
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        """Whether any sort of this window runs or waits."""
+        return bool(self._waiting) or any(panel.running for panel in self._panels.values())
 
     # --- the other views ---------------------------------------------------------------------------------------
 
@@ -670,8 +641,10 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def open_phy_for(self, output: str) -> None:
         self.tabs.setCurrentIndex(0)
-        self.results_card.show_results(Path(output))
-        self.results_card.open_phy()
+        if self.run_panel.running:  # keep the running sort's panel as it is
+            self.run_stack.setCurrentWidget(self.run_stack.widget(self.run_stack.addWidget(RunPanel())))
+        self.run_panel.results_card.show_results(Path(output))
+        self.run_panel.results_card.open_phy()
 
     @Slot()
     def open_image_dialog(self) -> None:
@@ -694,10 +667,14 @@ class MainWindow(QMainWindow):
             engine = connect(timeout=10)
         except EngineError:
             engine = None
+        from ks_gui.ui.storage_dialog import StorageDialog
+
         StorageDialog(engine, self).exec()
 
     @Slot()
     def copy_docker_run(self) -> None:
+        from ks_gui.ui.sort_worker import docker_run_line
+
         try:
             job = self._job_from_form()
         except ValueError as err:
@@ -716,6 +693,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def install_desktop_entry(self) -> None:
+        from ks_gui.core import desktop
+
         files = desktop.install()
         self.statusBar().showMessage(f"Added ks-gui to the application menu ({files.entry})")
 
@@ -729,27 +708,34 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        if self._worker is not None:
-            options = (
-                ["Keep sorting in the background", "Stop the sort"] if self._worker.can_detach else ["Stop the sort"]
-            )
+        running = [panel for panel in self._panels.values() if panel.running]
+        if running:
+            can_detach = all(panel.can_detach for panel in running)
+            options = ["Keep sorting in the background", "Stop the sorts"] if can_detach else ["Stop the sorts"]
+            waiting = f" The {len(self._waiting)} waiting sorts will not start." if self._waiting else ""
             choice = dialogs.choose(
                 self,
-                "A sort is running",
-                "Close ks-gui while the sort runs? A sort left running is found again the next time ks-gui opens.",
+                "Sorts are running" if len(running) > 1 else "A sort is running",
+                "Close ks-gui while sorting? A sort left running is found again the next time ks-gui opens." + waiting,
                 options,
             )
             if choice is None:
                 event.ignore()
                 return
-            if options[choice].startswith("Keep"):
-                self._worker.detach()
-            else:
-                self._worker.cancel()
-            self._end_thread()
+            keep = options[choice].startswith("Keep")
+            for panel in running:
+                if keep:
+                    panel.detach()
+                else:
+                    panel.stop()
         self._remember_choices()
         self._save_geometry()
         super().closeEvent(event)
+
+
+def _title(recording: Recording) -> str:
+    """How the queue list names a sort: the binary and its folder (raw binaries are often all "recording.bin")."""
+    return f"{recording.binary.parent.name}/{recording.binary.name}"
 
 
 def _find_earlier_runs() -> list:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from ks_gui.core.channel_map import ChannelMap
+if TYPE_CHECKING:
+    from ks_gui.core.channel_map import ChannelMap
 
 MARGIN = 6.0
 

@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qtawesome
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ks_gui.core.phy import (
-    STARTUP_WATCH_SECONDS,
-    PhyNotFoundError,
-    PhyProcess,
-    PhyProgram,
-    diagnose_launch,
-    find_phy,
-    launch_phy,
-)
-from ks_gui.core.phy_container import DisplayError, plan_phy_container
-from ks_gui.core.phy_folder import PhyFolderError, folder_problems, plan_dat_path, read_counts, repair_dat_path
-from ks_gui.core.progress import Result
-from ks_gui.core.settings import load_settings
-from ks_gui.ui import phy_install_dialog
+from ks_gui.ui import icons
+
+if TYPE_CHECKING:
+    from ks_gui.core.phy import PhyNotFoundError, PhyProcess, PhyProgram
+    from ks_gui.core.progress import Result
+
+# The phy modules load when a result is shown or opened, not with the window (issue #8).
 
 _POLL_MS = 250
 
@@ -47,6 +40,9 @@ class _ContainerPhy(QObject):
 
     def _run(self, folder: Path) -> None:
         from ks_gui.core.engine import EngineError, connect  # docker loads only for in-container phy
+        from ks_gui.core.phy import diagnose_launch
+        from ks_gui.core.phy_container import DisplayError, plan_phy_container
+        from ks_gui.core.phy_folder import PhyFolderError
 
         try:
             plan = plan_phy_container(folder)
@@ -86,9 +82,9 @@ class ResultsCard(QFrame):
         self.location.setWordWrap(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.open_phy_button = QPushButton(qtawesome.icon("fa6s.chart-line"), "Open in phy")
+        self.open_phy_button = QPushButton(icons.icon("fa6s.chart-line"), "Open in phy")
         self.open_phy_button.clicked.connect(self.open_phy)
-        self.open_folder_button = QPushButton(qtawesome.icon("fa6s.folder-open"), "Open folder")
+        self.open_folder_button = QPushButton(icons.icon("fa6s.folder-open"), "Open folder")
         self.open_folder_button.clicked.connect(self.open_folder)
         buttons = QHBoxLayout()
         buttons.addWidget(self.counts, stretch=1)
@@ -108,6 +104,8 @@ class ResultsCard(QFrame):
 
     def show_results(self, folder: Path, result: Result | None = None) -> None:
         """Show the card for `folder`; counts from the run's result marker, else from the output files."""
+        from ks_gui.core.phy_folder import read_counts
+
         self.folder = folder
         result = result or read_counts(folder)
         self.counts.setText(counts_text(result) if result else "Results")
@@ -126,6 +124,10 @@ class ResultsCard(QFrame):
 
     @Slot()
     def open_phy(self) -> None:
+        from ks_gui.core.phy import PhyNotFoundError, find_phy
+        from ks_gui.core.phy_folder import PhyFolderError, folder_problems, plan_dat_path, repair_dat_path
+        from ks_gui.core.settings import load_settings
+
         folder = self.folder
         if folder is None:
             return
@@ -147,6 +149,8 @@ class ResultsCard(QFrame):
         self._launch(program, folder, note)
 
     def _offer(self, folder: Path, err: PhyNotFoundError) -> None:
+        from ks_gui.ui import phy_install_dialog
+
         choice = phy_install_dialog.offer_phy(self, err.message)
         if choice == "container":
             self.show_status("Starting phy in the Kilosort image…")
@@ -163,6 +167,8 @@ class ResultsCard(QFrame):
         self.show_status(f"{err.message} {err.hint}", error=True)
 
     def _launch(self, program: PhyProgram, folder: Path, note: str) -> None:
+        from ks_gui.core.phy import launch_phy
+
         process = launch_phy(program, folder)
         self.processes.append(process)
         self._watched = process
@@ -172,6 +178,8 @@ class ResultsCard(QFrame):
 
     def _check_startup(self) -> None:
         """Watch a fresh phy for its first seconds: an early exit is explained, survival reported."""
+        from ks_gui.core.phy import STARTUP_WATCH_SECONDS, diagnose_launch
+
         process = self._watched
         if process is None:
             self._watch.stop()

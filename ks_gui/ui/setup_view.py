@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import qtawesome
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from ks_gui.core.doctor import Check, run_checks
+from ks_gui.ui import icons
 
 
 class SetupView(QDialog):
@@ -29,7 +29,7 @@ class SetupView(QDialog):
         self.table.clear()
         for check in checks:
             item = QTreeWidgetItem(["", check.name, check.detail, check.fix])
-            item.setIcon(0, qtawesome.icon("fa6s.check" if check.ok else "fa6s.xmark"))
+            item.setIcon(0, icons.icon("fa6s.check" if check.ok else "fa6s.xmark"))
             item.setText(0, "ok" if check.ok else "to fix")
             self.table.addTopLevelItem(item)
         for column in range(3):

@@ -11,7 +11,7 @@ from ks_gui.core.container import planned_spec
 from ks_gui.core.gpu import GpuChoiceError, GpuRequest, detect_gpus
 from ks_gui.core.job import SortJob
 from ks_gui.core.progress import ProgressEvent
-from ks_gui.core.run import LogLine, Outcome, SignInPrompt, SortRun, preflight
+from ks_gui.core.run import LogLine, Notice, Outcome, SignInPrompt, SortRun, preflight
 
 if TYPE_CHECKING:
     from ks_gui.core.engine import FoundContainer
@@ -28,6 +28,8 @@ class SortWorker(QObject):
             output costs the window one call per event-loop pass instead of one per line.
         progress(ProgressEvent): the sort moved forward.
         sign_in_requested(str, str): MATLAB asks for (kind, prompt text); answer with `answer()`.
+        notice(str): the launcher's own word on the run (Docker stopped answering, came back); it also reaches the
+            log view as a line.
         finished(Outcome): the run ended.
         detached(): the window let the sort go on in its container without following it.
     """
@@ -37,6 +39,7 @@ class SortWorker(QObject):
     log_available = Signal()
     progress = Signal(ProgressEvent)
     sign_in_requested = Signal(str, str)
+    notice = Signal(str)
     finished = Signal(Outcome)
     detached = Signal()
 
@@ -98,6 +101,9 @@ class SortWorker(QObject):
                 self.progress.emit(event)
             elif isinstance(event, SignInPrompt):
                 self.sign_in_requested.emit(event.kind, event.text)
+            elif isinstance(event, Notice):
+                self._add_log_line(f"ks-gui: {event.text}")  # as in the log file
+                self.notice.emit(event.text)
             elif isinstance(event, Outcome):
                 self.finished.emit(event)
                 return
@@ -121,6 +127,11 @@ class SortWorker(QObject):
         """Called from the GUI thread with the user's answer to a sign-in prompt."""
         if self._run is not None:
             self._run.answer(text)
+
+    @property
+    def output(self) -> str:
+        """The output folder of the sort this worker runs or follows."""
+        return str(self._job.output) if self._job is not None else self._found.output if self._found else ""
 
     @property
     def can_detach(self) -> bool:

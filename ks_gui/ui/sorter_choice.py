@@ -6,9 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QWidget
 
-from ks_gui.core import kilosort4_env
 from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS, Sorter
-from ks_gui.ui.kilosort4_install import Kilosort4InstallDialog
 
 
 class SorterChoice(QWidget):
@@ -47,6 +45,8 @@ class SorterChoice(QWidget):
         local = self.sorter.runs_locally
         self.install_button.setVisible(local)
         if local:
+            from ks_gui.core import kilosort4_env  # only for the local sorter: it is not needed to open the window
+
             # Only the python file is looked at here: importing torch to check the environment takes seconds.
             installed = kilosort4_env.env_python(kilosort4_env.env_dir()).exists()
             self.install_button.setText("Repair Kilosort 4…" if installed else "Install Kilosort 4…")
@@ -54,5 +54,7 @@ class SorterChoice(QWidget):
 
     @Slot()
     def open_installer(self) -> None:
+        from ks_gui.ui.kilosort4_install import Kilosort4InstallDialog
+
         Kilosort4InstallDialog(self).exec()
         self._show_install_button()

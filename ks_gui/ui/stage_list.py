@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ks_gui.core.contract import STAGES
-from ks_gui.core.progress import ProgressEvent
+
+if TYPE_CHECKING:  # core.progress loads with the first sort, not with the window (issue #8)
+    from ks_gui.core.progress import ProgressEvent
 
 # What each stage is called in the list (the progress line says what is happening inside it).
 STAGE_NAMES = {

@@ -317,3 +317,31 @@ def test_hints_name_the_sorters_own_parameters():
     lines = ["[ks-gui] error gpu_out_of_memory: CUDA out of memory. Tried to allocate 2.00 GiB"]
     assert diagnose(lines).hint.startswith("Lower NT (e.g. --param NT=32704")
     assert diagnose(lines, sorter="kilosort4-local").hint.startswith("Lower batch_size")
+
+
+# matlab-actions/setup-matlab#53, verbatim: matlab-batch's error for an expired batch licensing token, wrapped as
+# posted (the CI log indents every line but the first by two spaces; the blank line holds two spaces).
+BATCH_TOKEN_EXPIRED = (
+    "Error using BatchToken/consumeTokenData\n"
+    "  Current time (03-Jan-2023 14:04:49) for token from license 40847642 is NOT in\n"
+    "  the time range for this token (02-Jan-2022 09:17:07 to 03-Jan-2023 09:17:07)\n"
+    "  \n"
+    "  Error in BatchToken.enableTokenLicenses"
+)
+
+
+def test_a_rejected_batch_token_is_a_license_failure():
+    failure = diagnose(BATCH_TOKEN_EXPIRED.splitlines())
+    assert failure == Failure(
+        "license",
+        "The batch licensing token has expired (it was valid from 02-Jan-2022 09:17:07 to 03-Jan-2023 09:17:07).",
+        "Get a new token (https://www.mathworks.com/support/batch-tokens.html) and give it once as "
+        "token:EMAIL::TOKEN: it replaces the one kept in the system keyring.",
+        "start",
+        "Error using BatchToken/consumeTokenData",
+    )
+    # Any other refusal (synthetic wording: no other text is public) reads as a license failure in MATLAB's own
+    # words, never as a bare MATLAB error.
+    other = diagnose(["Error using BatchToken/consumeTokenData", "  Token has been revoked.", "  ", "  Error in x"])
+    assert other.kind == "license"
+    assert other.message == "MATLAB did not accept the batch licensing token: Token has been revoked."

@@ -1,6 +1,13 @@
 import pytest
 
-from ks_gui.core.gpu import GpuChoiceError, choose_gpu, parse_gpu_request, parse_nvidia_smi
+from ks_gui.core.gpu import (
+    GpuChoiceError,
+    choose_gpu,
+    forward_compat_enabled,
+    parse_forward_compat,
+    parse_gpu_request,
+    parse_nvidia_smi,
+)
 from tests.conftest import FIXTURES
 
 # Two GPUs as `nvidia-smi --query-gpu=<QUERY_FIELDS> --format=csv,noheader,nounits` prints them; the busy one first.
@@ -51,3 +58,14 @@ def test_real_h100_output():
 def test_output_with_units_and_header_reads_the_same():
     with_units = parse_nvidia_smi((FIXTURES / "gpu" / "nvidia-smi-query-header.csv").read_text())
     assert with_units == parse_nvidia_smi((FIXTURES / "gpu" / "nvidia-smi-query.csv").read_text())
+
+
+def test_forward_compatibility_choice_overrides_the_gpu():
+    (h100,) = parse_nvidia_smi((FIXTURES / "gpu" / "nvidia-smi-query.csv").read_text())
+    (a6000, _) = parse_nvidia_smi(TWO_GPUS)
+    assert [forward_compat_enabled("auto", gpu) for gpu in (h100, a6000, None)] == [True, False, False]
+    assert forward_compat_enabled("off", h100) is False
+    assert forward_compat_enabled("on", a6000) is True
+    assert parse_forward_compat(" ON ") == "on"
+    with pytest.raises(GpuChoiceError, match="must be auto, on or off"):
+        parse_forward_compat("yes")

@@ -101,3 +101,34 @@ def test_this_machines_engine_has_no_nvidia_runtime(engine):
     """The real `docker info` of the test engine (no NVIDIA toolkit here)."""
     runtime = gpu_runtime_from_info(engine.info(), toolkit_hook=False)
     assert not runtime.ready and runtime.explain().startswith("Docker has no NVIDIA runtime")
+
+
+# Real: one H100 under load (~58 GB used, 100% utilisation), recorded with the device tool
+# (tests/fixtures/gpu/SOURCES.md, busy/).
+BUSY_H100 = (FIXTURES / "gpu" / "busy" / "nvidia-smi-query-busy.csv").read_text()
+# SYNTHETIC: no real output of several GPUs could be recorded (multi-GPU machines were withheld). This second,
+# idle H100 row is made up in the real row's format (same name and driver, index 1, another UUID) and added to the
+# real busy row.
+SYNTHETIC_IDLE_SECOND_GPU = (
+    "1, GPU-00000000-1111-2222-3333-444444444444, NVIDIA H100 80GB HBM3, 81559, 0, 0, 9.0, 580.159.04\n"
+)
+
+
+def test_real_busy_h100_is_marked_busy():
+    (gpu,) = parse_nvidia_smi(BUSY_H100)
+    assert (gpu.memory_used_mib, gpu.memory_total_mib, gpu.utilization_percent) == (58451, 81559, 100)
+    assert gpu.busy
+    assert (
+        gpu.describe_in_full() == "GPU 0: NVIDIA H100 80GB HBM3, 80 GiB, compute 9.0 — busy: 57.1 GiB used, 100% load"
+    )
+    header = (FIXTURES / "gpu" / "busy" / "nvidia-smi-query-busy-header.csv").read_text()
+    assert parse_nvidia_smi(header) == [gpu]  # the same query with units and a header reads the same
+
+
+def test_auto_prefers_a_free_gpu_over_the_real_busy_one():
+    gpus = parse_nvidia_smi(BUSY_H100 + SYNTHETIC_IDLE_SECOND_GPU)
+    assert [(g.index, g.busy) for g in gpus] == [(0, True), (1, False)]
+    assert choose_gpu("auto", gpus).uuid == "GPU-00000000-1111-2222-3333-444444444444"
+    # Alone, the busy GPU is still the one auto takes (better busy than none), and asking for it by index works.
+    assert choose_gpu("auto", gpus[:1]).index == 0
+    assert choose_gpu(0, gpus).busy

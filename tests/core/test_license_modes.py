@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from ks_gui.core.container import spec_for
+from ks_gui.core.container import VolumeMount, spec_for
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import (
     BatchToken,
@@ -111,12 +112,12 @@ def test_mac_address_only_with_a_file():
         parse_license("server:27000@host", mac_address="00:1a:2b:3c:4d:5e")
 
 
-def _spec(tmp_path: Path, license_text: str, mac: str | None = None):
+def _spec(tmp_path: Path, license_text: str, mac: str | None = None, keep_signed_in: bool = False):
     rec = write_recording(tmp_path / "rec", seconds=1)
     job = SortJob(
         recording=inspect(rec.folder),
         output=tmp_path / "out",
-        license=parse_license(license_text, mac_address=mac),
+        license=parse_license(license_text, mac_address=mac, keep_signed_in=keep_signed_in),
         image="ks-gui-sim:latest",
         param_overrides={"NchanTOT": 32, "fs": 30000.0},
     )
@@ -147,3 +148,20 @@ def test_each_mode_in_the_container(tmp_path: Path):
     assert token.to_json()["secret_environment"] == ["MLM_LICENSE_TOKEN"]
     for shown in (token.docker_run_command(), str(token.to_json()), repr(token)):
         assert SECRET not in shown
+
+
+def test_keep_signed_in_mounts_the_users_signin_volume(tmp_path: Path):
+    kept = _spec(tmp_path, "account:ada@example.org", keep_signed_in=True)
+    name = f"ks-gui-matlab-signin-{os.getuid()}"
+    assert kept.volumes == [VolumeMount(name, "/home/matlab/.matlab", "matlab-signin")]
+    assert f"--mount type=volume,source={name},target=/home/matlab/.matlab" in kept.docker_run_command()
+    assert kept.stdin_open and "MLM_LICENSE_FILE" not in kept.environment
+    assert parse_license("account:ada@example.org", keep_signed_in=True).describe() == (
+        "MathWorks account ada@example.org, kept signed in between runs"
+    )
+    assert _spec(tmp_path, "account:ada@example.org").volumes == []
+
+
+def test_keep_signed_in_only_with_an_account():
+    with pytest.raises(LicenseError, match="goes with a MathWorks account"):
+        parse_license("server:27000@host", keep_signed_in=True)

@@ -6,6 +6,7 @@ loopback for the pull tests; Docker treats 127.0.0.1 registries as insecure-allo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -72,19 +73,25 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def pushed_image(registry: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A two-layer FROM-scratch image (3 MiB of random bytes each), pushed to the registry, then removed here."""
+def pushed_image(registry: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A two-layer FROM-scratch image (3 MiB of random bytes each), pushed to the registry, then removed here.
+    The copy the tests pull is removed when the module ends, whether they passed or not (its name holds the
+    registry's port, so each run's copy would otherwise stay behind as another image)."""
     context = tmp_path_factory.mktemp("pushed")
     (context / "one.bin").write_bytes(os.urandom(LAYER_BYTES))
     (context / "two.bin").write_bytes(os.urandom(LAYER_BYTES))
     (context / "Dockerfile").write_text('FROM scratch\nCOPY one.bin /one.bin\nCOPY two.bin /two.bin\nLABEL t="1"\n')
     client = docker.from_env()
     name = f"{registry}/ks-gui-pull-test"
-    client.images.build(path=str(context), tag=f"{name}:1", rm=True)
-    for message in client.images.push(name, tag="1", stream=True, decode=True):
-        assert "error" not in message, message
-    client.images.remove(f"{name}:1", force=True)
-    return f"{name}:1"
+    try:
+        client.images.build(path=str(context), tag=f"{name}:1", rm=True)
+        for message in client.images.push(name, tag="1", stream=True, decode=True):
+            assert "error" not in message, message
+        client.images.remove(f"{name}:1", force=True)
+        yield f"{name}:1"
+    finally:
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            client.images.remove(f"{name}:1", force=True)
 
 
 def _forget(name: str) -> None:

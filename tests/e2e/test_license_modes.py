@@ -80,6 +80,24 @@ def test_token_ok_and_rejected(sim_image, recording, tmp_path):
     assert malformed.returncode == 2 and "EMAIL::TOKEN" in malformed.stderr
 
 
+def test_a_rejected_token_is_a_license_failure_with_its_hint(sim_image, recording, tmp_path):
+    expired = run_cli(*sort_args(recording, tmp_path / "o1", "--license", "token:ada@example.org::expired", "--json"))
+    assert expired.returncode == 1
+    failure = json.loads(expired.stdout)["failure"]
+    assert failure["kind"] == "license"
+    assert failure["message"] == (
+        "The batch licensing token has expired (it was valid from 25-Nov-2025 08:00:00 to 25-Nov-2026 07:00:00)."
+    )
+    assert failure["hint"].startswith("Get a new token (https://www.mathworks.com/support/batch-tokens.html)")
+    refused = run_cli(*sort_args(recording, tmp_path / "o2", "--license", "token:ada@example.org::invalid", "--json"))
+    assert refused.returncode == 1
+    failure = json.loads(refused.stdout)["failure"]
+    assert (failure["kind"], failure["message"]) == (
+        "license",
+        "MATLAB did not accept the batch licensing token: The batch licensing token was not accepted.",
+    )
+
+
 def run_in_pty(args: list[str], answers: list[tuple[str, str]], timeout: float = 120) -> tuple[int, str]:
     """Run `ks-gui ARGS` on a real terminal; type each answer when its prompt shows (getpass reads /dev/tty)."""
     pid, fd = pty.fork()

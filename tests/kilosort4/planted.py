@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.conftest import remember_recording
+
 N_CHANNELS = 32
 SAMPLE_RATE = 30_000.0
 PITCH_UM = 20.0
@@ -82,6 +84,7 @@ def write_recording(folder: Path, duration_s: float = 40.0, seed: int = 7) -> Pl
     folder.mkdir(parents=True, exist_ok=True)
     binary = folder / "planted.bin"
     np.clip(np.round(data), -32768, 32767).astype(np.int16).tofile(binary)
+    remember_recording(binary)  # the tests check that no sort changes it
     return PlantedRecording(binary, tuple(trains), duration_s)
 
 

@@ -61,16 +61,24 @@ def test_a_second_sort_into_the_same_folder_is_refused(recording, tmp_path, sim_
 
 
 def test_the_recording_unplugged_mid_run_leaves_an_honest_record(tmp_path, sim_image):
-    # The stand-in does not read samples: the run itself may finish, but nothing the launcher keeps may break.
+    """The drive holding the recording goes away while the mex files compile, before Kilosort reads the file: the
+    sort fails saying so, its log and record are kept, and no container is left."""
     recording = write_recording(tmp_path / "usb-drive" / "rec", seconds=10)
     output = tmp_path / "out"
     sort = subprocess.Popen(sort_command(recording.folder, output), stdout=subprocess.PIPE, text=True)
     running_container(output)
+    log_file = Path(history.load_all()[0].log_file)
+    deadline = time.monotonic() + 60
+    while not (log_file.is_file() and "[ks-gui] compile 1/9" in log_file.read_text()):
+        assert time.monotonic() < deadline, "the sorter never began to compile"
+        time.sleep(0.05)
     shutil.rmtree(tmp_path / "usb-drive")
     stdout, _ = sort.communicate(timeout=120)
+    assert sort.returncode == 1
+    assert "Sort failed: Kilosort could not read the recording." in stdout, stdout
     (record,) = history.load_all()
-    assert record.status in ("succeeded", "failed") and record.ended
-    assert Path(record.log_file).is_file() and stdout.strip().splitlines()[-1].startswith(("Sorted:", "Sort failed:"))
+    assert record.status == "failed" and record.ended and log_file.is_file()
+    assert json.loads((output / ".ks-gui" / "run.json").read_text())["outcome"] == "failed"
     assert docker.from_env().containers.list(all=True, filters={"label": f"{LABEL_OUTPUT}={output}"}) == []
 
 

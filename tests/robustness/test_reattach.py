@@ -91,6 +91,11 @@ def test_a_run_whose_container_is_gone_is_called_interrupted(recording, tmp_path
     output = tmp_path / "out"
     launcher = start_slow_sort(recording, output)
     wait_for_running_container(output)
+    log_file = Path(history.load_all()[0].log_file)
+    deadline = time.monotonic() + 60
+    while not (log_file.is_file() and "[ks-gui] stage compile" in log_file.read_text()):
+        assert time.monotonic() < deadline, "the launcher wrote no log"
+        time.sleep(0.05)
     launcher.send_signal(signal.SIGKILL)
     launcher.wait(timeout=10)
     for container in containers_for(output):
@@ -98,3 +103,6 @@ def test_a_run_whose_container_is_gone_is_called_interrupted(recording, tmp_path
     assert run_cli("status").stdout.strip() == "No sort is running, and none ended unseen."
     (record,) = history.load_all()
     assert record.status == "interrupted"
+    # The log is on disk although the launcher died and the container is gone: what it read, line by line.
+    log = Path(record.log_file).read_text()
+    assert log.startswith("Licensing MATLAB") and "[ks-gui] stage compile\n" in log

@@ -25,12 +25,12 @@ def test_keep_sorting_in_the_background_then_follow_it_again(qtbot, recording, t
     first.advanced.setChecked(True)
     type_into(qtbot, first.environment, "KS_GUI_SIM_PACE=0.05")
     qtbot.mouseClick(first.sort_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Running" in first.message.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "Running" in first.run_panel.message.text(), timeout=30_000)
 
     asked = []
     monkeypatch.setattr(dialogs, "choose", lambda parent, title, text, options: asked.append(options) or 0)
     first.close()
-    assert asked == [["Keep sorting in the background", "Stop the sort"]]
+    assert asked == [["Keep sorting in the background", "Stop the sorts"]]
     (container,) = docker.from_env().containers.list(filters={"label": f"{LABEL_OUTPUT}={output}"})
     assert container.status == "running"
 
@@ -39,9 +39,9 @@ def test_keep_sorting_in_the_background_then_follow_it_again(qtbot, recording, t
     second.show()
     second.follow_earlier_runs()
     qtbot.waitUntil(lambda: second.running, timeout=20_000)
-    assert second.message.text().startswith("Following the sort into")
+    assert second.run_panel.message.text().startswith("Following the sort into")
     qtbot.waitUntil(lambda: not second.running, timeout=120_000)
-    assert second.message.text().startswith("Sorted: "), second.message.text()
-    assert second.stage.text() == "Done"
+    assert second.run_panel.message.text().startswith("Sorted: "), second.run_panel.message.text()
+    assert second.run_panel.stage.text() == "Done"
     assert [r.status for r in history.load_all()] == ["succeeded"]
     assert docker.from_env().containers.list(all=True, filters={"label": f"{LABEL_OUTPUT}={output}"}) == []

@@ -1,15 +1,18 @@
 #!/bin/bash
 # Install the Debian packages the tests need: a virtual screen and Qt's xcb libraries for the window tests,
-# a static busybox for the stand-in image. As root on Debian (CI) they are installed; elsewhere missing ones
-# are named so a person can install them.
+# a static busybox for the stand-in image, a D-Bus session bus and GNOME Keyring (the Secret Service that keeps batch
+# tokens, tests/e2e/test_keyring_service.py), `ip` (iproute2) for the private dockerd's bridge
+# (tests/private_dockerd.py). As root on Debian (CI) they are installed; elsewhere missing ones are named so a person
+# can install them.
 set -euo pipefail
 
 PACKAGES=(
     xvfb xauth x11-utils libgl1-mesa-dri libglx-mesa0 libegl1 libglib2.0-0 libfontconfig1 fonts-dejavu-core
     libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
     libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1 libxcb-randr0 libxcb-shape0 libxcb-xfixes0
-    busybox-static util-linux desktop-file-utils
+    busybox-static util-linux desktop-file-utils iproute2
     octave docker-registry
+    dbus gnome-keyring
 )
 
 missing=()

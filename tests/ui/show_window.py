@@ -1,7 +1,8 @@
-"""Show the real window on the X display in $DISPLAY, sort a recording with the stand-in image, and save
-screenshots of the whole screen: mid-run, after the run, and the History tab.
+"""Show the real window on the X display in $DISPLAY, sort a recording with the stand-in image while a second one
+waits in the queue, and save screenshots of the whole screen: mid-run, after the runs, and the History tab.
 
-Run by test_screenshot.py under Xvfb: python -m tests.ui.show_window RECORDING_FOLDER OUTPUT_FOLDER PNG_FOLDER
+Run by test_screenshot.py under Xvfb:
+python -m tests.ui.show_window RECORDING_FOLDER SECOND_RECORDING_FOLDER OUTPUT_FOLDER PNG_FOLDER NAME_PREFIX
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tests.conftest import SIM_IMAGE
 MID_RUN_FRACTION = 0.45
 
 
-def main(recording: Path, output: Path, folder: Path) -> int:
+def main(recording: Path, second: Path, output: Path, folder: Path, prefix: str) -> int:
     app = QApplication([sys.argv[0], "-platform", "xcb"])
     window = MainWindow(recording)
     window.channels.setValue(32)
@@ -30,14 +31,18 @@ def main(recording: Path, output: Path, folder: Path) -> int:
     window.gpu.setCurrentIndex(window.gpu.findData("none"))
     window.show()
     window.sort_button.click()
+    window.open_recording(second)  # queued behind the first: the queue list shows both
+    window.output.setText(str(output.with_name(output.name + "_second")))
+    window.sort_button.click()
 
     def grab(name: str) -> None:
-        app.primaryScreen().grabWindow(0).save(str(folder / name))
+        app.primaryScreen().grabWindow(0).save(str(folder / f"{prefix}{name}"))
 
     taken: set[str] = set()
 
     def watch() -> None:
-        if "mid" not in taken and window.running and window.progress.value() >= MID_RUN_FRACTION * 1000:
+        progress = window.run_panel.progress.value()
+        if "mid" not in taken and window.running and progress >= MID_RUN_FRACTION * 1000:
             taken.add("mid")
             QTimer.singleShot(300, lambda: grab("main_window_mid_run.png"))  # let the repaint land first
         if not window.running and "after" not in taken:
@@ -50,9 +55,9 @@ def main(recording: Path, output: Path, folder: Path) -> int:
     poll = QTimer()
     poll.timeout.connect(watch)
     poll.start(100)
-    QTimer.singleShot(110_000, lambda: app.exit(3))  # never hang the test run
+    QTimer.singleShot(150_000, lambda: app.exit(3))  # never hang the test run
     return app.exec()
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), sys.argv[5]))

@@ -42,6 +42,7 @@ def test_history_lists_runs_and_runs_again(qtbot, tmp_path: Path):
     )
     view = HistoryView()
     qtbot.addWidget(view)
+    view.show()  # the runs are read when the view is first shown
     table = view.table
     assert table.rowCount() == 2
     assert [table.item(0, c).text() for c in (0, 3)] == ["rec.bin", "running"]  # newest first

@@ -38,7 +38,7 @@ def test_window_sorts_with_local_kilosort4(qtbot, tmp_path: Path, monkeypatch: p
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=540_000)
 
-    assert window.stage.text() == "Done", window.message.text()
-    assert window.message.text().startswith("Sorted:")
-    assert window.progress.value() == 1000
+    assert window.run_panel.stage.text() == "Done", window.run_panel.message.text()
+    assert window.run_panel.message.text().startswith("Sorted:")
+    assert window.run_panel.progress.value() == 1000
     check_phy_folder(tmp_path / "sorted", planted)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ks_gui.core import container
 from ks_gui.core.doctor import Check
 from ks_gui.core.gpu import GpuScan, parse_nvidia_smi
+from ks_gui.core.settings import load_settings, settings_file
+from ks_gui.ui import dialogs
 from ks_gui.ui.gpu_picker import GpuPicker
 from ks_gui.ui.license_box import LicenseBox
+from ks_gui.ui.main_window import MainWindow
 from ks_gui.ui.setup_view import SetupView
-from tests.ui.conftest import type_into
+from tests.conftest import FIXTURES, SIM_IMAGE
+from tests.ui.conftest import drop_path, type_into
 
 
 def test_license_box_validates_as_the_user_types(qtbot):
@@ -74,4 +85,88 @@ def test_setup_view_shows_each_check(qtbot):
         "Docker engine",
         "the Docker engine is not running",
         "start Docker: sudo systemctl start docker",
+    ]
+
+
+def test_keep_signed_in_shows_only_for_the_account_mode(qtbot):
+    box = LicenseBox()
+    qtbot.addWidget(box)
+    box.show()
+    type_into(qtbot, box.value, "27000@licenses.example.org")
+    assert not box.keep_signed_in.isVisible()
+    box.mode.setCurrentIndex(box.mode.findData("account"))
+    type_into(qtbot, box.value, "ada@example.org")
+    assert box.keep_signed_in.isVisible() and not box.keep_signed_in.isChecked()
+    assert "password" in box.keep_signed_in.toolTip()
+    box.keep_signed_in.setChecked(True)
+    assert box.status.text() == "Uses the MathWorks account ada@example.org, kept signed in between runs."
+    assert box.license().keep_signed_in
+    box.mode.setCurrentIndex(box.mode.findData("server"))  # the tick stays, but only an account uses it
+    type_into(qtbot, box.value, "27000@licenses.example.org")
+    assert not box.keep_signed_in.isVisible() and box.status.text().startswith("Uses the license server")
+
+
+@pytest.mark.engine
+def test_window_keeps_signed_in_and_forward_compat_and_remembers_both(
+    qtbot, recording, tmp_path, sim_image, engine, monkeypatch
+):
+    volume = f"ks-gui-test-signin-{uuid.uuid4().hex[:12]}"  # not the user's own volume: never signs them out
+    monkeypatch.setattr(container, "signin_volume_name", lambda: volume)
+    asked: list[str] = []
+
+    def ask_secret(parent, title, label):
+        asked.append(label)
+        return "ks-gui-test-password"  # the stand-in's documented test password
+
+    monkeypatch.setattr(dialogs, "ask_secret", ask_secret)
+
+    def sort_in_a_new_window(output, choose: bool) -> MainWindow:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.show()
+        drop_path(window.drop_zone, recording.folder)
+        type_into(qtbot, window.channels, str(recording.n_channels))
+        type_into(qtbot, window.sample_rate, str(int(recording.sample_rate)))
+        type_into(qtbot, window.output, str(output))
+        type_into(qtbot, window.image, SIM_IMAGE)
+        window.gpu.setCurrentIndex(window.gpu.findData("none"))
+        if choose:
+            window.license_mode.setCurrentIndex(window.license_mode.findData("account"))
+            type_into(qtbot, window.license_value, "ada@example.org")
+            window.license_box.keep_signed_in.setChecked(True)
+            window.advanced.setChecked(True)
+            assert window.forward_compat.isVisible() and "H100" in window.forward_compat.toolTip()
+            window.forward_compat.setCurrentIndex(window.forward_compat.findData("on"))
+        qtbot.waitUntil(window.sort_button.isEnabled, timeout=5_000)  # else sort_reason says why
+        qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: (output / ".ks-gui" / "run.json").is_file() and not window.running, timeout=60_000)
+        return window
+
+    try:
+        sort_in_a_new_window(tmp_path / "first", choose=True)
+        assert len(asked) == 1 and "password" in asked[0]
+        assert json.loads((tmp_path / "first" / ".ks-gui" / "job.json").read_text())["forward_compat"] is True
+        settings = load_settings().settings
+        assert (settings.license_mode, settings.keep_signed_in, settings.cuda_forward_compat) == ("account", True, "on")
+        assert "ks-gui-test-password" not in settings_file().read_text()
+
+        # A new window starts from the remembered choices, and MATLAB does not ask for the password again.
+        window = sort_in_a_new_window(tmp_path / "second", choose=False)
+        assert window.license_box.keep_signed_in.isChecked() and window.forward_compat.choice() == "on"
+        assert len(asked) == 1
+        assert (tmp_path / "second" / "params.py").is_file()
+        assert json.loads((tmp_path / "second" / ".ks-gui" / "job.json").read_text())["forward_compat"] is True
+    finally:
+        engine.remove_volume(volume)
+
+
+def test_gpu_picker_marks_the_real_busy_h100(qtbot):
+    busy = (FIXTURES / "gpu" / "busy" / "nvidia-smi-query-busy.csv").read_text()  # real (SOURCES.md, busy/)
+    picker = GpuPicker(GpuScan(parse_nvidia_smi(busy)))
+    qtbot.addWidget(picker)
+    texts = [picker.combo.itemText(i) for i in range(picker.combo.count())]
+    assert texts == [
+        "Automatic (least busy)",
+        "GPU 0: NVIDIA H100 80GB HBM3, 80 GiB, compute 9.0 — busy: 57.1 GiB used, 100% load",
+        "No GPU (only images that allow it)",
     ]

@@ -36,7 +36,8 @@ def test_dropping_a_folder_shows_the_recording(qtbot, window, recording):
 def test_dropping_a_folder_without_a_recording(qtbot, window, tmp_path):
     (tmp_path / "empty").mkdir()
     drop_path(window.drop_zone, tmp_path / "empty")
-    assert window.message.text() == f"no .bin or .dat recording in {tmp_path / 'empty'}"
+    assert window.form_message.isVisible()
+    assert window.form_message.text() == f"no .bin or .dat recording in {tmp_path / 'empty'}"
     assert window.drop_zone.title.text().startswith("Drop a recording folder here")
 
 
@@ -80,8 +81,8 @@ def test_problems_found_by_the_check_are_listed(qtbot, window, recording, tmp_pa
     type_into(qtbot, window.image, "ks-gui/not-built:latest")
     qtbot.waitUntil(window.sort_button.isEnabled, timeout=5_000)
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.stage.text() == "Not started", timeout=10_000)
-    assert "ks-gui/not-built:latest is not on this machine" in window.message.text()
+    qtbot.waitUntil(lambda: window.run_panel.stage.text() == "Not started", timeout=10_000)
+    assert "ks-gui/not-built:latest is not on this machine" in window.run_panel.message.text()
     assert window.sort_button.isEnabled() and not (tmp_path / "out").exists()
 
 
@@ -93,25 +94,25 @@ def test_sort_from_the_window(qtbot, window, recording, tmp_path, sim_image, mon
     window.advanced.setChecked(True)  # the Environment field is in Advanced
     type_into(qtbot, window.environment, "KS_GUI_SIM_PACE=0.01")
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
-    assert not window.sort_button.isEnabled() and window.cancel_button.isEnabled()
+    assert not window.sort_button.isEnabled() and window.run_panel.cancel_button.isEnabled()
 
     stages_seen: set[str] = set()
-    window._worker.progress.connect(lambda event: stages_seen.add(event.stage))
+    window.run_panel.worker.progress.connect(lambda event: stages_seen.add(event.stage))
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
 
-    assert window.message.text().startswith("Sorted: "), window.message.text()
-    assert window.stage.text() == "Done"
-    assert window.progress.value() == window.progress.maximum()
-    assert "Saving results to Phy" in window.log.toPlainText()
+    assert window.run_panel.message.text().startswith("Sorted: "), window.run_panel.message.text()
+    assert window.run_panel.stage.text() == "Done"
+    assert window.run_panel.progress.value() == window.run_panel.progress.maximum()
+    assert "Saving results to Phy" in window.run_panel.log.toPlainText()
     saved = tmp_path / "for-the-bug-report.log"
     monkeypatch.setattr(dialogs, "choose_save_path", lambda parent, title, suggested: saved)
-    qtbot.mouseClick(window.save_log_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.run_panel.save_log_button, Qt.MouseButton.LeftButton)
     assert "[ks-gui] stage done" in saved.read_text()  # the full log, markers included
     assert {"compile", "preprocess", "drift", "learn", "extract", "merge_split", "export"} <= stages_seen
     assert (output / "params.py").is_file() and (output / ".ks-gui" / "run.json").is_file()
     assert recording.digest() == before
     # The same output folder now holds a result, which is never overwritten: Sort says so until it is changed.
-    assert not window.cancel_button.isEnabled() and not window.sort_button.isEnabled()
+    assert not window.run_panel.cancel_button.isEnabled() and not window.sort_button.isEnabled()
     assert "already holds a sort" in window.sort_reason.text()
 
 
@@ -121,11 +122,11 @@ def test_cancel_from_the_window(qtbot, window, recording, tmp_path, sim_image):
     window.advanced.setChecked(True)  # the Environment field is in Advanced
     type_into(qtbot, window.environment, "KS_GUI_SIM_PACE=0.3")
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Running" in window.message.text(), timeout=20_000)
-    qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Running" in window.run_panel.message.text(), timeout=20_000)
+    qtbot.mouseClick(window.run_panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=30_000)
-    assert window.stage.text() == "Cancelled"
-    assert window.message.text().startswith("Cancelled.")
+    assert window.run_panel.stage.text() == "Cancelled"
+    assert window.run_panel.message.text().startswith("Cancelled.")
 
 
 @pytest.mark.engine
@@ -142,9 +143,9 @@ def test_mathworks_account_sign_in_asks_for_the_password(qtbot, window, recordin
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
 
-    assert window.message.text().startswith("Sorted: "), window.message.text()
+    assert window.run_panel.message.text().startswith("Sorted: "), window.run_panel.message.text()
     assert len(asked) == 1 and "password" in asked[0]  # the email came from the form
-    log = window.log.toPlainText()
+    log = window.run_panel.log.toPlainText()
     assert "ks-gui-test-password" not in log
     provenance = (tmp_path / "out" / ".ks-gui" / "run.json").read_text()
     assert "ks-gui-test-password" not in provenance

@@ -47,7 +47,7 @@ def test_picking_the_other_probe(qtbot, window, tmp_path):
 
 def test_a_single_probe_has_no_picker_and_a_drop_anywhere_on_the_window_works(qtbot, window, tmp_path):
     run = spikeglx_run(tmp_path, metas=(NP1_META,))
-    drop_path(window.progress, run)  # not the drop zone: the progress bar, far below it
+    drop_path(window.run_panel.progress, run)  # not the drop zone: the progress bar, far below it
     assert window.drop_zone.title.text() == "mouse42_g0_t0.imec0.ap.bin"
     assert not window.drop_zone.stream_picker.isVisible()
 
@@ -85,4 +85,5 @@ def test_sort_all_probes_from_the_window(qtbot, window, tmp_path, sim_image):
     qtbot.waitUntil(lambda: not window.running, timeout=30_000)
     assert (sorted_root / "mouse7_g0_imec0" / "params.py").is_file()
     assert (sorted_root / "mouse7_g0_imec1" / "params.py").is_file()
-    assert window.message.text().startswith("Sorted: ") and "mouse7_g0_imec1" in window.message.text()
+    message = window.run_panel.message.text()
+    assert message.startswith("Sorted: ") and "mouse7_g0_imec1" in message

@@ -46,13 +46,13 @@ def offers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_the_card_appears_after_a_sort(qtbot, window, recording, tmp_path, sim_image):
     output = tmp_path / "sorted"
     fill_form(qtbot, window, recording, output, "27000@license.example.org")
-    assert not window.results_card.isVisible()
+    assert not window.run_panel.results_card.isVisible()
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
-    assert window.results_card.isVisible(), window.message.text()
-    assert window.results_card.counts.text() == "16 units · 11 good · 736 spikes"
-    assert window.results_card.location.text() == str(output)
-    assert window.results_card.open_phy_button.isEnabled()
+    assert window.run_panel.results_card.isVisible(), window.run_panel.message.text()
+    assert window.run_panel.results_card.counts.text() == "16 units · 11 good · 736 spikes"
+    assert window.run_panel.results_card.location.text() == str(output)
+    assert window.run_panel.results_card.open_phy_button.isEnabled()
 
 
 @pytest.mark.engine
@@ -62,8 +62,8 @@ def test_a_failed_sort_shows_no_card(qtbot, window, recording, tmp_path, sim_ima
     type_into(qtbot, window.environment, "KS_GUI_SIM_FAIL=too_few_spikes")
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
-    assert window.stage.text() == "Failed"
-    assert not window.results_card.isVisible()
+    assert window.run_panel.stage.text() == "Failed"
+    assert not window.run_panel.results_card.isVisible()
 
 
 def test_counts_from_the_files_and_open_folder(qtbot, card, tmp_path, monkeypatch):
@@ -125,7 +125,7 @@ def test_open_in_phy_opens_the_real_phy(qtbot, window, recording, tmp_path, sim_
             "HOME": str(tmp_path / "home"),
         }.items():
             monkeypatch.setenv(name, value)
-        card = window.results_card
+        card = window.run_panel.results_card
         with qtbot.waitSignal(card.phy_started, timeout=30_000) as started:
             qtbot.mouseClick(card.open_phy_button, Qt.MouseButton.LeftButton)
         pid = started.args[0]

@@ -91,7 +91,7 @@ def run_in_window(qtbot, window, recording, output: Path, environment: str) -> l
     type_into(qtbot, window.environment, environment)
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     snapshots: list[list[str]] = []
-    window._worker.progress.connect(lambda _event: snapshots.append(marks(window.stage_list)))
+    window.run_panel.worker.progress.connect(lambda _event: snapshots.append(marks(window.run_panel.stage_list)))
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
     return snapshots
 
@@ -99,12 +99,12 @@ def run_in_window(qtbot, window, recording, output: Path, environment: str) -> l
 @pytest.mark.engine
 def test_the_stage_list_ticks_during_a_real_run(qtbot, window, recording, tmp_path, sim_image):
     snapshots = run_in_window(qtbot, window, recording, tmp_path / "out", "KS_GUI_SIM_PACE=0.02")
-    assert window.message.text().startswith("Sorted: "), window.message.text()
+    assert window.run_panel.message.text().startswith("Sorted: "), window.run_panel.message.text()
     done_counts = [count_done(s) for s in snapshots]
     assert done_counts == sorted(done_counts)
     assert set(range(1, 8)) <= set(done_counts)  # every stage was seen running, then ticked off
-    assert marks(window.stage_list) == [MARK_DONE] * 8
-    assert not window.failure_panel.isVisible()
+    assert marks(window.run_panel.stage_list) == [MARK_DONE] * 8
+    assert not window.run_panel.failure_panel.isVisible()
 
 
 @pytest.mark.engine
@@ -118,15 +118,15 @@ def test_the_stage_list_ticks_during_a_real_run(qtbot, window, recording, tmp_pa
 )
 def test_a_failed_run_shows_the_panel(qtbot, window, recording, tmp_path, sim_image, opened_urls, fail, stage, message):
     run_in_window(qtbot, window, recording, tmp_path / "out", f"KS_GUI_SIM_PACE=0.01 KS_GUI_SIM_FAIL={fail}")
-    assert window.stage.text() == "Failed"
-    assert window.failure_panel.isVisible()
-    assert window.failure_panel.title.text().startswith(message)
-    assert window.failure_panel.hint.text()
+    assert window.run_panel.stage.text() == "Failed"
+    assert window.run_panel.failure_panel.isVisible()
+    assert window.run_panel.failure_panel.title.text().startswith(message)
+    assert window.run_panel.failure_panel.hint.text()
     failed_at = LISTED_STAGES.index(stage)
-    assert marks(window.stage_list) == (
+    assert marks(window.run_panel.stage_list) == (
         [MARK_DONE] * failed_at + [MARK_FAILED] + [MARK_PENDING] * (len(LISTED_STAGES) - failed_at - 1)
     )
-    qtbot.mouseClick(window.failure_panel.open_log_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.run_panel.failure_panel.open_log_button, Qt.MouseButton.LeftButton)
     assert len(opened_urls) == 1
     log = Path(opened_urls[0].toLocalFile())
     assert log.is_file() and "Error using" in log.read_text()
@@ -141,7 +141,7 @@ def test_preprocessing_moves_on_while_kilosort_prints_nothing(qtbot, window, rec
     type_into(qtbot, window.environment, "KS_GUI_SIM_PACE=1.2")
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     filtering: list[float] = []
-    window._worker.progress.connect(
+    window.run_panel.worker.progress.connect(
         lambda event: filtering.append(event.stage_fraction) if event.step == "filtering" else None
     )
     qtbot.waitUntil(lambda: len([f for f in filtering if 0.08 < f < 1.0]) >= 2, timeout=SORT_TIMEOUT_MS)
