@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -281,11 +282,14 @@ class Engine:
             raise _api_error(exc) from exc
 
     def launched_containers(self) -> list[FoundContainer]:
-        """The containers this launcher started (any state), found again by the contract's labels."""
+        """The containers this user's launchers started (any state), found again by the contract's labels. Another
+        user's sorts on a shared workstation run as their uid (the launcher's `--user`): theirs to follow, not ours."""
         try:
             containers = self._client.containers.list(all=True, filters={"label": LABEL_JOB})
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
+        ours = f"{os.getuid()}:"
+        containers = [c for c in containers if str(c.attrs.get("Config", {}).get("User", "")).startswith(ours)]
         return [
             FoundContainer(
                 id=c.id,
@@ -411,8 +415,15 @@ class ContainerRun:
             if closable is not None:
                 with contextlib.suppress(OSError):
                     closable.close()
-        with contextlib.suppress(docker.errors.NotFound), _engine_answering():  # EngineLostError: the engine is away
-            self._container.remove(force=True)
+        try:
+            with _engine_answering():  # EngineLostError: the engine is away
+                self._container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            # Another launcher following the same sort (a second window) removes it at the same moment: done.
+            if exc.status_code != 409 or "already in progress" not in str(exc.explanation):
+                raise _api_error(exc) from exc
 
 
 class EngineStream:

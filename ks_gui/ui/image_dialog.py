@@ -30,6 +30,7 @@ from ks_gui.core.image_build import (
 )
 from ks_gui.core.mex_cache import clear_compiled_files
 from ks_gui.core.readable import human_bytes
+from ks_gui.ui.worker_thread import end_thread, start_on_thread
 
 
 class BuildWorker(QObject):
@@ -145,15 +146,12 @@ class ImageDialog(QDialog):
         self.progress.setValue(0)
         self.status.setText("Starting…")
         self._set_running(True)
-        self._thread = QThread(self)
         self._worker = BuildWorker(self.image_name, self._context, self._base)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
         self._worker.layer.connect(self._on_layer)
         self._worker.line.connect(self._on_line)
         self._worker.finished.connect(self._on_finished)
         self._worker.refused.connect(self._on_refused)
-        self._thread.start()
+        self._thread = start_on_thread(self._worker, self)
 
     @Slot()
     def cancel_build(self) -> None:
@@ -180,11 +178,9 @@ class ImageDialog(QDialog):
         self.cancel_button.setEnabled(running)
 
     def _end_thread(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread = None
-            self._worker = None
+        end_thread(self._thread)
+        self._thread = None
+        self._worker = None
         self._set_running(False)
 
     @Slot(LayerProgress)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from ks_gui.core import kilosort4_env
 from ks_gui.core.gpu import detect_gpus
+from ks_gui.ui.worker_thread import end_thread, start_on_thread
 
 
 class _InstallWorker(QObject):
@@ -92,13 +93,10 @@ class Kilosort4InstallDialog(QDialog):
         self.install_button.setEnabled(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Close).setText("Cancel")
         self.output.clear()
-        self._thread = QThread(self)
         self._worker = _InstallWorker()
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
         self._worker.progress.connect(self._on_progress)
         self._worker.finished.connect(self._on_finished)
-        self._thread.start()
+        self._thread = start_on_thread(self._worker, self)
 
     @Slot(int, int, str, str)
     def _on_progress(self, step: int, steps: int, title: str, line: str) -> None:
@@ -120,11 +118,9 @@ class Kilosort4InstallDialog(QDialog):
         self.install_button.setEnabled(not succeeded)
 
     def _end_thread(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread = None
-            self._worker = None
+        end_thread(self._thread)
+        self._thread = None
+        self._worker = None
 
     def reject(self) -> None:
         """Close, or (while installing) cancel: the dialog stays until pip has stopped."""

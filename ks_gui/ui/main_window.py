@@ -364,6 +364,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def use_recording(self, recording: Recording) -> None:
         self.recording = recording
+        self.setWindowTitle(f"{_title(recording)} — ks-gui")  # the task bar says which recording is open
         if recording.n_channels:
             self.channels.setValue(recording.n_channels)
         if recording.sample_rate:

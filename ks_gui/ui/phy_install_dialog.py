@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ks_gui.core.phy import INSTALL_SIZE_TEXT, InstallOutcome, InstallProgress, PhyInstaller
+from ks_gui.ui.worker_thread import end_thread, start_on_thread
 
 PhyChoice = Literal["install", "container"]
 
@@ -87,15 +88,13 @@ class PhyInstallDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(640, 360)
 
-        self._thread = QThread(self)
+        self._thread: QThread | None = None
         self._worker = _InstallWorker(self.installer)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
         self._worker.progress.connect(self._on_progress)
         self._worker.finished.connect(self._on_finished)
 
     def start(self) -> None:
-        self._thread.start()
+        self._thread = start_on_thread(self._worker, self)
 
     def exec(self) -> int:
         self.start()
@@ -109,8 +108,7 @@ class PhyInstallDialog(QDialog):
     @Slot(InstallOutcome)
     def _on_finished(self, outcome: InstallOutcome) -> None:
         self.outcome = outcome
-        self._thread.quit()
-        self._thread.wait()
+        end_thread(self._thread)
         self.status.setText(outcome.message)
         self.status.setStyleSheet("" if outcome.succeeded else "color: #b00020;")
         if outcome.succeeded:
@@ -121,7 +119,7 @@ class PhyInstallDialog(QDialog):
 
     @property
     def running(self) -> bool:
-        return self._thread.isRunning()
+        return self._thread is not None and self._thread.isRunning()
 
     def _cancel_or_close(self) -> None:
         if self.outcome is not None:
@@ -132,7 +130,7 @@ class PhyInstallDialog(QDialog):
         self.installer.cancel()
 
     def reject(self) -> None:
-        if self.outcome is None and self._thread.isRunning():
+        if self.outcome is None and self.running:
             self._cancel_or_close()  # Escape or the window's close button: cancel first, close when pip has ended
             return
         super().reject()

@@ -4,6 +4,7 @@ launcher finds it, follows it to its end, records its result and removes the con
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import docker
 import pytest
 
 from ks_gui.core import history
-from ks_gui.core.contract import LABEL_OUTPUT
+from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
 from tests.conftest import run_cli, sim_sort_args
 
 pytestmark = pytest.mark.engine
@@ -106,3 +107,22 @@ def test_a_run_whose_container_is_gone_is_called_interrupted(recording, tmp_path
     # The log is on disk although the launcher died and the container is gone: what it read, line by line.
     log = Path(record.log_file).read_text()
     assert log.startswith("Licensing MATLAB") and "[ks-gui] stage compile\n" in log
+
+
+def test_only_this_users_sorts_are_followed(engine, sim_image):
+    """On a shared workstation another user's sort (its container runs as that user's uid) is not ours to follow,
+    record or remove."""
+    client = docker.from_env()
+    mine = f"{os.getuid()}:{os.getgid()}"
+    created = {
+        user: client.containers.create(
+            sim_image.name, labels={LABEL_JOB: f"job-of-{user}", LABEL_OUTPUT: "/x"}, user=user
+        )
+        for user in (mine, "4321:4321")
+    }
+    try:
+        found = {container.job_id for container in engine.launched_containers()}
+        assert f"job-of-{mine}" in found and "job-of-4321:4321" not in found
+    finally:
+        for container in created.values():
+            container.remove(force=True)
