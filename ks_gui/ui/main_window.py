@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
         self.advanced.setCheckable(True)
         self.advanced.setChecked(False)
         advanced_content = QWidget()
-        advanced_form = QFormLayout(advanced_content)
+        self._advanced_form = advanced_form = QFormLayout(advanced_content)
         advanced_form.addRow("Environment", self.environment)
         advanced_form.addRow("Extra folders", self.mounts)
         self.forward_compat = ForwardCompatChoice()
@@ -382,6 +382,9 @@ class MainWindow(QMainWindow):
         self.sorter = sorter
         self.form.setRowVisible(self.license_box, sorter.needs_matlab_license)
         self.form.setRowVisible(self._image_row, not sorter.runs_locally)
+        # A local sorter reads the recording where it is: no folders to mount. Forward compatibility is MATLAB's CUDA's.
+        self._advanced_form.setRowVisible(self.mounts, not sorter.runs_locally)
+        self._advanced_form.setRowVisible(self.forward_compat, sorter.needs_matlab_license)
         self.image.setText(self.settings.images.get(sorter.name, sorter.default_image))
         self.param_form.set_sorter(sorter)
         self.validate()

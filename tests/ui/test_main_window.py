@@ -150,3 +150,13 @@ def test_mathworks_account_sign_in_asks_for_the_password(qtbot, window, recordin
     provenance = (tmp_path / "out" / ".ks-gui" / "run.json").read_text()
     assert "ks-gui-test-password" not in provenance
     assert "ks-gui-test-password" not in Path(json.loads(provenance)["log_file"]).read_text()
+
+
+def test_advanced_shows_what_the_chosen_sorter_uses(qtbot, window):
+    window.advanced.setChecked(True)
+    assert window.forward_compat.isVisible() and window.mounts.isVisible()  # Kilosort 2.5: MATLAB's CUDA, a container
+    window.sorter_choice.choose("kilosort4")
+    assert not window.forward_compat.isVisible() and window.mounts.isVisible()
+    window.sorter_choice.choose("kilosort4-local")
+    assert not window.forward_compat.isVisible() and not window.mounts.isVisible()
+    assert window.environment.isVisible()  # passed to the local environment's python too
