@@ -186,8 +186,16 @@ class MainWindow(QMainWindow):
 
         self.gpu_picker = GpuPicker()
         self.gpu = self.gpu_picker.combo
+        self.sorts_per_gpu = QSpinBox()
+        self.sorts_per_gpu.setRange(1, 8)
+        self.sorts_per_gpu.setSuffix(" at a time on each GPU (or the CPU)")
+        self.sorts_per_gpu.setToolTip("Queued sorts beyond this wait until a sort on their GPU ends")
+        self.sorts_per_gpu.setValue(max(1, self.settings.sorts_per_gpu))
+        self.sorts_per_gpu.valueChanged.connect(self._sorts_per_gpu_changed)
         gpu_box = QGroupBox("GPU")
-        QVBoxLayout(gpu_box).addWidget(self.gpu_picker)
+        gpu_layout = QVBoxLayout(gpu_box)
+        gpu_layout.addWidget(self.gpu_picker)
+        gpu_layout.addWidget(self.sorts_per_gpu)
 
         self.environment = QLineEdit()
         self.environment.setPlaceholderText("KEY=VALUE pairs, e.g. HTTPS_PROXY=http://proxy:3128")
@@ -313,6 +321,7 @@ class MainWindow(QMainWindow):
         else:
             settings.images.pop(self.sorter.name, None)
         settings.gpu = str(self.gpu.currentData())
+        settings.sorts_per_gpu = self.sorts_per_gpu.value()
         settings.temp_dir = self.temp_dir.text().strip()
         settings.environment = self.environment.text().strip()
         settings.cuda_forward_compat = self.forward_compat.choice()
@@ -553,6 +562,11 @@ class MainWindow(QMainWindow):
         if outcome is not None and not outcome.cancelled:
             notify(self, "Sort finished" if outcome.succeeded else "Sort failed", outcome.summary())
         QTimer.singleShot(0, self._start_what_may_start)
+
+    @Slot(int)
+    def _sorts_per_gpu_changed(self, limit: int) -> None:
+        self.job_queue.per_gpu = limit
+        self._start_what_may_start()  # a higher limit lets waiting sorts start now
 
     @Slot(str, int)
     def _move_waiting(self, job_id: str, places: int) -> None:

@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from ks_gui.core import history
-from ks_gui.core.settings import Settings
 from ks_gui.ui.main_window import MainWindow
 from ks_gui.ui.queue_view import RowState
 from tests.conftest import write_recording
@@ -104,13 +103,16 @@ def test_waiting_sorts_are_reordered_removed_and_the_running_one_cancelled(qtbot
     assert not (tmp_path / "out_b").exists()  # removed from the queue: nothing was started for it
 
 
-def test_two_sorts_share_the_cpu_line_when_the_settings_allow_it(qtbot, tmp_path, sim_image):
-    window = MainWindow(settings=Settings(sorts_per_gpu=2))
-    qtbot.addWidget(window)
-    window.show()
+def test_two_sorts_share_the_cpu_line_when_the_user_allows_it(qtbot, window, tmp_path, sim_image):
     first, second = write_recording(tmp_path / "rec_a", seconds=2), write_recording(tmp_path / "rec_b", seconds=2)
     start_first(qtbot, window, first, tmp_path / "out_a", "0.05")
     queue_another(qtbot, window, second, tmp_path / "out_b")
+    assert [state for _title, state in queue_rows(window)] == [RowState.RUNNING, RowState.WAITING]
+    type_into(qtbot, window.sorts_per_gpu, "2")  # the waiting sort starts at once
     assert [state for _title, state in queue_rows(window)] == [RowState.RUNNING, RowState.RUNNING]
     qtbot.waitUntil(lambda: not window.running, timeout=2 * SORT_TIMEOUT_MS)
     assert sorted(record.status for record in history.load_all()) == ["succeeded", "succeeded"]
+    window.close()
+    reopened = MainWindow()
+    qtbot.addWidget(reopened)
+    assert reopened.sorts_per_gpu.value() == 2  # remembered
