@@ -13,14 +13,14 @@ from ks_gui.core.contract import LABEL_CONTRACT, LABEL_SORTER
 from ks_gui.core.engine import Engine, EngineError, connect
 from ks_gui.core.gpu import gpu_runtime_from_info, scan_gpus
 from ks_gui.core.license import NoKeyringError, keyring_status
+from ks_gui.core.locations import shipped
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.settings import load_settings
 from ks_gui.core.sorters import SORTERS
 
 # Below this, the temp file of a long recording will not fit (a 1-hour, 384-channel Neuropixels recording makes a
-# temp file of about 80 GB;
-# half an hour fits in 50 GB).
-FREE_DISK_WANTED = 50 * 1024**3
+# temp file of about 80 GB; half an hour fits in 50 GB). Decimal, as human_bytes prints it.
+FREE_DISK_WANTED = 50 * 1000**3
 SELINUX_ENFORCE = Path("/sys/fs/selinux/enforce")
 
 
@@ -128,9 +128,7 @@ def _image_checks(engine: Engine | None, images: list[str] | None) -> list[Check
             checks.append(Check(title, False, err.message))
             continue
         if image is None:
-            checks.append(
-                Check(title, False, f"{name} is not on this machine", f"build it: ks-gui image build (image {name})")
-            )
+            checks.append(Check(title, False, f"{name} is not on this machine", _how_to_get(name)))
             continue
         sorter = image.labels.get(LABEL_SORTER, "")
         problems = image.problems(sorter)
@@ -142,6 +140,15 @@ def _image_checks(engine: Engine | None, images: list[str] | None) -> list[Check
     return checks
 
 
+def _how_to_get(image: str) -> str:
+    """The fix for a missing sorter image: the app builds the Kilosort 2.5 image; Kilosort 4's is built with docker
+    from the folder ks-gui ships, or not needed at all with the local Kilosort 4."""
+    if image == SORTERS["kilosort4"].default_image:
+        context = shipped("docker/kilosort4")
+        return f"docker build -t {image} {context}, or sort with Kilosort 4 (local) after: ks-gui install kilosort4"
+    return f"build it: ks-gui image build (image {image})"
+
+
 def _disk_check(folder: Path) -> Check:
     existing = folder
     while not existing.exists() and existing != existing.parent:
@@ -149,6 +156,7 @@ def _disk_check(folder: Path) -> Check:
     free = shutil.disk_usage(existing).free
     detail = f"{human_bytes(free)} free in {existing} for Kilosort's temp file (as large as the recording)"
     if free < FREE_DISK_WANTED:
+        detail += f"; half an hour of Neuropixels needs about {human_bytes(FREE_DISK_WANTED)}"
         return Check(
             "Free disk", False, detail, "free some space, or choose a temp folder on a larger disk (--temp-dir)"
         )

@@ -97,3 +97,11 @@ def test_image_of_another_contract_version(engine, tmp_path: Path):
         "the image ks-gui-test/old-contract:latest speaks contract 0, this ks-gui speaks 1: rebuild the image or "
         "update ks-gui"
     )
+
+
+def test_a_missing_kilosort4_image_points_to_its_dockerfile_and_to_the_local_sorter(engine):
+    done = run_cli("doctor", "--json", "--image", "ks-gui/kilosort4:latest", timeout=60)
+    fix = checks_of(done)["Image ks-gui/kilosort4:latest"]["fix"]
+    context = fix.split()[4].rstrip(",")
+    assert fix.startswith("docker build -t ks-gui/kilosort4:latest ") and (Path(context) / "Dockerfile").is_file()
+    assert fix.endswith("ks-gui install kilosort4")
