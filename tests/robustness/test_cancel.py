@@ -109,6 +109,7 @@ def test_a_failed_sort_with_a_complete_phy_folder_is_not_a_result(qtbot, sim_ima
     assert "holds what a failed sort left behind, not a result" in opened.stderr
     view = HistoryView()
     qtbot.addWidget(view)
+    view.show()
     view.table.selectRow(0)
     assert view.selected is not None and view.selected.status == "failed"
     assert view.open_log_button.isEnabled() and not view.open_phy_button.isEnabled()
