@@ -32,6 +32,11 @@ MEX_FILES = (
 RUN_FOLDER = ".ks-gui"
 
 
+def holds_earlier_sort(output: Path) -> bool:
+    """Whether `output` holds an earlier sort's results (its run record or a phy folder): never overwritten unasked."""
+    return (output / RUN_FOLDER).exists() or (output / "params.py").exists()
+
+
 def job_file(output: Path) -> Path:
     return output / RUN_FOLDER / "job.json"
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ks_gui.core.channel_map import ChannelMap, linear
-from ks_gui.core.contract import CONTRACT_VERSION, RUN_FOLDER, channel_map_file
+from ks_gui.core.contract import CONTRACT_VERSION, channel_map_file, holds_earlier_sort
 from ks_gui.core.gpu import Gpu, forward_compat_enabled
 from ks_gui.core.image import ImageInfo
 from ks_gui.core.license import License, license_problems
@@ -166,7 +166,7 @@ class SortJob:
         if self.temp_dir is not None and self.temp_dir == self.recording.folder:
             return [Problem("temp", "choose a temp folder other than the recording's own folder")]
         if out.is_dir() and not self.overwrite:
-            if (out / RUN_FOLDER).exists() or (out / "params.py").exists():
+            if holds_earlier_sort(out):
                 return [Problem("output", f"{out} already holds a sort: choose a new output folder")]
             if any(out.glob("*.npy")):
                 return [

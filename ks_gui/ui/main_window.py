@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ks_gui import __version__
 from ks_gui.core import history
+from ks_gui.core.contract import holds_earlier_sort
 from ks_gui.core.gpu import GpuRequest
 from ks_gui.core.history import RunRecord
 from ks_gui.core.license import LicenseError
@@ -227,6 +228,12 @@ class MainWindow(QMainWindow):
         self.sort_reason = QLabel()
         self.sort_reason.setWordWrap(True)
         self.sort_reason.setStyleSheet("color: #8a5a00;")
+        # Shown while the output folder holds an earlier sort: replacing it takes a click and a yes.
+        self.replace_button = QPushButton("Replace its results…")
+        self.replace_button.setToolTip("Sort into this folder again; the earlier results there are deleted first")
+        self.replace_button.clicked.connect(self.confirm_replacing_results)
+        self.replace_button.hide()
+        self._replace_confirmed: Path | None = None  # the output folder whose earlier results the user gave up
         buttons = QHBoxLayout()
         buttons.addWidget(self.check_setup_button)
         buttons.addStretch(1)
@@ -249,7 +256,10 @@ class MainWindow(QMainWindow):
         panel_layout.setContentsMargins(0, 0, 0, 0)
         panel_layout.addWidget(scroll, stretch=1)
         panel_layout.addLayout(buttons)
-        panel_layout.addWidget(self.sort_reason)
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(self.sort_reason, stretch=1)
+        reason_row.addWidget(self.replace_button)
+        panel_layout.addLayout(reason_row)
 
     def _build_progress_panel(self) -> None:
         self.queue_view = QueueView()
@@ -454,6 +464,7 @@ class MainWindow(QMainWindow):
             extra_mounts=mounts,
             param_overrides=overrides,
             cuda_forward_compat=self.forward_compat.choice(),
+            overwrite=Path(output_text).expanduser().absolute() == self._replace_confirmed,
         )
         if job.output in self._outputs_in_use():
             raise ValueError(f"{job.output} is the output folder of a sort in the queue: choose another one")
@@ -478,6 +489,24 @@ class MainWindow(QMainWindow):
         self.sort_button.setText("Add to queue" if self.running else "Sort")
         self.sort_button.setToolTip("Starts as soon as its GPU is free" if self.running else "")
         self.sort_reason.setText("" if problem is None else problem[0].upper() + problem[1:])
+        self.replace_button.setVisible(problem is not None and self._output_holds_earlier_sort())
+
+    def _output_holds_earlier_sort(self) -> bool:
+        """Whether the output folder holds an ended sort's results (one a queued sort writes is not replaceable)."""
+        text = self.output.text().strip()
+        output = Path(text).expanduser().absolute()
+        return bool(text) and holds_earlier_sort(output) and output not in self._outputs_in_use()
+
+    @Slot()
+    def confirm_replacing_results(self) -> None:
+        output = Path(self.output.text().strip()).expanduser().absolute()
+        question = (
+            f"{output} holds the results of an earlier sort. Sorting into it again deletes them when the sort starts "
+            "(the recording is not touched). Replace them?"
+        )
+        if dialogs.confirm(self, "Replace the earlier results?", question):
+            self._replace_confirmed = output
+            self.validate()
 
     # --- running: the queue and the sorts' panels --------------------------------------------------------------
 

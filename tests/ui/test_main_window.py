@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from ks_gui.core import history
 from ks_gui.ui import dialogs
 from tests.conftest import SIM_IMAGE, GeneratedRecording
 from tests.ui.conftest import drop_path, type_into
@@ -111,9 +112,23 @@ def test_sort_from_the_window(qtbot, window, recording, tmp_path, sim_image, mon
     assert {"compile", "preprocess", "drift", "learn", "extract", "merge_split", "export"} <= stages_seen
     assert (output / "params.py").is_file() and (output / ".ks-gui" / "run.json").is_file()
     assert recording.digest() == before
-    # The same output folder now holds a result, which is never overwritten: Sort says so until it is changed.
+    # The same output folder now holds a result, which is never overwritten: Sort says so until it is changed...
     assert not window.run_panel.cancel_button.isEnabled() and not window.sort_button.isEnabled()
     assert "already holds a sort" in window.sort_reason.text()
+    # ...or until the user says, in so many words, to replace it.
+    first_log = json.loads((output / ".ks-gui" / "run.json").read_text())["log_file"]
+    assert window.replace_button.isVisible()
+    monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text: False)
+    qtbot.mouseClick(window.replace_button, Qt.MouseButton.LeftButton)
+    assert not window.sort_button.isEnabled()
+    monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text: "deletes them" in text)
+    qtbot.mouseClick(window.replace_button, Qt.MouseButton.LeftButton)
+    assert window.sort_button.isEnabled() and not window.replace_button.isVisible()
+    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
+    assert window.run_panel.message.text().startswith("Sorted: "), window.run_panel.message.text()
+    assert json.loads((output / ".ks-gui" / "run.json").read_text())["log_file"] != first_log
+    assert [record.status for record in history.load_all()] == ["succeeded", "succeeded"]
 
 
 @pytest.mark.engine
