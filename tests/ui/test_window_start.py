@@ -1,0 +1,91 @@
+"""The window opens without loading what its first frame does not show (issue #8), and then looks as it always did.
+
+Each test starts a fresh Python, as the `ks-gui` command does: a module imported in an earlier test of this run
+would hide an import the window itself does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+# Opens the window the way `ks-gui` does and reports, as JSON: the heavy modules loaded by the time the first frame
+# is on screen, whether the Sort button's icon was still blank then, and whether, once qtawesome is loaded, it is
+# the very image qtawesome itself draws for that icon.
+CHILD = """
+import json, sys
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication(sys.argv[:1])
+import ks_gui.cli  # what the ks-gui command imports before it opens the window
+from ks_gui.ui import icons
+from ks_gui.ui.app import open_window
+
+HEAVY = ("docker", "numpy", "scipy", "qtawesome", "qtpy", "ks_gui.core.engine", "ks_gui.core.run")
+report = {}
+
+def sort_icon():
+    return window.sort_button.icon().pixmap(32, 32).toImage()
+
+def blank(image):
+    return all(image.pixelColor(x, y).alpha() == 0 for x in range(image.width()) for y in range(image.height()))
+
+class FirstFrame(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, at_first_frame)
+        return False
+
+def at_first_frame():
+    report["loaded_at_first_frame"] = [name for name in HEAVY if name in sys.modules]
+    report["icon_blank_at_first_frame"] = blank(sort_icon())
+    QTimer.singleShot(0, once_loaded)
+
+def once_loaded():
+    if not icons.loaded():
+        QTimer.singleShot(10, once_loaded)
+        return
+    import qtawesome
+    report["icon_blank_later"] = blank(sort_icon())
+    report["icon_is_qtawesomes"] = sort_icon() == qtawesome.icon("fa6s.play").pixmap(32, 32).toImage()
+    print(json.dumps(report), flush=True)
+    app.exit(0)
+
+window = open_window(app)
+first_frame = FirstFrame()
+window.installEventFilter(first_frame)  # installed last, so it sees the paint event before the app's own filter
+QTimer.singleShot(60_000, lambda: app.exit(3))  # never hang the test run
+sys.exit(app.exec())
+"""
+
+
+def open_window_in_a_fresh_process() -> dict:
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        # After the first frame the window looks for sorts an earlier launcher left; with no engine at this address
+        # it finds none, so it never takes over (or cleans up) a sort another test runs on the real engine.
+        "DOCKER_HOST": "unix:///nonexistent/docker.sock",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD], cwd=REPOSITORY, env=env, capture_output=True, text=True, timeout=90, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_first_frame_comes_before_docker_numpy_and_qtawesome_then_the_icons_are_qtawesomes():
+    report = open_window_in_a_fresh_process()
+    # Docker's SDK, numpy and scipy load when a sort or a recording needs them, qtawesome after the first frame.
+    assert report["loaded_at_first_frame"] == []
+    assert report["icon_blank_at_first_frame"]
+    # Then the glyph arrives, drawn by qtawesome exactly as before the start-up work.
+    assert not report["icon_blank_later"]
+    assert report["icon_is_qtawesomes"]
