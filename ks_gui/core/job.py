@@ -165,10 +165,12 @@ class SortJob:
             ]
         if self.temp_dir is not None and self.temp_dir == self.recording.folder:
             return [Problem("temp", "choose a temp folder other than the recording's own folder")]
-        if out.is_dir() and not self.overwrite:
-            if holds_earlier_sort(out):
+        if out.is_dir():
+            earlier_sort = holds_earlier_sort(out)
+            if earlier_sort and not self.overwrite:
                 return [Problem("output", f"{out} already holds a sort: choose a new output folder")]
-            if any(out.glob("*.npy")):
+            # --overwrite gives up an earlier sort's results, never .npy files of the user's own.
+            if not earlier_sort and any(out.glob("*.npy")):
                 return [
                     Problem(
                         "output", f"{out} holds .npy files that Kilosort would delete: choose an empty output folder"

@@ -343,8 +343,10 @@ class SortRun:
             try:
                 again = self._engine.follow_again(container_id)
                 break
-            except EngineLostError:  # it went away again at once
-                continue
+            except EngineLostError:  # it went away again at once: look again in a moment, within the same deadline
+                if time.monotonic() >= deadline:
+                    return self._interrupted(log)
+                self._wake.wait(0.5)
         if again is None:
             yield self._notice(log, "Docker answers again, but the sort's container is gone.")
             self._container = None
@@ -406,9 +408,14 @@ class SortRun:
         assert self._container is not None
         self._container.send(text + "\n")
 
+    @property
+    def can_detach(self) -> bool:
+        """Whether the sort runs in a container that may go on without the launcher (it has been created)."""
+        return not self.job.sorter.runs_locally and self._container is not None
+
     def detach(self) -> None:
         """Stop following a container sort and leave it running; events() then ends without an Outcome."""
-        if self.job.sorter.runs_locally or self._container is None:
+        if not self.can_detach:
             raise ValueError("only a sort in a container can go on without the launcher")
         self._detached.set()
         self._wake.set()

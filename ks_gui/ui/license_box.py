@@ -91,7 +91,9 @@ class LicenseBox(QWidget):
         license = parse_license(
             self._text(), mac_address=mac or None, use_keyring=use_keyring, keep_signed_in=self._keeps_signin()
         )
-        if isinstance(license, BatchToken) and self.token.text().strip() and self.remember_token.isChecked():
+        # Kept in the keyring when a sort starts (use_keyring), not while the form checks itself at each keystroke.
+        remember = use_keyring and self.remember_token.isChecked() and bool(self.token.text().strip())
+        if isinstance(license, BatchToken) and remember:
             store_token(license)  # NoKeyringError says there is no keyring; never a file
         return license
 

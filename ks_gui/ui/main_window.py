@@ -540,6 +540,7 @@ class MainWindow(QMainWindow):
         gpu_request: GpuRequest = self.gpu.currentData()
         self._remember_choices()
         self._waiting[job.job_id] = (job, gpu_request)
+        self._replace_confirmed = None  # a yes to replacing results was for this sort only
         self.job_queue.add(QueuedJob(job.job_id, gpu_request, _title(job.recording)))
         self.tabs.setCurrentIndex(0)
         self._start_what_may_start()
@@ -588,8 +589,11 @@ class MainWindow(QMainWindow):
         self.history_view.reload()
         panel = self._panels[job_id]
         self.statusBar().showMessage(f"{panel.title}: {panel.stage.text()}")
-        if outcome is not None and not outcome.cancelled:
-            notify(self, "Sort finished" if outcome.succeeded else "Sort failed", outcome.summary())
+        if outcome is not None and (outcome.interrupted or not outcome.cancelled):
+            title = (
+                "Sort finished" if outcome.succeeded else "Sort interrupted" if outcome.interrupted else "Sort failed"
+            )
+            notify(self, title, outcome.summary())
         QTimer.singleShot(0, self._start_what_may_start)
 
     @Slot(int)
@@ -620,9 +624,7 @@ class MainWindow(QMainWindow):
             rows.append(QueueRow(queued.job_id, queued.label, f"waiting for {where}", RowState.WAITING))
         for job_id, panel in started:
             if not panel.running:
-                succeeded = panel.outcome is not None and panel.outcome.succeeded
-                state = RowState.SUCCEEDED if succeeded else RowState.FAILED
-                rows.append(QueueRow(job_id, panel.title, panel.state_text(), state))
+                rows.append(QueueRow(job_id, panel.title, panel.state_text(), _ended_state(panel.outcome)))
         shown = next((j for j, p in started if p is self.run_panel), None)
         self.queue_view.set_rows(rows, shown)
         self.queue_view.setVisible(len(rows) > 1)
@@ -688,7 +690,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def open_phy_for(self, output: str) -> None:
         self.tabs.setCurrentIndex(0)
-        if self.run_panel.running:  # keep the running sort's panel as it is
+        if self.run_panel.used:  # keep each sort's panel as it is
             self.run_stack.setCurrentWidget(self.run_stack.widget(self.run_stack.addWidget(RunPanel())))
         self.run_panel.results_card.show_results(Path(output))
         self.run_panel.results_card.open_phy()
@@ -770,14 +772,23 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             keep = options[choice].startswith("Keep")
-            for panel in running:
-                if keep:
+            self.job_queue.waiting.clear()  # as the question said: nothing more starts
+            self._waiting.clear()
+            # The question ran an event loop: a queued sort may have started meanwhile, so look again.
+            for panel in (panel for panel in self._panels.values() if panel.running):
+                if keep and panel.can_detach:
                     panel.detach()
                 else:
                     panel.stop()
         self._remember_choices()
         self._save_geometry()
         super().closeEvent(event)
+
+
+def _ended_state(outcome: Outcome | None) -> RowState:
+    if outcome is None or outcome.cancelled or outcome.interrupted:
+        return RowState.STOPPED  # never started, left running, cancelled, or Docker went away
+    return RowState.SUCCEEDED if outcome.succeeded else RowState.FAILED
 
 
 def _title(recording: Recording) -> str:

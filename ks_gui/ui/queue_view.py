@@ -17,7 +17,8 @@ class RowState(Enum):
     RUNNING = "running"
     WAITING = "waiting"
     SUCCEEDED = "succeeded"
-    FAILED = "failed"  # failed, cancelled, or never started
+    FAILED = "failed"
+    STOPPED = "stopped"  # cancelled, never started, interrupted, or left to run in the background
 
 
 ICONS = {
@@ -25,6 +26,7 @@ ICONS = {
     RowState.WAITING: ("fa6s.hourglass-half", "#555555"),
     RowState.SUCCEEDED: ("fa6s.check", "#2e7d32"),
     RowState.FAILED: ("fa6s.xmark", "#b00020"),
+    RowState.STOPPED: ("fa6s.stop", "#555555"),
 }
 VISIBLE_ROWS = 5  # the list grows with its rows up to this many, then scrolls
 
@@ -72,7 +74,11 @@ class QueueView(QWidget):
         self._update_buttons()
 
     def set_rows(self, rows: list[QueueRow], shown_job_id: str | None) -> None:
-        """Show these rows (running, then waiting in start order, then ended), `shown_job_id` selected."""
+        """Show these rows (running, then waiting in start order, then ended). The selection is the shown sort's
+        row, except while the user has a waiting row selected (they are reordering: progress must not take it)."""
+        before = self.selected()
+        waiting_ids = {row.job_id for row in rows if row.state is RowState.WAITING}
+        selected_id = before.job_id if before is not None and before.job_id in waiting_ids else shown_job_id
         self._rows = rows
         self.list.blockSignals(True)
         self.list.clear()
@@ -81,7 +87,7 @@ class QueueView(QWidget):
             item = QListWidgetItem(icons.icon(name, color=colour), f"{row.title} — {row.detail}")
             item.setData(Qt.ItemDataRole.UserRole, row.job_id)
             self.list.addItem(item)
-            if row.job_id == shown_job_id:
+            if row.job_id == selected_id:
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         shown_rows = max(1, min(len(rows), VISIBLE_ROWS))

@@ -114,6 +114,7 @@ class RunPanel(QWidget):
         """Run (or follow) the worker's sort in this panel."""
         self.worker = worker
         self.outcome = None
+        self._started_at = 0.0
         self.log_view.clear()
         self.results_card.hide()
         self.failure_panel.clear()
@@ -165,7 +166,7 @@ class RunPanel(QWidget):
     @Slot(list)
     def _on_refused(self, messages: list) -> None:
         self._end_thread()
-        self.stage.setText("Not started")
+        self.stage.setText("Stopped" if self._started_at else "Not started")
         self.show_message("\n".join(messages), error=True)
         self.changed.emit()
         self.ended.emit(None)
@@ -226,8 +227,9 @@ class RunPanel(QWidget):
             self.results_card.show_results(outcome.output, outcome.result)
             self.stage_list.show_done()
         else:
-            self.stage.setText("Cancelled" if outcome.cancelled else "Failed")
-            if not outcome.cancelled:
+            # Interrupted: Docker went away and the sort may still run; it is not what the user's Cancel did.
+            self.stage.setText("Interrupted" if outcome.interrupted else "Cancelled" if outcome.cancelled else "Failed")
+            if not outcome.cancelled or outcome.interrupted:
                 self.stage_list.show_failure(outcome.failure.stage if outcome.failure else None)
                 self.failure_panel.show_failure(outcome.failure, outcome.log_file, outcome.exit_code)
         self.show_message(outcome.summary(), error=not outcome.succeeded)

@@ -58,6 +58,16 @@ class SortWorker(QObject):
 
     @Slot()
     def run(self) -> None:
+        """Whatever goes wrong, the window hears that the sort ended: a bug becomes `refused` (the panel stops
+        waiting, the queue frees the GPU) and then the bug dialog."""
+        try:
+            self._check_start_and_follow()
+        except Exception as err:
+            where = f" The log is in {self._run.log_file}." if self._run is not None else ""
+            self.refused.emit([f"ks-gui stopped following this sort because of a bug: {err}.{where}"])
+            raise
+
+    def _check_start_and_follow(self) -> None:
         from ks_gui.core.engine import EngineError, connect  # docker loads here, not when the window opens
 
         if self._found is not None:
@@ -135,7 +145,7 @@ class SortWorker(QObject):
 
     @property
     def can_detach(self) -> bool:
-        return self._run is not None and not self._run.job.sorter.runs_locally
+        return self._run is not None and self._run.can_detach
 
     def detach(self) -> None:
         """Called from the GUI thread: leave the container sorting; a later launcher follows it again."""

@@ -60,6 +60,12 @@ class StorageDialog(QDialog):
         self.total.setText(f"In all: {human_bytes(sum(item.size_bytes for item in self.items))}")
 
     def _remove(self, item: StoredItem) -> None:
+        from ks_gui.core.engine import EngineError
+
         if dialogs.confirm(self, "Remove", f"Remove {item.name} ({human_bytes(item.size_bytes)})?"):
-            storage.remove(item, self._engine)
+            try:
+                storage.remove(item, self._engine)
+            except (EngineError, ValueError) as err:  # e.g. a sort still uses the image or the sign-in volume
+                self.note.setText(f"{item.name} was not removed: {getattr(err, 'message', err)}")
+                return
             self.reload()

@@ -66,6 +66,16 @@ def test_npy_files_that_kilosort_would_delete(job: SortJob):
     job.output.mkdir()
     (job.output / "my_analysis.npy").write_bytes(b"")
     assert "would delete" in messages(job)[0]
+    job.overwrite = True  # gives up an earlier sort's results, never the user's own files
+    assert "would delete" in messages(job)[0]
+
+
+def test_overwrite_gives_up_an_earlier_sort(job: SortJob):
+    job.output.mkdir()
+    (job.output / "params.py").write_text("dat_path = 'x'\n")
+    (job.output / "spike_times.npy").write_bytes(b"")
+    job.overwrite = True
+    assert messages(job) == []
 
 
 def test_output_in_the_recording_folder_itself(job: SortJob):

@@ -32,3 +32,26 @@ def test_images_caches_and_logs_are_listed_and_removable(engine, sim_image, reco
     left = {item.name for item in storage.stored_items(engine)}
     assert mex.name not in left and "ks-gui-storage-test:latest" not in left
     assert SIM_IMAGE in left and not Path(mex.location).exists()
+
+
+def test_an_image_a_container_still_uses_is_not_removed_and_the_window_says_why(qtbot, engine, monkeypatch):
+    import docker
+
+    from ks_gui.ui import dialogs
+    from ks_gui.ui.storage_dialog import StorageDialog
+
+    name = "ks-gui-storage-in-use:latest"
+    build_image(name, 'FROM scratch\nCOPY hello /hello\nLABEL ks-gui.contract="1"\n', {"hello": b"hello\n"})
+    client = docker.from_env()
+    user = client.containers.create(name, command=["/hello"])
+    try:
+        dialog = StorageDialog(engine)
+        qtbot.addWidget(dialog)
+        monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text: True)
+        row = [item.name for item in dialog.items].index(name)
+        dialog.table.cellWidget(row, 3).click()
+        assert dialog.note.text().startswith(f"{name} was not removed: ")
+        assert name in [item.name for item in dialog.items]  # still listed: it is still there
+    finally:
+        user.remove(force=True)
+        client.images.remove(name)

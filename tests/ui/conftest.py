@@ -1,21 +1,42 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QObject, QPointF, Qt, QUrl, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ks_gui.ui.main_window import MainWindow
+from ks_gui.ui.run_panel import RunPanel
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:
+def window(qtbot) -> Iterator[MainWindow]:
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    return window
+    yield window
+    # A test that failed mid-sort: stop its sorts before the window closes (closing would ask, and no one answers).
+    for panel in window.findChildren(RunPanel):
+        if panel.running:
+            panel.stop()
+
+
+class OnGuiThread(QObject):
+    """Calls `function` with each value `signal` carries, on the GUI thread. A lambda connected to a worker's signal
+    runs on the worker's thread, where reading widgets races with the GUI; this receiver lives on the GUI thread,
+    so Qt queues the calls to it. Keep a reference while it is needed."""
+
+    def __init__(self, signal, function) -> None:
+        super().__init__()
+        self._function = function
+        signal.connect(self.receive)
+
+    @Slot(object)
+    def receive(self, value) -> None:
+        self._function(value)
 
 
 def drop_path(target: QWidget, path: Path) -> None:

@@ -95,7 +95,7 @@ def test_waiting_sorts_are_reordered_removed_and_the_running_one_cancelled(qtbot
     assert window.run_panel.title == "rec_a/recording.bin" and window.run_panel.running
     qtbot.mouseClick(window.run_panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=2 * SORT_TIMEOUT_MS)
-    assert [state for _title, state in queue_rows(window)] == [RowState.FAILED, RowState.SUCCEEDED]
+    assert [state for _title, state in queue_rows(window)] == [RowState.STOPPED, RowState.SUCCEEDED]
     assert window.queue_view.rows()[0].detail == "Cancelled"
 
     statuses = {record.output: record.status for record in history.load_all()}

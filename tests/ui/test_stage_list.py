@@ -13,7 +13,7 @@ from ks_gui.core.progress import Tracker
 from ks_gui.ui.failure_panel import FailurePanel
 from ks_gui.ui.stage_list import LISTED_STAGES, MARK_DONE, MARK_FAILED, MARK_PENDING, MARK_RUNNING, StageList
 from tests.core.ks25_log import ks25_run
-from tests.ui.conftest import type_into
+from tests.ui.conftest import OnGuiThread, type_into
 from tests.ui.test_main_window import SORT_TIMEOUT_MS, fill_form
 
 
@@ -91,8 +91,10 @@ def run_in_window(qtbot, window, recording, output: Path, environment: str) -> l
     type_into(qtbot, window.environment, environment)
     qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
     snapshots: list[list[str]] = []
-    window.run_panel.worker.progress.connect(lambda _event: snapshots.append(marks(window.run_panel.stage_list)))
+    panel = window.run_panel
+    receiver = OnGuiThread(panel.worker.progress, lambda _event: snapshots.append(marks(panel.stage_list)))
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
+    del receiver
     return snapshots
 
 
