@@ -6,6 +6,7 @@ from __future__ import annotations
 import docker
 import pytest
 
+from ks_gui.core.contract import LABEL_JOB
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.locations import run_log_file
@@ -30,12 +31,15 @@ def test_a_bug_while_following_the_sort_ends_the_panel(qtbot, engine, recording,
     qtbot.addWidget(panel)
     ended = []
     panel.ended.connect(ended.append)
-    with qtbot.captureExceptions() as exceptions:
-        panel.start(SortWorker(job, "none"))
-        qtbot.waitUntil(lambda: bool(ended), timeout=30_000)
-    assert not panel.running and panel.stage.text() == "Stopped"
-    assert panel.message.text().startswith("ks-gui stopped following this sort because of a bug: ")
-    assert any(isinstance(exception[1], IsADirectoryError) for exception in exceptions)
-    # The container sorts on unfollowed; the next window finds it among this user's sorts.
-    (found,) = [c for c in engine.launched_containers() if c.job_id == job.job_id]
-    docker.from_env().containers.get(found.id).remove(force=True)
+    try:
+        with qtbot.captureExceptions() as exceptions:
+            panel.start(SortWorker(job, "none"))
+            qtbot.waitUntil(lambda: bool(ended), timeout=30_000)
+        assert not panel.running and panel.stage.text() == "Stopped"
+        assert panel.message.text().startswith("ks-gui stopped following this sort because of a bug: ")
+        assert any(isinstance(exception[1], IsADirectoryError) for exception in exceptions)
+        # The container sorts on unfollowed; the next window finds it among this user's sorts.
+        assert [c.job_id for c in engine.launched_containers()] == [job.job_id]
+    finally:
+        for container in docker.from_env().containers.list(all=True, filters={"label": f"{LABEL_JOB}={job.job_id}"}):
+            container.remove(force=True)
