@@ -109,6 +109,10 @@ class FoundContainer:
     gpu_uuids: tuple[str, ...] = ()  # the GPUs handed to it, so a new queue counts them as taken
 
 
+# A container in these states still sorts, or is about to.
+RUNNING_STATES = ("running", "created", "restarting")
+
+
 def _gpu_uuids(host_config: dict) -> tuple[str, ...]:
     requests_ = host_config.get("DeviceRequests") or []
     return tuple(uuid for request in requests_ for uuid in (request.get("DeviceIDs") or []))
@@ -134,7 +138,8 @@ class Engine:
 
     def answers(self, timeout: float = 5) -> bool:
         """Whether the engine answers now, on a new connection to the same place connect() went (DOCKER_HOST or
-        the default socket): a stopped daemon fails at once, a hung one within `timeout` seconds."""
+        the default socket): a stopped daemon fails at once, a hung one within about twice `timeout` seconds (the
+        SDK asks for the API version, then pings)."""
         try:
             client = docker.from_env(timeout=timeout)
         except (docker.errors.DockerException, *_CONNECTION_LOST):
@@ -295,7 +300,7 @@ class Engine:
                 id=c.id,
                 job_id=c.labels.get(LABEL_JOB, ""),
                 output=c.labels.get(LABEL_OUTPUT, ""),
-                running=c.status in ("running", "created", "restarting"),
+                running=c.status in RUNNING_STATES,
                 image=str(c.attrs.get("Config", {}).get("Image", "")),
                 gpu_uuids=_gpu_uuids(c.attrs.get("HostConfig", {})),
             )
@@ -369,7 +374,7 @@ class ContainerRun:
     @property
     def running(self) -> bool:
         """Whether it ran when it was last looked up (start, attach, follow_again)."""
-        return str(self._container.status) in ("running", "created", "restarting")
+        return str(self._container.status) in RUNNING_STATES
 
     def lines(self, quiet_after: float = 0.3, idle_every: float | None = None) -> Iterator[OutputLine]:
         return self._reader.lines(quiet_after, idle_every)

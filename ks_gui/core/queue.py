@@ -42,6 +42,10 @@ class JobQueue:
         job = self.waiting.pop(index)
         self.waiting.insert(max(0, min(len(self.waiting), index + places)), job)
 
+    def mark_running(self, job_id: str, device: int | str) -> None:
+        """A sort that runs without having waited here (one an earlier launcher started) takes its device."""
+        self.running[job_id] = device
+
     def finished(self, job_id: str) -> None:
         self.running.pop(job_id, None)
 

@@ -645,9 +645,8 @@ class MainWindow(QMainWindow):
         for container in (f for f in found if f.running and f.job_id not in self._panels):
             # Its GPU is taken while it runs: new sorts queue behind it (on the CPU's line when it has no GPU).
             by_uuid = {gpu.uuid: gpu.index for gpu in self.gpu_picker.gpus}
-            self.job_queue.running[container.job_id] = next(
-                (by_uuid[uuid] for uuid in container.gpu_uuids if uuid in by_uuid), CPU
-            )
+            device = next((by_uuid[uuid] for uuid in container.gpu_uuids if uuid in by_uuid), CPU)
+            self.job_queue.mark_running(container.job_id, device)
             panel = self._panel_for(container.job_id, Path(container.output).name)
             panel.start(
                 SortWorker(None, found=container),
