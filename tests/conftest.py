@@ -235,3 +235,39 @@ def count_containers(engine, tmp_path):
         if c.labels["ks-gui.output"].startswith(str(tmp_path))
     ]
     assert started == [], "bad input started a container"
+
+
+# --- time per suite ----------------------------------------------------------------------------------------------
+# make test must stay well inside CI's 90 minutes on 2 cores (issue 9). Each suite's time (setup, call and teardown
+# of its tests) is reported at the end against its budget; a suite over budget is named, for a person to look at.
+SUITE_BUDGET_SECONDS = {
+    "core": 90,
+    "cli": 60,
+    "docker": 90,
+    "e2e": 300,
+    "kilosort4": 420,
+    "phy": 180,
+    "robustness": 300,
+    "ui": 420,
+}
+_suite_seconds: dict[str, float] = {}
+
+
+def _suite_of(nodeid: str) -> str:
+    parts = Path(nodeid.split("::")[0]).parts
+    return parts[1] if len(parts) > 2 else "top level"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    suite = _suite_of(report.nodeid)
+    _suite_seconds[suite] = _suite_seconds.get(suite, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not _suite_seconds:
+        return
+    terminalreporter.section("time per suite, against its budget")
+    for suite, seconds in sorted(_suite_seconds.items(), key=lambda item: -item[1]):
+        budget = SUITE_BUDGET_SECONDS.get(suite)
+        verdict = "" if budget is None else f"  (budget {budget} s{', OVER BUDGET' if seconds > budget else ''})"
+        terminalreporter.write_line(f"  {suite:<12} {seconds:7.1f} s{verdict}")
