@@ -164,6 +164,25 @@ def build_image(tag: str, dockerfile: str, files: dict[str, bytes] | None = None
     docker.from_env().images.build(fileobj=context, custom_context=True, tag=tag, rm=True)
 
 
+def sim_job(
+    recording: GeneratedRecording, output: Path, license: str = SIM_LICENSE, image: str = SIM_IMAGE, **env: str
+):
+    """A SortJob for the stand-in image, its license server and the recording's channels and rate; `env` goes to the
+    container (KS_GUI_SIM_PACE=…, KS_GUI_SIM_FAIL=…)."""
+    from ks_gui.core.job import SortJob
+    from ks_gui.core.license import parse_license
+    from ks_gui.core.recording import inspect
+
+    return SortJob(
+        recording=inspect(recording.folder),
+        output=output,
+        license=parse_license(license),
+        image=image,
+        environment=dict(env),
+        param_overrides={"NchanTOT": recording.n_channels, "fs": recording.sample_rate},
+    )
+
+
 def sim_sort_args(
     folder: Path, output: Path, *extra: str, channels: int | None = 32, fs: float | None = 30000.0
 ) -> list[str]:

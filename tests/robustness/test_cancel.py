@@ -12,13 +12,10 @@ import pytest
 
 from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT, job_file, provenance_file
-from ks_gui.core.job import SortJob
-from ks_gui.core.license import parse_license
 from ks_gui.core.progress import ProgressEvent
-from ks_gui.core.recording import inspect
 from ks_gui.core.run import PHY_REQUIRED_FILES, Outcome, SortRun, preflight
 from ks_gui.ui.history_view import HistoryView
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, build_image, run_cli, sim_sort_args
+from tests.conftest import SIM_IMAGE, build_image, run_cli, sim_job, sim_sort_args
 
 pytestmark = pytest.mark.engine
 
@@ -34,14 +31,7 @@ ENTRYPOINT ["/bin/sh", "-c", "echo '[ks-gui] stage start'; while :; do sleep 1; 
 
 
 def new_run(engine, recording, output: Path, image: str = SIM_IMAGE, **environment: str) -> SortRun:
-    job = SortJob(
-        recording=inspect(recording.folder),
-        output=output,
-        license=parse_license(SIM_LICENSE),
-        image=image,
-        environment=dict(environment),
-        param_overrides={"NchanTOT": 32, "fs": 30000.0},
-    )
+    job = sim_job(recording, output, image=image, **environment)
     checked = preflight(job, engine, "none", [])
     assert not checked.problems, checked.problems
     run = SortRun(job, engine, checked.image)

@@ -16,13 +16,9 @@ import pytest
 from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT
 from ks_gui.core.engine import connect
-from ks_gui.core.job import SortJob
-from ks_gui.core.license import parse_license
 from ks_gui.core.phy_folder import folder_problems
-from ks_gui.core.recording import inspect
 from ks_gui.core.run import LogLine, Notice, Outcome, SortRun, preflight
-from ks_gui.core.sorters import SORTERS
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, run_cli, sim_sort_args
+from tests.conftest import run_cli, sim_job, sim_sort_args
 from tests.private_dockerd import PrivateDockerd
 
 pytestmark = pytest.mark.engine
@@ -92,18 +88,6 @@ def test_docker_stopping_mid_run_ends_the_sort_with_a_plain_diagnosis(private_do
     assert daemon.containers() == []
 
 
-def sim_job(recording, output: Path, pace: str) -> SortJob:
-    return SortJob(
-        recording=inspect(recording.folder),
-        output=output,
-        license=parse_license(SIM_LICENSE),
-        sorter=SORTERS["kilosort2.5"],
-        image=SIM_IMAGE,
-        environment={"KS_GUI_SIM_PACE": pace},
-        param_overrides={"NchanTOT": recording.n_channels, "fs": recording.sample_rate},
-    )
-
-
 def all_printed(daemon: PrivateDockerd, output: Path) -> list[str]:
     """Every line the finished sort's container printed, once Docker's log has taken in its last line."""
     (container,) = daemon.containers(label=f"{LABEL_OUTPUT}={output}")
@@ -116,7 +100,7 @@ def all_printed(daemon: PrivateDockerd, output: Path) -> list[str]:
 
 def test_with_live_restore_the_sort_goes_on_and_gives_its_result(private_dockerd, recording, tmp_path):
     daemon = private_dockerd(live_restore=True)
-    job = sim_job(recording, tmp_path / "out", pace="0.1")
+    job = sim_job(recording, tmp_path / "out", KS_GUI_SIM_PACE="0.1")
     engine = connect()
     checked = preflight(job, engine, "none", [])
     assert checked.problems == []
@@ -195,7 +179,7 @@ def test_the_window_hears_of_it_from_its_sort_worker(private_dockerd, recording,
     from ks_gui.ui.worker_thread import end_thread, start_on_thread
 
     daemon = private_dockerd()
-    job = sim_job(recording, tmp_path / "out", pace="0.2")
+    job = sim_job(recording, tmp_path / "out", KS_GUI_SIM_PACE="0.2")
     worker = SortWorker(job, "none")
     notices: list[str] = []
     outcomes: list[Outcome] = []

@@ -17,13 +17,10 @@ import pytest
 
 from ks_gui.core.container import spec_for
 from ks_gui.core.contract import CONTRACT_VERSION, LABEL_JOB, LABEL_OUTPUT
-from ks_gui.core.job import SortJob
-from ks_gui.core.license import parse_license
 from ks_gui.core.locations import mex_cache_dir
 from ks_gui.core.progress import ProgressEvent
-from ks_gui.core.recording import inspect
 from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, sim_sort_args, write_recording
+from tests.conftest import sim_job, sim_sort_args, write_recording
 
 pytestmark = pytest.mark.engine
 
@@ -31,22 +28,11 @@ PASSWORD = "ks-gui-test-password"  # the stand-in's documented test password
 TOKEN_SECRET = "c2VjcmV0LWJhdGNoLXRva2VuLTk3"
 
 
-def new_job(recording, output: Path, license: str = SIM_LICENSE, **environment: str) -> SortJob:
-    return SortJob(
-        recording=inspect(recording.folder),
-        output=output,
-        license=parse_license(license),
-        image=SIM_IMAGE,
-        environment=dict(environment),
-        param_overrides={"NchanTOT": 32, "fs": 30000.0},
-    )
-
-
 def test_the_container_gets_no_privilege_no_docker_socket_no_host_network_and_no_home(
     engine, sim_image, recording, tmp_path
 ):
     """What Docker itself says about a running sort's container (docker inspect), not what the launcher meant."""
-    job = new_job(recording, tmp_path / "out", KS_GUI_SIM_PACE="0.2")
+    job = sim_job(recording, tmp_path / "out", KS_GUI_SIM_PACE="0.2")
     run = SortRun(job, engine, preflight(job, engine, "none", []).image)
     run.start()
     try:
@@ -79,7 +65,7 @@ def test_a_write_into_the_recording_from_inside_the_container_fails(engine, sim_
     that tries to change the recording: every try fails on the read-only mount, even as root; the output folder,
     mounted beside it, takes the same writes."""
     before = recording.digest()
-    job = new_job(recording, tmp_path / "out")
+    job = sim_job(recording, tmp_path / "out")
     job.output.mkdir()
     mex_cache = mex_cache_dir(sim_image.short_id)
     mex_cache.mkdir(parents=True)
@@ -154,7 +140,7 @@ def test_no_secret_reaches_any_file_the_app_wrote(
     temp.mkdir()
     monkeypatch.setenv("TMPDIR", str(temp))  # whatever the launcher puts in temp files lands here too
     monkeypatch.setattr(tempfile, "tempdir", None)
-    job = new_job(recording, tmp_path / "out", license, KS_GUI_SIM_PACE="0.02")
+    job = sim_job(recording, tmp_path / "out", license, KS_GUI_SIM_PACE="0.02")
     run = SortRun(job, engine, preflight(job, engine, "none", []).image)
     run.start()
     environment = ""

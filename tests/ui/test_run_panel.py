@@ -7,25 +7,16 @@ import docker
 import pytest
 
 from ks_gui.core.contract import LABEL_JOB
-from ks_gui.core.job import SortJob
-from ks_gui.core.license import parse_license
 from ks_gui.core.locations import run_log_file
-from ks_gui.core.recording import inspect
 from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.sort_worker import SortWorker
-from tests.conftest import SIM_IMAGE
+from tests.conftest import sim_job
 
 pytestmark = pytest.mark.engine
 
 
 def test_a_bug_while_following_the_sort_ends_the_panel(qtbot, engine, recording, tmp_path, sim_image):
-    job = SortJob(
-        recording=inspect(recording.folder),
-        output=tmp_path / "out",
-        license=parse_license("server:27000@license.example.org"),
-        image=SIM_IMAGE,
-        param_overrides={"NchanTOT": recording.n_channels, "fs": recording.sample_rate},
-    )
+    job = sim_job(recording, tmp_path / "out")
     run_log_file(job.job_id).mkdir(parents=True)  # the run's log cannot be written: a directory is in its place
     panel = RunPanel("rec/recording.bin")
     qtbot.addWidget(panel)
@@ -39,7 +30,7 @@ def test_a_bug_while_following_the_sort_ends_the_panel(qtbot, engine, recording,
         assert panel.message.text().startswith("ks-gui stopped following this sort because of a bug: ")
         assert any(isinstance(exception[1], IsADirectoryError) for exception in exceptions)
         # The container sorts on unfollowed; the next window finds it among this user's sorts.
-        assert [c.job_id for c in engine.launched_containers()] == [job.job_id]
+        assert job.job_id in [c.job_id for c in engine.launched_containers()]
     finally:
         for container in docker.from_env().containers.list(all=True, filters={"label": f"{LABEL_JOB}={job.job_id}"}):
             container.remove(force=True)
