@@ -264,7 +264,6 @@ SUITE_BUDGET_SECONDS = {
     "cli": 60,
     "docker": 90,
     "e2e": 300,
-    "kilosort4": 420,
     "phy": 180,
     "robustness": 300,
     "ui": 420,

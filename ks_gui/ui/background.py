@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,8 @@ class _Call(QRunnable):
             value = self._function()
         except Exception as err:  # handed to the receiver, which says what went wrong
             value = err
-        self._result.ready.emit(value)
+        with contextlib.suppress(RuntimeError):  # its owner is gone (the window closed first): nobody waits for it
+            self._result.ready.emit(value)
 
 
 def run_in_background(function: Callable[[], Any], receiver: Callable[[object], None], owner: QObject) -> None:

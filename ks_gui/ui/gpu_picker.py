@@ -1,14 +1,22 @@
 """The GPU picker: the machine's NVIDIA GPUs by index, name, memory and compute capability, busy ones marked, and
-a sentence when there is no GPU."""
+a sentence when there is no GPU. nvidia-smi takes from 50 ms to over a second to answer, so the window opens without
+waiting for it: the GPUs are read on a pool thread and listed when they are known."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
-from ks_gui.core.gpu import GpuRequest, GpuScan, scan_gpus
+from ks_gui.core.gpu import Gpu, GpuRequest, GpuScan, scan_gpus
+from ks_gui.ui.background import run_in_background
 
 
 class GpuPicker(QWidget):
+    """`scan`: the GPUs to list (tests); None: read them with nvidia-smi in the background. `scanned` is sent once
+    they are listed."""
+
+    scanned = Signal()
+
     def __init__(self, scan: GpuScan | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.combo = QComboBox()
@@ -18,19 +26,45 @@ class GpuPicker(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
         layout.addWidget(self.note)
-        self.fill(scan if scan is not None else scan_gpus())
+        self.gpus: list[Gpu] = []  # what the window's queue places sorts on
+        self._wanted: GpuRequest | None = None  # the remembered choice, until the GPUs it may name are known
+        if scan is not None:
+            self.fill(scan)
+        else:
+            self._list([])
+            self.note.setText("Looking for NVIDIA GPUs…")
+            run_in_background(scan_gpus, self._on_scanned, self)
+
+    def choose(self, request: GpuRequest) -> None:
+        """Select `request` now, or once the GPUs are known if it names one not listed yet."""
+        self._wanted = request
+        index = self.combo.findData(request)
+        if index >= 0:
+            self.combo.setCurrentIndex(index)
 
     def fill(self, scan: GpuScan) -> None:
-        self.gpus = list(scan.gpus)  # what the window's queue places sorts on
-        self.combo.clear()
-        self.combo.addItem("Automatic (least busy)", "auto")
-        for gpu in scan.gpus:
-            self.combo.addItem(gpu.describe_in_full(), gpu.index)
-        self.combo.addItem("No GPU (only images that allow it)", "none")
+        chosen = self.combo.currentData()
+        if chosen in (None, "auto") and self._wanted is not None:  # nobody chose since the settings were applied
+            chosen = self._wanted
+        self.gpus = list(scan.gpus)
+        self._list(scan.gpus)
+        self.combo.setCurrentIndex(max(0, self.combo.findData(chosen)))
         self.note.setText(
             f"No GPU: {scan.problem}. Kilosort 2.5 needs an NVIDIA GPU; see Check setup." if scan.problem else ""
         )
         self.note.setVisible(bool(scan.problem))
+        self.scanned.emit()
 
     def request(self) -> GpuRequest:
         return self.combo.currentData()
+
+    def _list(self, gpus: list[Gpu]) -> None:
+        self.combo.clear()
+        self.combo.addItem("Automatic (least busy)", "auto")
+        for gpu in gpus:
+            self.combo.addItem(gpu.describe_in_full(), gpu.index)
+        self.combo.addItem("No GPU (only images that allow it)", "none")
+
+    @Slot(object)
+    def _on_scanned(self, scan: object) -> None:
+        self.fill(scan if isinstance(scan, GpuScan) else GpuScan([], f"the GPU scan failed ({scan})"))

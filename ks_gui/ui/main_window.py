@@ -187,6 +187,7 @@ class MainWindow(QMainWindow):
 
         self.gpu_picker = GpuPicker()
         self.gpu = self.gpu_picker.combo
+        self.gpu_picker.scanned.connect(self._gpus_known)
         self.sorts_per_gpu = QSpinBox()
         self.sorts_per_gpu.setRange(1, 8)
         self.sorts_per_gpu.setSuffix(" at a time on each GPU (or the CPU)")
@@ -312,9 +313,7 @@ class MainWindow(QMainWindow):
         self.license_mode.setCurrentIndex(max(0, self.license_mode.findData(settings.license_mode)))
         self.license_value.setText(settings.license_value)
         self.license_box.keep_signed_in.setChecked(settings.keep_signed_in)
-        gpu_index = self.gpu.findData(settings.gpu if settings.gpu in ("auto", "none") else int(settings.gpu))
-        if gpu_index >= 0:
-            self.gpu.setCurrentIndex(gpu_index)
+        self.gpu_picker.choose(settings.gpu if settings.gpu in ("auto", "none") else int(settings.gpu))
         self.temp_dir.setText(settings.temp_dir)
         self.environment.setText(settings.environment)
         self.forward_compat.choose(settings.cuda_forward_compat)
@@ -595,6 +594,11 @@ class MainWindow(QMainWindow):
             )
             notify(self, title, outcome.summary())
         QTimer.singleShot(0, self._start_what_may_start)
+
+    @Slot()
+    def _gpus_known(self) -> None:
+        if self._waiting:  # queued before nvidia-smi answered: they may start now
+            self._start_what_may_start()
 
     @Slot(int)
     def _sorts_per_gpu_changed(self, limit: int) -> None:

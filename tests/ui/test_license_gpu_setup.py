@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 
 import pytest
@@ -11,7 +12,7 @@ from PySide6.QtCore import Qt
 from ks_gui.core import container
 from ks_gui.core.doctor import Check
 from ks_gui.core.gpu import GpuScan, parse_nvidia_smi
-from ks_gui.core.settings import load_settings, settings_file
+from ks_gui.core.settings import Settings, load_settings, settings_file
 from ks_gui.ui import dialogs
 from ks_gui.ui.gpu_picker import GpuPicker
 from ks_gui.ui.license_box import LicenseBox
@@ -170,3 +171,23 @@ def test_gpu_picker_marks_the_real_busy_h100(qtbot):
         "GPU 0: NVIDIA H100 80GB HBM3, 80 GiB, compute 9.0 — busy: 57.1 GiB used, 100% load",
         "No GPU (only images that allow it)",
     ]
+
+
+def test_the_window_opens_before_nvidia_smi_answers_then_lists_the_gpu(qtbot, tmp_path, monkeypatch):
+    """nvidia-smi can take a second; the window does not wait for it. No NVIDIA driver can exist here, so a stand-in
+    nvidia-smi on PATH answers slowly with the real output recorded on an H100 (tests/fixtures/gpu/busy)."""
+    recorded = FIXTURES / "gpu" / "busy" / "nvidia-smi-query-busy.csv"
+    fake = tmp_path / "bin" / "nvidia-smi"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\nsleep 1\ncat '{recorded}'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+
+    window = MainWindow(settings=Settings(gpu="0"))  # GPU 0 was the user's choice last time
+    qtbot.addWidget(window)
+    window.show()
+    assert window.gpu_picker.note.text() == "Looking for NVIDIA GPUs…"
+    assert window.gpu.currentData() == "auto"  # GPU 0 is not known yet
+    qtbot.waitUntil(lambda: window.gpu.count() == 3, timeout=10_000)
+    assert window.gpu.currentText().startswith("GPU 0: NVIDIA H100 80GB HBM3, 80 GiB, compute 9.0 — busy")
+    assert window.gpu.currentData() == 0 and not window.gpu_picker.note.isVisible()
