@@ -183,6 +183,28 @@ def sim_job(
     )
 
 
+def sign_in_run(engine, recording: GeneratedRecording, output: Path, answers: dict[str, str], keep_signed_in=False):
+    """A stand-in sort with a MathWorks account, each sign-in prompt answered from `answers` by its kind: the
+    Outcome and the kinds asked, in order."""
+    from ks_gui.core.license import parse_license
+    from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
+
+    job = sim_job(recording, output)
+    job.license = parse_license("account:ada@example.org", keep_signed_in=keep_signed_in)
+    checked = preflight(job, engine, "none", [])
+    assert checked.problems == []
+    run = SortRun(job, engine, checked.image)
+    run.start()
+    asked = []
+    for event in run.events():
+        if isinstance(event, SignInPrompt):
+            asked.append(event.kind)
+            run.answer(answers[event.kind])
+        elif isinstance(event, Outcome):
+            return event, asked
+    raise AssertionError("the sort ended without an outcome")
+
+
 def sim_sort_args(
     folder: Path, output: Path, *extra: str, channels: int | None = 32, fs: float | None = 30000.0
 ) -> list[str]:

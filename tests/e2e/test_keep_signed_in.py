@@ -7,17 +7,13 @@ import json
 import subprocess
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from ks_gui.core import container, storage
 from ks_gui.core.container import SIGNIN_VOLUME_PURPOSE, VolumeMount
-from ks_gui.core.job import SortJob
-from ks_gui.core.license import SIGNIN_CACHE_PATH, parse_license, signin_volume_name
-from ks_gui.core.recording import inspect
-from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
-from tests.conftest import SIM_IMAGE, run_cli
+from ks_gui.core.license import SIGNIN_CACHE_PATH, signin_volume_name
+from tests.conftest import SIM_IMAGE, run_cli, sign_in_run
 
 pytestmark = pytest.mark.engine
 PASSWORD = "ks-gui-test-password"  # the stand-in's documented test password
@@ -33,28 +29,6 @@ def signin_volume(engine, monkeypatch) -> Iterator[str]:
     engine.remove_volume(name)
 
 
-def account_run(engine, recording, output: Path, keep_signed_in: bool) -> tuple[Outcome, list[str]]:
-    job = SortJob(
-        recording=inspect(recording.folder),
-        output=output,
-        license=parse_license("account:ada@example.org", keep_signed_in=keep_signed_in),
-        image=SIM_IMAGE,
-        param_overrides={"NchanTOT": 32, "fs": 30000.0},
-    )
-    checked = preflight(job, engine, "none", [])
-    assert checked.problems == []
-    run = SortRun(job, engine, checked.image)
-    run.start()
-    asked = []
-    for event in run.events():
-        if isinstance(event, SignInPrompt):
-            asked.append(event.kind)
-            run.answer(PASSWORD)
-        elif isinstance(event, Outcome):
-            return event, asked
-    raise AssertionError("no outcome")
-
-
 def volume_files(name: str) -> str:
     """Every file in the volume, with its content, read by a throwaway container."""
     done = subprocess.run(
@@ -66,32 +40,32 @@ def volume_files(name: str) -> str:
 
 
 def test_the_second_run_does_not_ask_again(engine, sim_image, recording, tmp_path, signin_volume):
-    first, asked = account_run(engine, recording, tmp_path / "first", keep_signed_in=True)
+    first, asked = sign_in_run(engine, recording, tmp_path / "first", {"password": PASSWORD}, keep_signed_in=True)
     assert first.succeeded, first.summary()
     assert asked == ["password"]
     kept = volume_files(signin_volume)
     assert "token=" in kept and PASSWORD not in kept  # MATLAB's cache, never the password
 
-    second, asked = account_run(engine, recording, tmp_path / "second", keep_signed_in=True)
+    second, asked = sign_in_run(engine, recording, tmp_path / "second", {"password": PASSWORD}, keep_signed_in=True)
     assert second.succeeded, second.summary()
     assert asked == []
     assert "Please enter your MathWorks Account" not in second.log_file.read_text()
 
     # Without the option the container starts without the volume: MATLAB asks again.
-    third, asked = account_run(engine, recording, tmp_path / "third", keep_signed_in=False)
+    third, asked = sign_in_run(engine, recording, tmp_path / "third", {"password": PASSWORD}, keep_signed_in=False)
     assert third.succeeded and asked == ["password"]
 
 
 def test_the_volume_is_listed_in_storage_and_removing_it_signs_out(
     engine, sim_image, recording, tmp_path, signin_volume
 ):
-    account_run(engine, recording, tmp_path / "first", keep_signed_in=True)
+    sign_in_run(engine, recording, tmp_path / "first", {"password": PASSWORD}, keep_signed_in=True)
     (item,) = [item for item in storage.stored_items(engine) if item.location == signin_volume]
     assert item.kind == "volume" and item.name.startswith("MATLAB sign-in kept between runs")
     assert item.size_bytes > 0
     storage.remove(item, engine)
     assert signin_volume not in {item.location for item in storage.stored_items(engine)}
-    again, asked = account_run(engine, recording, tmp_path / "again", keep_signed_in=True)
+    again, asked = sign_in_run(engine, recording, tmp_path / "again", {"password": PASSWORD}, keep_signed_in=True)
     assert again.succeeded and asked == ["password"]
 
 
