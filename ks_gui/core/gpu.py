@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 QUERY_FIELDS = "index,uuid,name,memory.total,memory.used,utilization.gpu,compute_cap,driver_version"
 # Drivers older than R510 do not know compute_cap; nvidia-smi then refuses the whole query (exit 2).
@@ -138,6 +141,8 @@ class GpuScan:
 
 
 def _run_query(exe: str, fields: str) -> subprocess.CompletedProcess[str]:
+    import subprocess
+
     return subprocess.run(
         [exe, f"--query-gpu={fields}", "--format=csv,noheader,nounits"],
         capture_output=True,
@@ -149,6 +154,8 @@ def _run_query(exe: str, fields: str) -> subprocess.CompletedProcess[str]:
 
 def scan_gpus() -> GpuScan:
     """The NVIDIA GPUs nvidia-smi reports, or why there are none (no driver, a driver that does not answer)."""
+    import subprocess  # here: the window imports this module before its first frame, and runs nvidia-smi after it
+
     exe = shutil.which("nvidia-smi")
     if exe is None:
         return GpuScan([], "no NVIDIA driver found (nvidia-smi is not installed): install the NVIDIA driver")

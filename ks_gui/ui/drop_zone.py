@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -23,6 +24,13 @@ if TYPE_CHECKING:  # core.recording loads with the first recording, not with the
     from ks_gui.core.recording import Inspection, Recording
 
 EMPTY_TEXT = "Drop a recording folder here, or"
+
+
+def _top_aligned(widget: QWidget) -> QVBoxLayout:
+    column = QVBoxLayout()
+    column.addWidget(widget)
+    column.addStretch(1)
+    return column
 
 
 def dropped_path(event: QDragEnterEvent | QDropEvent) -> Path | None:
@@ -57,10 +65,8 @@ class DropZone(QFrame):
         self.title.setStyleSheet("font-size: 15px;")
         self.details = QLabel("SpikeGLX, Open Ephys or a raw int16 .bin/.dat")
         self.details.setStyleSheet("color: palette(placeholder-text);")
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details.setWordWrap(True)  # long folder paths wrap instead of widening the window
         self.facts = QLabel()
-        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.facts.hide()
         self.stream_picker = QComboBox()
         self.stream_picker.setToolTip("The folder holds several probes or streams: pick the one to sort")
@@ -92,11 +98,11 @@ class DropZone(QFrame):
         text.addWidget(self._stream_row)
         text.addWidget(self.warnings)
         row = QHBoxLayout(self)
-        row.addWidget(icon, alignment=Qt.AlignmentFlag.AlignTop)
+        row.addLayout(_top_aligned(icon))
         row.addSpacing(8)
         row.addLayout(text, stretch=1)
         row.addWidget(self.probe_picture)
-        row.addWidget(self.browse_button, alignment=Qt.AlignmentFlag.AlignTop)
+        row.addLayout(_top_aligned(self.browse_button))
 
     # --- what is shown ---------------------------------------------------------------------------------------------
 
@@ -104,6 +110,9 @@ class DropZone(QFrame):
         self.title.setText(title)
         self.details.setText(details)
         self.browse_button.setText("Change…")
+        # The recording's facts can be selected and copied (set here, not at start: see ks_gui/ui/__init__.py).
+        for label in (self.details, self.facts):
+            label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 
     def show_inspection(self, inspection: Inspection) -> None:
         """The card for what was found; the preselected stream is shown (and picked)."""

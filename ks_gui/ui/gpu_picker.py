@@ -12,8 +12,8 @@ from ks_gui.ui.background import run_in_background
 
 
 class GpuPicker(QWidget):
-    """`scan`: the GPUs to list (tests); None: read them with nvidia-smi in the background. `scanned` is sent once
-    they are listed."""
+    """`scan`: the GPUs to list (tests); None: read them with nvidia-smi when scan_in_background() is called (the
+    window calls it once its first frame is on screen). `scanned` is sent once they are listed."""
 
     scanned = Signal()
 
@@ -33,7 +33,9 @@ class GpuPicker(QWidget):
         else:
             self._list([])
             self.note.setText("Looking for NVIDIA GPUs…")
-            run_in_background(scan_gpus, self._on_scanned, self)
+
+    def scan_in_background(self) -> None:
+        run_in_background(scan_gpus, self._on_scanned, self)
 
     def choose(self, request: GpuRequest) -> None:
         """Select `request` now, or once the GPUs are known if it names one not listed yet."""

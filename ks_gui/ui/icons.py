@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QIcon, QIconEngine, QPainter, QPaintEvent, QPixmap
+from PySide6 import QtCore
+from PySide6.QtCore import QRect, QSize, QTimer
+from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
 
 # prefix ("fa6s") -> qtawesome's IconicFont for that one font; filled by load_now()
@@ -86,7 +87,7 @@ class _StandInEngine(QIconEngine):
         if real is None:
             _schedule_load()
         else:
-            real.paint(painter, rect, Qt.AlignmentFlag.AlignCenter, mode, state)
+            real.paint(painter, rect, QtCore.Qt.AlignmentFlag.AlignCenter, mode, state)
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         real = self._icon()
@@ -94,7 +95,7 @@ class _StandInEngine(QIconEngine):
             return real.pixmap(size, mode, state)
         _schedule_load()  # styles paint button and tab icons through pixmap()
         blank = QPixmap(size)
-        blank.fill(Qt.GlobalColor.transparent)
+        blank.fill(QColor(0, 0, 0, 0))  # transparent
         return blank
 
     def clone(self) -> QIconEngine:
@@ -110,7 +111,10 @@ class IconLabel(QWidget):
         self.setFixedSize(size, size)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        if not loaded():  # nothing to paint yet
+            _schedule_load()
+            return
         painter = QPainter(self)
         mode = QIcon.Mode.Normal if self.isEnabled() else QIcon.Mode.Disabled
-        self.icon.paint(painter, self.rect(), Qt.AlignmentFlag.AlignCenter, mode)
+        self.icon.paint(painter, self.rect(), QtCore.Qt.AlignmentFlag.AlignCenter, mode)
         painter.end()

@@ -7,8 +7,9 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence
+from PySide6 import QtCore
+from PySide6.QtCore import QSettings, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
@@ -44,9 +45,7 @@ from ks_gui.ui.background import run_in_background
 from ks_gui.ui.drop_zone import DropZone, WindowDrops
 from ks_gui.ui.forward_compat_choice import ForwardCompatChoice
 from ks_gui.ui.gpu_picker import GpuPicker
-from ks_gui.ui.history_view import HistoryView
 from ks_gui.ui.license_box import LicenseBox
-from ks_gui.ui.notify import notify
 from ks_gui.ui.param_form import ParamForm
 from ks_gui.ui.queue_view import QueueRow, QueueView, RowState
 from ks_gui.ui.run_panel import RunPanel
@@ -56,6 +55,7 @@ if TYPE_CHECKING:
     from ks_gui.core.job import SortJob
     from ks_gui.core.recording import Recording
     from ks_gui.core.run import Outcome
+    from ks_gui.ui.history_view import HistoryView
 
 # What a just-opened window does not show (recording inspection, jobs, the sort machinery, dialogs) is imported where
 # it is used: the window opens faster (issue #8; tests/ui/test_window_start.py keeps numpy and docker out).
@@ -78,6 +78,11 @@ def _next_free_folder(folder: Path) -> Path:
 
 
 class MainWindow(QMainWindow):
+    """Signals: completed() once the parts the first frame does not show are built (after that frame is on screen):
+    the History tab's table, the queue list, the menus' shortcuts; the GPUs are being read from then on."""
+
+    completed = Signal()
+
     def __init__(self, recording_path: Path | None = None, settings: Settings | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ks-gui — Kilosort in Docker")
@@ -91,14 +96,16 @@ class MainWindow(QMainWindow):
         self.job_queue = JobQueue(per_gpu=max(1, self.settings.sorts_per_gpu))
         self._waiting: dict[str, tuple[SortJob, GpuRequest]] = {}
         self._panels: dict[str, RunPanel] = {}
+        self._shortcuts: list[tuple[QAction, QKeySequence | QKeySequence.StandardKey | str]] = []
+        self._complete_scheduled = False
+        self.history_view: HistoryView | None = None  # built by _complete(), after the first frame
 
         self._build_setup_panel()
         self._build_progress_panel()
-        self.history_view = HistoryView()
-        self.history_view.run_again.connect(self.run_again)
-        self.history_view.open_phy.connect(self.open_phy_for)
+        self._history_page = QWidget()
+        QVBoxLayout(self._history_page).setContentsMargins(0, 0, 0, 0)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = QSplitter()  # side by side
         splitter.addWidget(self._setup_panel)
         splitter.addWidget(self._progress_panel)
         splitter.setStretchFactor(1, 1)
@@ -106,7 +113,7 @@ class MainWindow(QMainWindow):
         self.splitter = splitter
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, icons.icon("fa6s.wave-square"), "Sort")
-        self.tabs.addTab(self.history_view, icons.icon("fa6s.clock-rotate-left"), "History")
+        self.tabs.addTab(self._history_page, icons.icon("fa6s.clock-rotate-left"), "History")
         self.setCentralWidget(self.tabs)
         self._build_menus()
         self._window_drops = WindowDrops(self, self.open_recording)  # a drop anywhere on the window
@@ -248,8 +255,8 @@ class MainWindow(QMainWindow):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(form_panel)
+        self._form_scroll = scroll
         # Sort and the reason it is disabled stay in sight below the form, however small the screen.
         self._setup_panel = QWidget()
         self._setup_panel.setMinimumWidth(440)
@@ -281,7 +288,7 @@ class MainWindow(QMainWindow):
             item = menu.addAction(icons.icon(icon) if icon else QIcon(), text)
             item.triggered.connect(slot)
             if shortcut:
-                item.setShortcut(QKeySequence(shortcut))
+                self._shortcuts.append((item, shortcut))  # set by _complete()
             return item
 
         file_menu = self.menuBar().addMenu("&File")
@@ -303,6 +310,26 @@ class MainWindow(QMainWindow):
         action(tools_menu, "Add ks-gui to the application menu", self.install_desktop_entry)
         help_menu = self.menuBar().addMenu("&Help")
         action(help_menu, "About ks-gui", self.show_about)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        super().paintEvent(event)
+        if not self._complete_scheduled:  # the first frame: the window's own paint comes before its children's
+            self._complete_scheduled = True
+            QTimer.singleShot(0, self._complete)  # runs once the whole frame is on screen
+
+    def _complete(self) -> None:
+        """Build what the first frame does not show (ks_gui/ui/__init__.py says why it waits)."""
+        from ks_gui.ui.history_view import HistoryView
+
+        for item, shortcut in self._shortcuts:
+            item.setShortcut(QKeySequence(shortcut))
+        self._form_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.history_view = HistoryView()
+        self.history_view.run_again.connect(self.run_again)
+        self.history_view.open_phy.connect(self.open_phy_for)
+        self._history_page.layout().addWidget(self.history_view)
+        self.gpu_picker.scan_in_background()
+        self.completed.emit()
 
     # --- settings ----------------------------------------------------------------------------------------------
 
@@ -585,13 +612,15 @@ class MainWindow(QMainWindow):
 
     def _on_run_ended(self, job_id: str, outcome: Outcome | None) -> None:
         self.job_queue.finished(job_id)
-        self.history_view.reload()
+        self._reload_history()
         panel = self._panels[job_id]
         self.statusBar().showMessage(f"{panel.title}: {panel.stage.text()}")
         if outcome is not None and (outcome.interrupted or not outcome.cancelled):
             title = (
                 "Sort finished" if outcome.succeeded else "Sort interrupted" if outcome.interrupted else "Sort failed"
             )
+            from ks_gui.ui.notify import notify
+
             notify(self, title, outcome.summary())
         QTimer.singleShot(0, self._start_what_may_start)
 
@@ -645,7 +674,7 @@ class MainWindow(QMainWindow):
         from ks_gui.ui.sort_worker import SortWorker
 
         for container in (f for f in found if not f.running):
-            run_in_background(lambda c=container: _harvest(c), lambda _result: self.history_view.reload(), self)
+            run_in_background(lambda c=container: _harvest(c), lambda _result: self._reload_history(), self)
         for container in (f for f in found if f.running and f.job_id not in self._panels):
             # Its GPU is taken while it runs: new sorts queue behind it (on the CPU's line when it has no GPU).
             by_uuid = {gpu.uuid: gpu.index for gpu in self.gpu_picker.gpus}
@@ -659,7 +688,7 @@ class MainWindow(QMainWindow):
             )
         self._refresh_queue()
         self.validate()
-        self.history_view.reload()
+        self._reload_history()
 
     @Slot()
     def cancel_sort(self) -> None:
@@ -675,8 +704,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_history(self) -> None:
-        self.history_view.reload()
+        self._reload_history()
         self.tabs.setCurrentIndex(1)
+
+    def _reload_history(self) -> None:
+        if self.history_view is not None:  # else it reads the history when it is built
+            self.history_view.reload()
 
     @Slot(RunRecord)
     def run_again(self, record: RunRecord) -> None:

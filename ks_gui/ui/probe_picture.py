@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -67,7 +68,7 @@ class ProbePicture(QWidget):
             left = min(p[0] for p in on_shank) - 3
             right = max(p[0] for p in on_shank) + 3
             painter.drawRect(QRectF(left, area.top() - 3, right - left, area.height() + 6))
-        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
         painter.setBrush(QColor("#2e7d32"))
         for x, y, _shank in contacts:
             px, py = point(x, y)

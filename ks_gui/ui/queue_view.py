@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6 import QtCore
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from ks_gui.ui import icons
@@ -85,7 +86,7 @@ class QueueView(QWidget):
         for row in rows:
             name, colour = ICONS[row.state]
             item = QListWidgetItem(icons.icon(name, color=colour), f"{row.title} — {row.detail}")
-            item.setData(Qt.ItemDataRole.UserRole, row.job_id)
+            item.setData(QtCore.Qt.ItemDataRole.UserRole, row.job_id)
             self.list.addItem(item)
             if row.job_id == selected_id:
                 self.list.setCurrentItem(item)

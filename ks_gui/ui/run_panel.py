@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QThread, QTimer, Signal, Slot
+from PySide6 import QtCore
+from PySide6.QtCore import QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from ks_gui.core.contract import MARKER
@@ -61,7 +62,6 @@ class RunPanel(QWidget):
         self.progress.setFormat("%p%")
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.failure_panel = FailurePanel()
         self.results_card = ResultsCard()
         self.stage_list = StageList()
@@ -109,6 +109,8 @@ class RunPanel(QWidget):
     def show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #b00020;" if error else "")
         self.message.setText(text)
+        # Selectable for copying (set here, not at start: see ks_gui/ui/__init__.py).
+        self.message.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 
     def start(self, worker: SortWorker, stage: str = "Starting", message: str = "Checking…") -> None:
         """Run (or follow) the worker's sort in this panel."""

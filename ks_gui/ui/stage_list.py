@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ks_gui.core.contract import STAGES
@@ -42,8 +41,7 @@ class StageList(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        for row in self._rows.values():
-            row.setTextFormat(Qt.TextFormat.PlainText)
+        for row in self._rows.values():  # plain text: the names and steps below, and numbers
             layout.addWidget(row)
         layout.addStretch(1)
         self._current: str | None = None

@@ -21,6 +21,7 @@ ROUNDS = 5
 
 SHOW = """
 import sys
+{imports}
 from PySide6.QtCore import QEvent, QObject, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 app = QApplication(sys.argv[:1])
@@ -46,9 +47,11 @@ window.show()
 app.exec()
 QThreadPool.globalInstance().waitForDone()  # a background call ks-gui started ends before the interpreter does
 """
-BARE = SHOW.format(make_window="window = QWidget(); window.resize(900, 760)", then="app.exit(0)")
-# ks-gui as the `ks-gui` command opens it; "complete" once qtawesome's glyphs are loaded and painted.
+BARE = SHOW.format(imports="", make_window="window = QWidget(); window.resize(900, 760)", then="app.exit(0)")
+# ks-gui as the `ks-gui` command opens it (its modules, then the application, then the window); "complete" once
+# qtawesome's glyphs are loaded and painted.
 OURS = SHOW.format(
+    imports="import ks_gui.cli\nfrom ks_gui.ui.app import open_window",
     make_window="""
 def complete():
     from ks_gui.ui import icons
@@ -59,8 +62,6 @@ def complete():
     print("complete", flush=True)
     app.exit(0)
 
-import ks_gui.cli
-from ks_gui.ui.app import open_window
 window = open_window(app)
 """,
     then="complete()",

@@ -16,7 +16,8 @@ from ks_gui.ui.run_panel import RunPanel
 def window(qtbot) -> Iterator[MainWindow]:
     window = MainWindow()
     qtbot.addWidget(window)
-    window.show()
+    with qtbot.waitSignal(window.completed):  # History, shortcuts, the GPU scan: after the first frame
+        window.show()
     yield window
     # A test that failed mid-sort: stop its sorts before the window closes (closing would ask, and no one answers).
     for panel in window.findChildren(RunPanel):

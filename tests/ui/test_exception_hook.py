@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 import threading
 
-from ks_gui.ui import exception_dialog
-from ks_gui.ui.exception_dialog import ExceptionDialog, crash_log, install_exception_hook
+from ks_gui.ui.exception_dialog import ExceptionDialog
+from ks_gui.ui.exception_hook import crash_log, install_exception_hook
 
 
 def test_an_exception_on_a_worker_thread_is_shown_on_the_gui_thread(qtbot, monkeypatch):
@@ -19,7 +19,7 @@ def test_an_exception_on_a_worker_thread_is_shown_on_the_gui_thread(qtbot, monke
         shown.append((dialog.details.toPlainText(), threading.current_thread() is threading.main_thread()))
         return 0
 
-    monkeypatch.setattr(exception_dialog.ExceptionDialog, "exec", record)
+    monkeypatch.setattr(ExceptionDialog, "exec", record)
     install_exception_hook()
 
     def fail() -> None:

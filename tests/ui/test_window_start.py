@@ -15,17 +15,19 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 # Opens the window the way `ks-gui` does and reports, as JSON: the heavy modules loaded by the time the first frame
-# is on screen, whether the Sort button's icon was still blank then, and whether, once qtawesome is loaded, it is
-# the very image qtawesome itself draws for that icon.
+# is on screen, whether PySide had built the Qt namespace's enums by then, whether the Sort button's icon was still
+# blank then, and whether, once qtawesome is loaded, it is the very image qtawesome itself draws for that icon; and
+# what the window completed after the first frame: the History tab's table, the menus' shortcuts.
 CHILD = """
 import json, sys
+import ks_gui.cli  # what the ks-gui command imports before it opens the window
+from ks_gui.ui import icons
+from ks_gui.ui.app import open_window
+from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 app = QApplication(sys.argv[:1])
-import ks_gui.cli  # what the ks-gui command imports before it opens the window
-from ks_gui.ui import icons
-from ks_gui.ui.app import open_window
 
 HEAVY = ("docker", "numpy", "scipy", "qtawesome", "qtpy", "ks_gui.core.engine", "ks_gui.core.run")
 report = {}
@@ -45,6 +47,8 @@ class FirstFrame(QObject):
 
 def at_first_frame():
     report["loaded_at_first_frame"] = [name for name in HEAVY if name in sys.modules]
+    report["qt_namespace_at_first_frame"] = "Qt" in vars(QtCore)
+    report["history_at_first_frame"] = window.history_view is not None
     report["icon_blank_at_first_frame"] = blank(sort_icon())
     QTimer.singleShot(0, once_loaded)
 
@@ -55,6 +59,9 @@ def once_loaded():
     import qtawesome
     report["icon_blank_later"] = blank(sort_icon())
     report["icon_is_qtawesomes"] = sort_icon() == qtawesome.icon("fa6s.play").pixmap(32, 32).toImage()
+    history = window.history_view
+    report["history_later"] = history is not None and window.tabs.widget(1).isAncestorOf(history)
+    report["sort_shortcut_later"] = window.sort_action.shortcut().toString()
     print(json.dumps(report), flush=True)
     app.exit(0)
 
@@ -85,7 +92,12 @@ def test_first_frame_comes_before_docker_numpy_and_qtawesome_then_the_icons_are_
     report = open_window_in_a_fresh_process()
     # Docker's SDK, numpy and scipy load when a sort or a recording needs them, qtawesome after the first frame.
     assert report["loaded_at_first_frame"] == []
+    assert not report["qt_namespace_at_first_frame"]  # ks_gui/ui/__init__.py: PySide builds its enums in ~11 ms
+    assert not report["history_at_first_frame"]
     assert report["icon_blank_at_first_frame"]
     # Then the glyph arrives, drawn by qtawesome exactly as before the start-up work.
     assert not report["icon_blank_later"]
     assert report["icon_is_qtawesomes"]
+    # and the window completed itself: the History tab has its table, Ctrl+Return sorts.
+    assert report["history_later"]
+    assert report["sort_shortcut_later"] == "Ctrl+Return"
