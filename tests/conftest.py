@@ -206,13 +206,14 @@ def sign_in_run(engine, recording: GeneratedRecording, output: Path, answers: di
 
 
 def sim_sort_args(
-    folder: Path, output: Path, *extra: str, channels: int | None = 32, fs: float | None = 30000.0
+    folder: Path | list[Path], output: Path, *extra: str, channels: int | None = 32, fs: float | None = 30000.0
 ) -> list[str]:
-    """`ks-gui sort` arguments for the stand-in image, with no GPU and its license server. `channels`/`fs` None:
-    left to the recording's detection."""
+    """`ks-gui sort` arguments for the stand-in image, with no GPU and its license server: one recording folder or
+    several. `channels`/`fs` None: left to the recording's detection."""
+    folders = folder if isinstance(folder, list) else [folder]
     args = [
         "sort",
-        str(folder),
+        *map(str, folders),
         "--output",
         str(output),
         "--image",

@@ -79,8 +79,9 @@ class HistoryView(QWidget):
         for row, record in enumerate(self.records):
             duration = record.duration_seconds
             units = "" if record.units is None else f"{record.units} ({record.good})"
+            recording = Path(record.recording)
             cells = (
-                Path(record.recording).name,
+                f"{recording.parent.name}/{recording.name}",  # raw binaries are often all "recording.bin"
                 record.started.replace("T", " "),
                 "" if duration is None else clock_text(duration),
                 record.status,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QSettings, QTimer, Signal, Slot
+from PySide6.QtCore import QMargins, QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QIcon, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -222,9 +222,18 @@ class MainWindow(QMainWindow):
         self.forward_compat = ForwardCompatChoice()
         advanced_form.addRow("CUDA forward compatibility", self.forward_compat)
         advanced_form.addRow(self.param_form)
-        QVBoxLayout(self.advanced).addWidget(advanced_content)
-        self.advanced.toggled.connect(advanced_content.setVisible)
-        advanced_content.setVisible(False)
+        advanced_layout = QVBoxLayout(self.advanced)
+        advanced_layout.addWidget(advanced_content)
+        open_margins = advanced_layout.contentsMargins()
+
+        def open_advanced(opened: bool) -> None:
+            advanced_content.setVisible(opened)
+            self.advanced.setFlat(not opened)  # collapsed: the title alone, no empty frame under it
+            advanced_layout.setContentsMargins(open_margins if opened else QMargins())
+
+        open_advanced(False)
+
+        self.advanced.toggled.connect(open_advanced)
 
         self.check_setup_button = QPushButton(icons.icon("fa6s.stethoscope"), "Check setup")
         self.check_setup_button.clicked.connect(self.open_setup_check)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from tests.conftest import SIM_IMAGE, SIM_LICENSE, run_cli, sim_sort_args
+from tests.conftest import run_cli, sim_sort_args
 
 pytestmark = pytest.mark.engine
 
@@ -95,23 +95,7 @@ def test_several_recordings_are_all_checked_before_any_starts(tmp_path: Path, si
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "rec.bin").write_bytes(b"\0" * 7)  # not whole 32-channel samples
-    done = run_cli(
-        "sort",
-        str(good),
-        str(bad),
-        "--output",
-        str(tmp_path / "sorted"),
-        "--image",
-        SIM_IMAGE,
-        "--gpu",
-        "none",
-        "--license",
-        SIM_LICENSE,
-        "--param",
-        "NchanTOT=32",
-        "--param",
-        "fs=30000",
-    )
+    done = run_cli(*sim_sort_args([good, bad], tmp_path / "sorted"))
     assert done.returncode == 2
     assert "rec.bin:" in done.stderr and "not a whole number of 32-channel" in done.stderr
     assert not (tmp_path / "sorted").exists()
