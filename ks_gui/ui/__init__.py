@@ -10,4 +10,4 @@ The window's first frame comes fast (issue #8, tests/bench/window_start.py), and
 tests/ui/test_window_start.py checks the first two.
 """
 
-from ks_gui.core import contract, gpu, history, license, params, queue, settings, sorters  # noqa: F401 (see above)
+from ks_gui.core import contract, gpu, license, params, queue, settings, sorters  # noqa: F401 (see above)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -31,10 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from ks_gui import __version__
-from ks_gui.core import history
 from ks_gui.core.contract import holds_earlier_sort
 from ks_gui.core.gpu import GpuRequest
-from ks_gui.core.history import RunRecord
 from ks_gui.core.license import LicenseError
 from ks_gui.core.params import ParamError
 from ks_gui.core.queue import CPU, JobQueue, QueuedJob
@@ -52,6 +49,7 @@ from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.sorter_choice import SorterChoice
 
 if TYPE_CHECKING:
+    from ks_gui.core.history import RunRecord
     from ks_gui.core.job import SortJob
     from ks_gui.core.recording import Recording
     from ks_gui.core.run import Outcome
@@ -720,7 +718,7 @@ class MainWindow(QMainWindow):
         if self.history_view is not None:  # else it reads the history when it is built
             self.history_view.reload()
 
-    @Slot(RunRecord)
+    @Slot(object)
     def run_again(self, record: RunRecord) -> None:
         """A new run of a recorded one: same recording, sorter and image, a new output folder."""
         self.tabs.setCurrentIndex(0)
@@ -794,7 +792,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_about(self) -> None:
-        QMessageBox.about(
+        dialogs.about(
             self,
             "About ks-gui",
             f"<b>ks-gui {__version__}</b><p>Spike sorting with Kilosort in Docker.</p>"
@@ -844,6 +842,7 @@ def _title(recording: Recording) -> str:
 def _find_earlier_runs() -> list:
     """The launcher's containers (blocking: off the GUI thread); runs on record whose container is gone end as
     interrupted."""
+    from ks_gui.core import history
     from ks_gui.core.engine import connect
 
     found = connect(timeout=10).launched_containers()
