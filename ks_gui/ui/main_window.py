@@ -677,6 +677,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_earlier_runs(self, found: object) -> None:
         if not isinstance(found, list):  # no Docker here: nothing to follow
+            self._queue_kept_sorts()
             return
         from ks_gui.ui.sort_worker import SortWorker
 
@@ -693,9 +694,27 @@ class MainWindow(QMainWindow):
                 stage="Following a sort started earlier",
                 message=f"Following the sort into {container.output}, started before ks-gui last closed.",
             )
-        self._refresh_queue()
-        self.validate()
+        self._queue_kept_sorts()  # after the followed ones: they hold their GPUs first
         self._reload_history()
+
+    def _queue_kept_sorts(self) -> None:
+        """Queue again the sorts that waited when the last window closed with sorts left running."""
+        from ks_gui.core import waiting_sorts
+
+        queued, problems = 0, []
+        for kept in waiting_sorts.take():
+            if kept.job is None or kept.job.output in self._outputs_in_use():
+                problem = kept.problem or f"another sort writes {kept.job.output}"
+                problems.append(f"{kept.label}, waiting when ks-gui closed, is not queued again: {problem}")
+                continue
+            self._waiting[kept.job.job_id] = (kept.job, kept.gpu)
+            self.job_queue.add(QueuedJob(kept.job.job_id, kept.gpu, _title(kept.job.recording)))
+            queued += 1
+        if problems:
+            self.show_message("\n".join(problems))
+        if queued:
+            self.statusBar().showMessage(f"Queued again: {queued} sorts that were waiting when ks-gui closed")
+        self._start_what_may_start()  # refreshes the queue list and the form
 
     @Slot()
     def cancel_sort(self) -> None:
@@ -804,7 +823,10 @@ class MainWindow(QMainWindow):
         if running:
             can_detach = all(panel.can_detach for panel in running)
             options = ["Keep sorting in the background", "Stop the sorts"] if can_detach else ["Stop the sorts"]
-            waiting = f" The {len(self._waiting)} waiting sorts will not start." if self._waiting else ""
+            waiting = ""
+            if self._waiting:
+                kept = "wait for the next ks-gui window if you keep sorting" if can_detach else "will not start"
+                waiting = f" The {len(self._waiting)} waiting sorts {kept}."
             choice = dialogs.choose(
                 self,
                 "Sorts are running" if len(running) > 1 else "A sort is running",
@@ -815,7 +837,11 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
             keep = options[choice].startswith("Keep")
-            self.job_queue.waiting.clear()  # as the question said: nothing more starts
+            from ks_gui.core import waiting_sorts
+
+            # As the question said: nothing more starts here; kept, the waiting sorts are the next window's.
+            waiting_sorts.keep([self._waiting[queued.job_id] for queued in self.job_queue.waiting] if keep else [])
+            self.job_queue.waiting.clear()
             self._waiting.clear()
             # The question ran an event loop: a queued sort may have started meanwhile, so look again.
             for panel in (panel for panel in self._panels.values() if panel.running):

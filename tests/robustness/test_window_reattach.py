@@ -1,6 +1,9 @@
-"""Closing the window during a sort: keep it sorting in the background, and the next window follows it to its end."""
+"""Closing the window during a sort: keep it sorting in the background, and the next window follows it to its end
+and queues again the sorts that were waiting."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import docker
 import pytest
@@ -10,7 +13,9 @@ from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT
 from ks_gui.ui import dialogs
 from ks_gui.ui.main_window import MainWindow
-from tests.ui.conftest import type_into
+from ks_gui.ui.queue_view import RowState
+from tests.conftest import write_recording
+from tests.ui.conftest import drop_path, type_into
 from tests.ui.test_main_window import fill_form
 
 pytestmark = pytest.mark.engine
@@ -45,3 +50,44 @@ def test_keep_sorting_in_the_background_then_follow_it_again(qtbot, recording, t
     assert second.run_panel.stage.text() == "Done"
     assert [r.status for r in history.load_all()] == ["succeeded"]
     assert docker.from_env().containers.list(all=True, filters={"label": f"{LABEL_OUTPUT}={output}"}) == []
+
+
+def test_sorts_waiting_when_the_window_closed_are_queued_by_the_next_one(qtbot, tmp_path, sim_image, monkeypatch):
+    first_recording, second_recording = (write_recording(tmp_path / name, seconds=2) for name in ("rec_a", "rec_b"))
+    first = MainWindow()
+    qtbot.addWidget(first)
+    with qtbot.waitSignal(first.completed):
+        first.show()
+    fill_form(qtbot, first, first_recording, tmp_path / "out_a", "27000@license.example.org")
+    first.advanced.setChecked(True)
+    type_into(qtbot, first.environment, "KS_GUI_SIM_PACE=0.05")
+    qtbot.mouseClick(first.sort_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Running" in first.run_panel.message.text(), timeout=30_000)
+    drop_path(first.drop_zone, second_recording.folder)
+    type_into(qtbot, first.output, str(tmp_path / "out_b"))
+    qtbot.mouseClick(first.sort_button, Qt.MouseButton.LeftButton)  # Add to queue: waits for the CPU
+    assert [row.state for row in first.queue_view.rows()] == [RowState.RUNNING, RowState.WAITING]
+
+    asked = []
+    monkeypatch.setattr(dialogs, "choose", lambda parent, title, text, options: asked.append(text) or 0)
+    first.close()  # keep sorting in the background
+    assert "The 1 waiting sorts wait for the next ks-gui window if you keep sorting." in asked[0]
+    assert not (tmp_path / "out_b").exists()  # it did not start
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    with qtbot.waitSignal(second.completed):
+        second.show()
+    second.follow_earlier_runs()
+    qtbot.waitUntil(lambda: len(second.queue_view.rows()) == 2, timeout=20_000)
+    assert [(row.title, row.state) for row in second.queue_view.rows()] == [
+        ("out_a", RowState.RUNNING),  # followed
+        ("rec_b/recording.bin", RowState.WAITING),  # queued again, behind it on the CPU
+    ]
+    assert second.statusBar().currentMessage() == "Queued again: 1 sorts that were waiting when ks-gui closed"
+    qtbot.waitUntil(lambda: not second.running, timeout=240_000)
+    assert sorted((Path(r.output).name, r.status) for r in history.load_all()) == [
+        ("out_a", "succeeded"),
+        ("out_b", "succeeded"),
+    ]
+    assert (tmp_path / "out_b" / "params.py").is_file()
