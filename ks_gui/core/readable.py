@@ -1,6 +1,8 @@
-"""Sizes and durations as a person reads them."""
+"""Sizes, durations and recordings as a person reads them."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 def human_bytes(n: float) -> str:
@@ -16,3 +18,9 @@ def clock_text(seconds: float) -> str:
     seconds = int(seconds)
     hours, rest = divmod(seconds, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def recording_title(binary: Path | str) -> str:
+    """A recording by its binary and folder, rec_a/recording.bin: raw binaries are often all "recording.bin"."""
+    binary = Path(binary)
+    return f"{binary.parent.name}/{binary.name}"

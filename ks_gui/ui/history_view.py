@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from ks_gui.core import history
 from ks_gui.core.history import RunRecord
-from ks_gui.core.readable import clock_text
+from ks_gui.core.readable import clock_text, recording_title
 
 COLUMNS = ("Recording", "Started", "Duration", "Status", "Units (good)", "Output")
 
@@ -79,9 +79,8 @@ class HistoryView(QWidget):
         for row, record in enumerate(self.records):
             duration = record.duration_seconds
             units = "" if record.units is None else f"{record.units} ({record.good})"
-            recording = Path(record.recording)
             cells = (
-                f"{recording.parent.name}/{recording.name}",  # raw binaries are often all "recording.bin"
+                recording_title(record.recording),
                 record.started.replace("T", " "),
                 "" if duration is None else clock_text(duration),
                 record.status,

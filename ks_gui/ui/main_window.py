@@ -35,6 +35,7 @@ from ks_gui.core.gpu import GpuRequest
 from ks_gui.core.license import LicenseError
 from ks_gui.core.params import ParamError
 from ks_gui.core.queue import CPU, JobQueue, QueuedJob
+from ks_gui.core.readable import recording_title
 from ks_gui.core.settings import Settings, load_settings, save_settings, settings_file
 from ks_gui.core.sorters import SORTERS, Sorter
 from ks_gui.ui import dialogs, icons
@@ -416,7 +417,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def use_recording(self, recording: Recording) -> None:
         self.recording = recording
-        self.setWindowTitle(f"{_title(recording)} — ks-gui")  # the task bar says which recording is open
+        self.setWindowTitle(f"{recording_title(recording.binary)} — ks-gui")  # the task bar names the recording
         if recording.n_channels:
             self.channels.setValue(recording.n_channels)
         if recording.sample_rate:
@@ -574,7 +575,7 @@ class MainWindow(QMainWindow):
         self._remember_choices()
         self._waiting[job.job_id] = (job, gpu_request)
         self._replace_confirmed = None  # a yes to replacing results was for this sort only
-        self.job_queue.add(QueuedJob(job.job_id, gpu_request, _title(job.recording)))
+        self.job_queue.add(QueuedJob(job.job_id, gpu_request, recording_title(job.recording.binary)))
         self.tabs.setCurrentIndex(0)
         self._start_what_may_start()
 
@@ -585,7 +586,7 @@ class MainWindow(QMainWindow):
             job, request = self._waiting.pop(placement.job.job_id)
             # "auto" became a GPU of its own in the queue's placement: the sort gets that one.
             gpu_request = placement.device if isinstance(placement.device, int) else request
-            panel = self._panel_for(job.job_id, _title(job.recording))
+            panel = self._panel_for(job.job_id, recording_title(job.recording.binary))
             panel.start(SortWorker(job, gpu_request))
             self.statusBar().showMessage(f"Checking {job.recording.binary.name}…")
         self._refresh_queue()
@@ -688,7 +689,7 @@ class MainWindow(QMainWindow):
             by_uuid = {gpu.uuid: gpu.index for gpu in self.gpu_picker.gpus}
             device = next((by_uuid[uuid] for uuid in container.gpu_uuids if uuid in by_uuid), CPU)
             self.job_queue.mark_running(container.job_id, device)
-            panel = self._panel_for(container.job_id, Path(container.output).name)
+            panel = self._panel_for(container.job_id, _found_title(container))
             panel.start(
                 SortWorker(None, found=container),
                 stage="Following a sort started earlier",
@@ -708,7 +709,7 @@ class MainWindow(QMainWindow):
                 problems.append(f"{kept.label}, waiting when ks-gui closed, is not queued again: {problem}")
                 continue
             self._waiting[kept.job.job_id] = (kept.job, kept.gpu)
-            self.job_queue.add(QueuedJob(kept.job.job_id, kept.gpu, _title(kept.job.recording)))
+            self.job_queue.add(QueuedJob(kept.job.job_id, kept.gpu, recording_title(kept.job.recording.binary)))
             queued += 1
         if problems:
             self.show_message("\n".join(problems))
@@ -860,9 +861,12 @@ def _ended_state(outcome: Outcome | None) -> RowState:
     return RowState.SUCCEEDED if outcome.succeeded else RowState.FAILED
 
 
-def _title(recording: Recording) -> str:
-    """How the queue list names a sort: the binary and its folder (raw binaries are often all "recording.bin")."""
-    return f"{recording.binary.parent.name}/{recording.binary.name}"
+def _found_title(found) -> str:
+    """The queue list's name for a sort an earlier launcher started: its recording's, as on record."""
+    from ks_gui.core import history
+
+    record = history.find(found.job_id)
+    return Path(found.output).name if record is None else recording_title(record.recording)
 
 
 def _find_earlier_runs() -> list:

@@ -81,7 +81,7 @@ def test_sorts_waiting_when_the_window_closed_are_queued_by_the_next_one(qtbot, 
     second.follow_earlier_runs()
     qtbot.waitUntil(lambda: len(second.queue_view.rows()) == 2, timeout=20_000)
     assert [(row.title, row.state) for row in second.queue_view.rows()] == [
-        ("out_a", RowState.RUNNING),  # followed
+        ("rec_a/recording.bin", RowState.RUNNING),  # followed
         ("rec_b/recording.bin", RowState.WAITING),  # queued again, behind it on the CPU
     ]
     assert second.statusBar().currentMessage() == "Queued again: 1 sorts that were waiting when ks-gui closed"
