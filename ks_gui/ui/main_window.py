@@ -78,7 +78,7 @@ def _next_free_folder(folder: Path) -> Path:
 
 class MainWindow(QMainWindow):
     """Signals: completed() once the parts the first frame does not show are built (after that frame is on screen):
-    the History tab's table, the queue list, the menus' shortcuts; the GPUs are being read from then on."""
+    the History tab's table, the menus' shortcuts; the GPUs are being read from then on."""
 
     completed = Signal()
 
@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.job_queue = JobQueue(per_gpu=max(1, self.settings.sorts_per_gpu))
         self._waiting: dict[str, tuple[SortJob, GpuRequest]] = {}
         self._panels: dict[str, RunPanel] = {}
+        self._followed_gpus: dict[str, tuple[str, ...]] = {}  # sorts an earlier launcher started: their GPUs' UUIDs
         self._shortcuts: list[tuple[QAction, QKeySequence | QKeySequence.StandardKey | str]] = []
         self._complete_scheduled = False
         self.history_view: HistoryView | None = None  # built by _complete(), after the first frame
@@ -634,8 +635,18 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _gpus_known(self) -> None:
+        self._mark_followed_gpus()  # followed before nvidia-smi answered: now their GPUs are known
         if self._waiting:  # queued before nvidia-smi answered: they may start now
             self._start_what_may_start()
+
+    def _mark_followed_gpus(self) -> None:
+        """A followed sort's GPU is taken while it runs: new sorts queue behind it (on the CPU's line when it has
+        no GPU, or while the GPUs are not known yet)."""
+        by_uuid = {gpu.uuid: gpu.index for gpu in self.gpu_picker.gpus}
+        for job_id, uuids in self._followed_gpus.items():
+            if self._panels[job_id].running:
+                device = next((by_uuid[uuid] for uuid in uuids if uuid in by_uuid), CPU)
+                self.job_queue.mark_running(job_id, device)
 
     @Slot(int)
     def _sorts_per_gpu_changed(self, limit: int) -> None:
@@ -685,16 +696,14 @@ class MainWindow(QMainWindow):
         for container in (f for f in found if not f.running):
             run_in_background(lambda c=container: _harvest(c), lambda _result: self._reload_history(), self)
         for container in (f for f in found if f.running and f.job_id not in self._panels):
-            # Its GPU is taken while it runs: new sorts queue behind it (on the CPU's line when it has no GPU).
-            by_uuid = {gpu.uuid: gpu.index for gpu in self.gpu_picker.gpus}
-            device = next((by_uuid[uuid] for uuid in container.gpu_uuids if uuid in by_uuid), CPU)
-            self.job_queue.mark_running(container.job_id, device)
+            self._followed_gpus[container.job_id] = container.gpu_uuids
             panel = self._panel_for(container.job_id, _found_title(container))
             panel.start(
                 SortWorker(None, found=container),
                 stage="Following a sort started earlier",
                 message=f"Following the sort into {container.output}, started before ks-gui last closed.",
             )
+        self._mark_followed_gpus()
         self._queue_kept_sorts()  # after the followed ones: they hold their GPUs first
         self._reload_history()
 
