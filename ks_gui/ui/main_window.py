@@ -723,7 +723,7 @@ class MainWindow(QMainWindow):
         if problems:
             self.show_message("\n".join(problems))
         if queued:
-            self.statusBar().showMessage(f"Queued again: {queued} sorts that were waiting when ks-gui closed")
+            self.statusBar().showMessage(f"Queued again: {_sorts(queued)} waiting when ks-gui closed")
         self._start_what_may_start()  # refreshes the queue list and the form
 
     @Slot()
@@ -835,8 +835,8 @@ class MainWindow(QMainWindow):
             options = ["Keep sorting in the background", "Stop the sorts"] if can_detach else ["Stop the sorts"]
             waiting = ""
             if self._waiting:
-                kept = "wait for the next ks-gui window if you keep sorting" if can_detach else "will not start"
-                waiting = f" The {len(self._waiting)} waiting sorts {kept}."
+                kept = "waits for the next ks-gui window if you keep sorting" if can_detach else "will not start"
+                waiting = f" What is waiting ({_sorts(len(self._waiting))}) {kept}."
             choice = dialogs.choose(
                 self,
                 "Sorts are running" if len(running) > 1 else "A sort is running",
@@ -868,6 +868,10 @@ def _ended_state(outcome: Outcome | None) -> RowState:
     if outcome is None or outcome.cancelled or outcome.interrupted:
         return RowState.STOPPED  # never started, left running, cancelled, or Docker went away
     return RowState.SUCCEEDED if outcome.succeeded else RowState.FAILED
+
+
+def _sorts(n: int) -> str:
+    return "1 sort" if n == 1 else f"{n} sorts"
 
 
 def _found_title(found) -> str:

@@ -71,7 +71,7 @@ def test_sorts_waiting_when_the_window_closed_are_queued_by_the_next_one(qtbot, 
     asked = []
     monkeypatch.setattr(dialogs, "choose", lambda parent, title, text, options: asked.append(text) or 0)
     first.close()  # keep sorting in the background
-    assert "The 1 waiting sorts wait for the next ks-gui window if you keep sorting." in asked[0]
+    assert "What is waiting (1 sort) waits for the next ks-gui window if you keep sorting." in asked[0]
     assert not (tmp_path / "out_b").exists()  # it did not start
 
     second = MainWindow()
@@ -84,7 +84,7 @@ def test_sorts_waiting_when_the_window_closed_are_queued_by_the_next_one(qtbot, 
         ("rec_a/recording.bin", RowState.RUNNING),  # followed
         ("rec_b/recording.bin", RowState.WAITING),  # queued again, behind it on the CPU
     ]
-    assert second.statusBar().currentMessage() == "Queued again: 1 sorts that were waiting when ks-gui closed"
+    assert second.statusBar().currentMessage() == "Queued again: 1 sort waiting when ks-gui closed"
     qtbot.waitUntil(lambda: not second.running, timeout=240_000)
     assert sorted((Path(r.output).name, r.status) for r in history.load_all()) == [
         ("out_a", "succeeded"),
