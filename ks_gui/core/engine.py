@@ -310,25 +310,26 @@ class Engine:
     def attach(self, container_id: str) -> ContainerRun:
         """Follow a container started earlier (by this or an earlier launcher), its output from the beginning."""
         try:
-            container = self._client.containers.get(container_id)
-            # The log from the first line, then live (attach's own replay was seen to start mid-run on Docker
-            # 20.10). Unlike attach, a log holds back a prompt with no line end: nobody answers one here anyway.
-            output = container.logs(stdout=True, stderr=True, stream=True, follow=True)
+            return self._follow_from_first_line(container_id)
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
-        return ContainerRun(container, output, None)
 
     def follow_again(self, container_id: str) -> ContainerRun | None:
         """After the engine came back: the container, its output again from the first line (live while it runs),
         or None when the engine no longer has it. EngineLostError when the engine went away again."""
         with _engine_answering():
             try:
-                container = self._client.containers.get(container_id)
-                output = container.logs(stdout=True, stderr=True, stream=True, follow=True)
+                return self._follow_from_first_line(container_id)
             except docker.errors.NotFound:
                 return None
             except docker.errors.APIError as exc:
                 raise _api_error(exc) from exc
+
+    def _follow_from_first_line(self, container_id: str) -> ContainerRun:
+        container = self._client.containers.get(container_id)
+        # The log from the first line, then live (attach's own replay was seen to start mid-run on Docker 20.10).
+        # Unlike attach, a log holds back a prompt with no line end: nobody answers one here anyway.
+        output = container.logs(stdout=True, stderr=True, stream=True, follow=True)
         return ContainerRun(container, output, None)
 
     def pull(self, name: str) -> EngineStream:

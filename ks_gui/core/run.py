@@ -361,13 +361,13 @@ class SortRun:
         return None
 
     def _notice(self, log: IO[str], text: str) -> Notice:
-        log.write(f"ks-gui: {text}\n")
-        log.flush()
+        _write_note(log, text)
         return Notice(text)
 
     def _note(self, text: str) -> None:
+        """A line of the launcher's own in the log, once the sort's output is written (the log is closed)."""
         with self.log_file.open("a", encoding="utf-8") as log:
-            log.write(f"ks-gui: {text}\n")
+            _write_note(log, text)
 
     def _interrupted(self, log: IO[str]) -> Outcome:
         """Docker did not come back in time: the run is not over (its container may sort on, or be stopped), but
@@ -392,8 +392,7 @@ class SortRun:
             failure=failure,
             interrupted=True,
         )
-        log.write(f"ks-gui: {outcome.summary()}\n")
-        log.flush()
+        _write_note(log, outcome.summary())
         history.finish(self._record, status="interrupted", summary=outcome.summary())
         return outcome
 
@@ -513,8 +512,7 @@ class SortRun:
         except OSError as err:  # a full or vanished output disk: the log and the history still say what happened
             if failure is None and not succeeded:
                 failure = diagnose([str(err)], stage=self.tracker.stage)
-            with self.log_file.open("a", encoding="utf-8") as log:
-                log.write(f"ks-gui: the record of this run could not be written into {self.job.output}: {err}\n")
+            self._note(f"the record of this run could not be written into {self.job.output}: {err}")
         outcome = Outcome(
             succeeded, self._cancelled.is_set(), exit_code, self.job.output, self.log_file, result, failure
         )
@@ -528,6 +526,12 @@ class SortRun:
             summary=outcome.summary(),
         )
         return outcome
+
+
+def _write_note(log: IO[str], text: str) -> None:
+    """The launcher's own words in the run's log, told apart from the sorter's by their prefix."""
+    log.write(f"ks-gui: {text}\n")
+    log.flush()
 
 
 def job_from_document(document: dict) -> SortJob:
