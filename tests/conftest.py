@@ -83,7 +83,7 @@ def recordings_untouched(user_folders: Path) -> Iterator[None]:
     A recording the test removed on purpose (unplugged mid-run) is not there to check."""
     written_before = set(_RECORDING_DIGESTS)
     yield
-    from ks_gui.core import history
+    from ks_gui.core.results import history
 
     used = {Path(record.recording).resolve() for record in history.load_all()}
     for binary in (set(_RECORDING_DIGESTS) - written_before) | used:
@@ -128,7 +128,7 @@ def recording(tmp_path: Path) -> GeneratedRecording:
 @pytest.fixture(scope="session")
 def engine():
     """The real Docker engine. Without one the engine tests fail: they are never skipped."""
-    from ks_gui.core.engine import EngineError, connect
+    from ks_gui.core.places.docker_engine import EngineError, connect
 
     try:
         return connect()
@@ -171,7 +171,7 @@ def sim_job(
     container (KS_GUI_SIM_PACE=…, KS_GUI_SIM_FAIL=…)."""
     from ks_gui.core.job import SortJob
     from ks_gui.core.license import parse_license
-    from ks_gui.core.recording import inspect
+    from ks_gui.core.recordings.recording import inspect
 
     return SortJob(
         recording=inspect(recording.folder),

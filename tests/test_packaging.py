@@ -17,7 +17,11 @@ def test_the_wheel_holds_the_app_and_its_resources(tmp_path: Path):
     )
     (wheel,) = tmp_path.glob("ks_gui-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "ks_gui/core/engine.py" in names and "ks_gui/ui/main_window.py" in names and "ks_gui/cli/sort.py" in names
+    assert (
+        "ks_gui/core/places/docker_engine.py" in names
+        and "ks_gui/ui/main_window.py" in names
+        and "ks_gui/cli/sort.py" in names
+    )
     for shipped in (
         "resources/ks-gui.svg",
         "resources/ks-gui.desktop",

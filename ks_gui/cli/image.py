@@ -8,8 +8,8 @@ import sys
 import threading
 
 from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
-from ks_gui.core.engine import Engine, EngineError, connect
-from ks_gui.core.image_build import (
+from ks_gui.core.places.docker_engine import Engine, EngineError, connect
+from ks_gui.core.places.image_build import (
     BASE_IMAGE,
     IMAGE_CONTEXT,
     BuildFinished,
@@ -18,7 +18,7 @@ from ks_gui.core.image_build import (
     LayerProgress,
     space_check,
 )
-from ks_gui.core.mex_cache import clear_compiled_files
+from ks_gui.core.places.mex_cache import clear_compiled_files
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.sorters import KILOSORT25
 

@@ -12,11 +12,18 @@ from pathlib import Path
 
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
-from ks_gui.core import kilosort4_env
-from ks_gui.core.container import EnvironmentVariableError, MountError, parse_environment, parse_mount, planned_spec
-from ks_gui.core.engine import EngineError, connect
-from ks_gui.core.engine_outage import DEFAULT_WAIT_SECONDS
-from ks_gui.core.gpu import (
+from ks_gui.core.job import SortJob
+from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
+from ks_gui.core.places import kilosort4_env
+from ks_gui.core.places.container_spec import (
+    EnvironmentVariableError,
+    MountError,
+    parse_environment,
+    parse_mount,
+    planned_spec,
+)
+from ks_gui.core.places.docker_engine import EngineError, connect
+from ks_gui.core.places.gpus import (
     FORWARD_COMPAT_CHOICES,
     GpuChoiceError,
     GpuRequest,
@@ -24,14 +31,13 @@ from ks_gui.core.gpu import (
     parse_forward_compat,
     parse_gpu_request,
 )
-from ks_gui.core.job import SortJob
-from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
-from ks_gui.core.local_run import local_spec_for
-from ks_gui.core.params import ParamError, parse_assignment
-from ks_gui.core.progress import ProgressEvent
-from ks_gui.core.recording import Recording, RecordingError, inspect, inspect_all
+from ks_gui.core.places.local_process import local_spec_for
+from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS
+from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
 from ks_gui.core.run import Notice, Outcome, Preflight, SignInPrompt, SortRun, preflight
 from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS
+from ks_gui.core.sorters.params import ParamError, parse_assignment
+from ks_gui.core.sorters.progress import ProgressEvent
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 
 NAME = "sort"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import argparse
 
 from ks_gui.cli.common import EXIT_FAILED, EXIT_OK, BadInputError, print_json
-from ks_gui.core import history
-from ks_gui.core.engine import EngineError, connect
+from ks_gui.core.places.docker_engine import EngineError, connect
+from ks_gui.core.results import history
 from ks_gui.core.run import Outcome, SortRun
 
 NAME = "status"

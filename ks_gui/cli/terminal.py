@@ -7,8 +7,8 @@ import time
 from typing import TextIO
 
 from ks_gui.core.contract import STAGES
-from ks_gui.core.progress import ProgressEvent
 from ks_gui.core.readable import clock_text
+from ks_gui.core.sorters.progress import ProgressEvent
 
 BAR_WIDTH = 30
 # The stages a user counts: `start` and `done` are not steps of the sort.

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ks_gui.core.contract import LABEL_CONTRACT, LABEL_SORTER
-from ks_gui.core.engine import Engine, EngineError, connect
-from ks_gui.core.gpu import gpu_runtime_from_info, scan_gpus
 from ks_gui.core.license import NoKeyringError, keyring_status
 from ks_gui.core.locations import shipped
+from ks_gui.core.places.docker_engine import Engine, EngineError, connect
+from ks_gui.core.places.gpus import gpu_runtime_from_info, scan_gpus
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.settings import load_settings
 from ks_gui.core.sorters import SORTERS
@@ -164,7 +164,7 @@ def _disk_check(folder: Path) -> Check:
 
 
 def _phy_check() -> Check:
-    from ks_gui.core import phy  # the phy module finds the app's own phy, the configured one, or one on PATH
+    from ks_gui.core.results import phy  # the phy module finds the app's own phy, the configured one, or one on PATH
 
     try:
         found = phy.find_phy(load_settings().settings.phy_path or None)

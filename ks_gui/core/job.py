@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ks_gui.core.channel_map import ChannelMap, linear
 from ks_gui.core.contract import CONTRACT_VERSION, channel_map_file, holds_earlier_sort
-from ks_gui.core.gpu import Gpu, forward_compat_enabled
-from ks_gui.core.image import ImageInfo
 from ks_gui.core.license import License, license_problems
+from ks_gui.core.places.gpus import Gpu, forward_compat_enabled
+from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.readable import human_bytes
-from ks_gui.core.recording import Recording
+from ks_gui.core.recordings.channel_map import ChannelMap, linear
+from ks_gui.core.recordings.recording import Recording
 from ks_gui.core.sorters import KILOSORT25, Sorter, param_problems
 
 TEMP_FILE_NAME = "temp_wh.dat"

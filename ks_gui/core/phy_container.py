@@ -2,7 +2,7 @@
 
 The container gets the output folder at the same path (so `dat_path` stays valid), the host's X11 socket, `DISPLAY`,
 and an X authority file holding the cookie for that one display only. Access is never opened to everyone
-(`xhost +` is never run). Described as a ContainerSpec; `ks_gui.core.engine` starts it.
+(`xhost +` is never run). Described as a ContainerSpec; `ks_gui.core.places.docker_engine` starts it.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import platformdirs
 
-from ks_gui.core.container import SHM_SIZE, ContainerSpec
 from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT, job_file, provenance_file
 from ks_gui.core.job import Mount
 from ks_gui.core.locations import APP_NAME
-from ks_gui.core.phy_folder import PARAMS_FILE, plan_dat_path
+from ks_gui.core.places.container_spec import SHM_SIZE, ContainerSpec
+from ks_gui.core.results.phy_folder import PARAMS_FILE, plan_dat_path
 from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS
 
 X11_SOCKET_DIR = Path("/tmp/.X11-unix")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ks_gui.core.gpu import Gpu, GpuRequest
+from ks_gui.core.places.gpus import Gpu, GpuRequest
 
 CPU = "cpu"
 

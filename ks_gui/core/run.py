@@ -16,27 +16,28 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Literal
 
-from ks_gui.core import history, kilosort4_env
 from ks_gui.core.atomic import write_json_atomically
-from ks_gui.core.container import ContainerSpec, spec_for
 from ks_gui.core.contract import channel_map_file, job_file
-from ks_gui.core.diagnosis import Failure, diagnose
-from ks_gui.core.engine_outage import DEFAULT_WAIT_SECONDS, EngineLostError, wait_text, wait_until_back
-from ks_gui.core.gpu import GpuRequest, choose_gpu
-from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.license import MathWorksAccount
-from ks_gui.core.local_run import LocalRun, local_spec_for
 from ks_gui.core.locations import mex_cache_dir, run_log_file
-from ks_gui.core.phy_folder import read_counts, remove_earlier_results
-from ks_gui.core.progress import ProgressEvent, Result, Tracker
-from ks_gui.core.provenance import Provenance, write_provenance
-from ks_gui.core.recording import Recording
+from ks_gui.core.places import kilosort4_env
+from ks_gui.core.places.container_spec import ContainerSpec, spec_for
+from ks_gui.core.places.gpus import GpuRequest, choose_gpu
+from ks_gui.core.places.images import ImageInfo
+from ks_gui.core.places.local_process import LocalRun, local_spec_for
+from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS, EngineLostError, wait_text, wait_until_back
+from ks_gui.core.recordings.recording import Recording
+from ks_gui.core.results import history
+from ks_gui.core.results.phy_folder import read_counts, remove_earlier_results
+from ks_gui.core.results.provenance import Provenance, write_provenance
 from ks_gui.core.sorters import SORTERS
+from ks_gui.core.sorters.diagnosis import Failure, diagnose
+from ks_gui.core.sorters.progress import ProgressEvent, Result, Tracker
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 
 if TYPE_CHECKING:  # the engine (and with it the docker package) is loaded only by whoever connects to it
-    from ks_gui.core.engine import ContainerRun, Engine, FoundContainer
+    from ks_gui.core.places.docker_engine import ContainerRun, Engine, FoundContainer
 
 PHY_REQUIRED_FILES = (
     "params.py",

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from ks_gui.core.container import LABEL_VOLUME, SIGNIN_VOLUME_PURPOSE
 from ks_gui.core.contract import LABEL_CONTRACT
+from ks_gui.core.places.container_spec import LABEL_VOLUME, SIGNIN_VOLUME_PURPOSE
 
 if TYPE_CHECKING:
-    from ks_gui.core.engine import Engine
+    from ks_gui.core.places.docker_engine import Engine
 
 APP = "ks-gui"
 

@@ -21,7 +21,7 @@ from ks_gui.ui.icons import IconLabel
 from ks_gui.ui.probe_picture import ProbePicture
 
 if TYPE_CHECKING:  # core.recording loads with the first recording, not with the window (issue #8)
-    from ks_gui.core.recording import Inspection, Recording
+    from ks_gui.core.recordings.recording import Inspection, Recording
 
 EMPTY_TEXT = "Drop a recording folder here, or"
 
@@ -153,7 +153,7 @@ class DropZone(QFrame):
         self.probe_picture.set_channel_map(recording.channel_map if recording.n_channels else None)
 
     def _stream_picked(self, index: int) -> None:
-        from ks_gui.core.recording import Recording
+        from ks_gui.core.recordings.recording import Recording
 
         recording = self.stream_picker.itemData(index)
         if isinstance(recording, Recording):

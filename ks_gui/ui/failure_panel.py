@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from ks_gui.ui import icons
 
 if TYPE_CHECKING:  # core.diagnosis loads with the first sort, not with the window (issue #8)
-    from ks_gui.core.diagnosis import Failure
+    from ks_gui.core.sorters.diagnosis import Failure
 
 
 class FailurePanel(QFrame):

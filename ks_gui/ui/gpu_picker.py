@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
-from ks_gui.core.gpu import Gpu, GpuRequest, GpuScan, scan_gpus
+from ks_gui.core.places.gpus import Gpu, GpuRequest, GpuScan, scan_gpus
 from ks_gui.ui.background import run_in_background
 
 

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core import history
-from ks_gui.core.history import RunRecord
 from ks_gui.core.readable import clock_text, recording_title
+from ks_gui.core.results import history
+from ks_gui.core.results.history import RunRecord
 
 COLUMNS = ("Recording", "Started", "Duration", "Status", "Units (good)", "Output")
 

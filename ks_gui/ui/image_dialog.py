@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.engine import EngineError, connect
-from ks_gui.core.image_build import (
+from ks_gui.core.places.docker_engine import EngineError, connect
+from ks_gui.core.places.image_build import (
     BASE_IMAGE,
     IMAGE_CONTEXT,
     BuildFinished,
@@ -28,7 +28,7 @@ from ks_gui.core.image_build import (
     LayerProgress,
     space_check,
 )
-from ks_gui.core.mex_cache import clear_compiled_files
+from ks_gui.core.places.mex_cache import clear_compiled_files
 from ks_gui.core.readable import human_bytes
 from ks_gui.ui.worker_thread import end_thread, start_on_thread
 

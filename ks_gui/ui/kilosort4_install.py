@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core import kilosort4_env
-from ks_gui.core.gpu import detect_gpus
+from ks_gui.core.places import kilosort4_env
+from ks_gui.core.places.gpus import detect_gpus
 from ks_gui.ui.worker_thread import end_thread, start_on_thread
 
 

@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
 
 from ks_gui import __version__
 from ks_gui.core.contract import holds_earlier_sort
-from ks_gui.core.gpu import GpuRequest
 from ks_gui.core.license import LicenseError
-from ks_gui.core.params import ParamError
+from ks_gui.core.places.gpus import GpuRequest
 from ks_gui.core.queue import CPU, JobQueue, QueuedJob
 from ks_gui.core.readable import recording_title
 from ks_gui.core.settings import Settings, load_settings, save_settings, settings_file
 from ks_gui.core.sorters import SORTERS, Sorter
+from ks_gui.core.sorters.params import ParamError
 from ks_gui.ui import dialogs, icons
 from ks_gui.ui.background import run_in_background
 from ks_gui.ui.drop_zone import DropZone, WindowDrops
@@ -50,9 +50,9 @@ from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.sorter_choice import SorterChoice
 
 if TYPE_CHECKING:
-    from ks_gui.core.history import RunRecord
     from ks_gui.core.job import SortJob
-    from ks_gui.core.recording import Recording
+    from ks_gui.core.recordings.recording import Recording
+    from ks_gui.core.results.history import RunRecord
     from ks_gui.core.run import Outcome
     from ks_gui.ui.history_view import HistoryView
 
@@ -404,7 +404,7 @@ class MainWindow(QMainWindow):
 
     @Slot(Path)
     def open_recording(self, path: Path) -> None:
-        from ks_gui.core.recording import RecordingError, inspect_all
+        from ks_gui.core.recordings.recording import RecordingError, inspect_all
 
         try:
             inspection = inspect_all(path)
@@ -471,8 +471,13 @@ class MainWindow(QMainWindow):
         output_text = str(output) if output else self.output.text().strip()
         if not output_text:
             raise ValueError("choose an output folder")
-        from ks_gui.core.container import EnvironmentVariableError, MountError, parse_environment, parse_mount
         from ks_gui.core.job import SortJob
+        from ks_gui.core.places.container_spec import (
+            EnvironmentVariableError,
+            MountError,
+            parse_environment,
+            parse_mount,
+        )
 
         try:
             overrides = self.param_form.overrides()
@@ -782,7 +787,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_storage(self) -> None:
-        from ks_gui.core.engine import EngineError, connect  # Docker is looked up only when asked for
+        from ks_gui.core.places.docker_engine import EngineError, connect  # Docker is looked up only when asked for
 
         try:
             engine = connect(timeout=10)
@@ -876,7 +881,7 @@ def _sorts(n: int) -> str:
 
 def _found_title(found) -> str:
     """The queue list's name for a sort an earlier launcher started: its recording's, as on record."""
-    from ks_gui.core import history
+    from ks_gui.core.results import history
 
     record = history.find(found.job_id)
     return Path(found.output).name if record is None else recording_title(record.recording)
@@ -885,8 +890,8 @@ def _found_title(found) -> str:
 def _find_earlier_runs() -> list:
     """The launcher's containers (blocking: off the GUI thread); runs on record whose container is gone end as
     interrupted."""
-    from ks_gui.core import history
-    from ks_gui.core.engine import connect
+    from ks_gui.core.places.docker_engine import connect
+    from ks_gui.core.results import history
 
     found = connect(timeout=10).launched_containers()
     history.mark_interrupted(history.load_all(), alive_job_ids={f.job_id for f in found})
@@ -895,7 +900,7 @@ def _find_earlier_runs() -> list:
 
 def _harvest(found) -> None:
     """A sort that ended while no launcher followed it: read its output, record its result, remove its container."""
-    from ks_gui.core.engine import connect
+    from ks_gui.core.places.docker_engine import connect
     from ks_gui.core.run import SortRun
 
     for _event in SortRun.reattach(connect(timeout=10), found).events():

@@ -10,8 +10,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFormLayout, QLineEdit, QWidget
 
-from ks_gui.core.params import Param, parse_assignment
 from ks_gui.core.sorters import Sorter
+from ks_gui.core.sorters.params import Param, parse_assignment
 
 
 def _tooltip(param: Param) -> str:

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 if TYPE_CHECKING:
-    from ks_gui.core.channel_map import ChannelMap
+    from ks_gui.core.recordings.channel_map import ChannelMap
 
 MARGIN = 6.0
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from ks_gui.ui import icons
 
 if TYPE_CHECKING:
-    from ks_gui.core.phy import PhyNotFoundError, PhyProcess, PhyProgram
-    from ks_gui.core.progress import Result
+    from ks_gui.core.results.phy import PhyNotFoundError, PhyProcess, PhyProgram
+    from ks_gui.core.sorters.progress import Result
 
 # The phy modules load when a result is shown or opened, not with the window (issue #8).
 
@@ -39,10 +39,10 @@ class _ContainerPhy(QObject):
         threading.Thread(target=self._run, args=(folder,), daemon=True).start()
 
     def _run(self, folder: Path) -> None:
-        from ks_gui.core.engine import EngineError, connect  # docker loads only for in-container phy
-        from ks_gui.core.phy import diagnose_launch
         from ks_gui.core.phy_container import DisplayError, plan_phy_container
-        from ks_gui.core.phy_folder import PhyFolderError
+        from ks_gui.core.places.docker_engine import EngineError, connect  # docker loads only for in-container phy
+        from ks_gui.core.results.phy import diagnose_launch
+        from ks_gui.core.results.phy_folder import PhyFolderError
 
         try:
             plan = plan_phy_container(folder)
@@ -104,7 +104,7 @@ class ResultsCard(QFrame):
 
     def show_results(self, folder: Path, result: Result | None = None) -> None:
         """Show the card for `folder`; counts from the run's result marker, else from the output files."""
-        from ks_gui.core.phy_folder import read_counts
+        from ks_gui.core.results.phy_folder import read_counts
 
         self.folder = folder
         result = result or read_counts(folder)
@@ -124,8 +124,8 @@ class ResultsCard(QFrame):
 
     @Slot()
     def open_phy(self) -> None:
-        from ks_gui.core.phy import PhyNotFoundError, find_phy
-        from ks_gui.core.phy_folder import PhyFolderError, folder_problems, plan_dat_path, repair_dat_path
+        from ks_gui.core.results.phy import PhyNotFoundError, find_phy
+        from ks_gui.core.results.phy_folder import PhyFolderError, folder_problems, plan_dat_path, repair_dat_path
         from ks_gui.core.settings import load_settings
 
         folder = self.folder
@@ -167,7 +167,7 @@ class ResultsCard(QFrame):
         self.show_status(f"{err.message} {err.hint}", error=True)
 
     def _launch(self, program: PhyProgram, folder: Path, note: str) -> None:
-        from ks_gui.core.phy import launch_phy
+        from ks_gui.core.results.phy import launch_phy
 
         process = launch_phy(program, folder)
         self.processes.append(process)
@@ -178,7 +178,7 @@ class ResultsCard(QFrame):
 
     def _check_startup(self) -> None:
         """Watch a fresh phy for its first seconds: an early exit is explained, survival reported."""
-        from ks_gui.core.phy import STARTUP_WATCH_SECONDS, diagnose_launch
+        from ks_gui.core.results.phy import STARTUP_WATCH_SECONDS, diagnose_launch
 
         process = self._watched
         if process is None:

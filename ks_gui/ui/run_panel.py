@@ -21,8 +21,8 @@ from ks_gui.ui.stage_list import StageList
 from ks_gui.ui.worker_thread import end_thread, start_on_thread
 
 if TYPE_CHECKING:  # the sort machinery loads with the first sort, not with the window (issue #8)
-    from ks_gui.core.progress import ProgressEvent
     from ks_gui.core.run import Outcome
+    from ks_gui.core.sorters.progress import ProgressEvent
     from ks_gui.ui.sort_worker import SortWorker
 
 SIGN_IN_LABELS = {"email": "MathWorks account email", "one_time_password": "One-time password"}

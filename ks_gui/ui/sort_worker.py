@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ks_gui.core.container import planned_spec
-from ks_gui.core.gpu import GpuChoiceError, GpuRequest, detect_gpus
 from ks_gui.core.job import SortJob
-from ks_gui.core.progress import ProgressEvent
+from ks_gui.core.places.container_spec import planned_spec
+from ks_gui.core.places.gpus import GpuChoiceError, GpuRequest, detect_gpus
 from ks_gui.core.run import LogLine, Notice, Outcome, SignInPrompt, SortRun, preflight
+from ks_gui.core.sorters.progress import ProgressEvent
 
 if TYPE_CHECKING:
-    from ks_gui.core.engine import FoundContainer
+    from ks_gui.core.places.docker_engine import FoundContainer
 
 
 class SortWorker(QObject):
@@ -68,7 +68,10 @@ class SortWorker(QObject):
             raise
 
     def _check_start_and_follow(self) -> None:
-        from ks_gui.core.engine import EngineError, connect  # docker loads here, not when the window opens
+        from ks_gui.core.places.docker_engine import (  # docker loads here, not when the window opens
+            EngineError,
+            connect,
+        )
 
         if self._found is not None:
             try:
@@ -163,7 +166,7 @@ def docker_run_line(job: SortJob, gpu_request: GpuRequest) -> str:
     """The `docker run` line equivalent to the job (blocking: call it off the GUI thread)."""
     if job.sorter.runs_locally:
         raise ValueError(f"{job.sorter.title} runs in a local environment, not in a container")
-    from ks_gui.core.engine import connect
+    from ks_gui.core.places.docker_engine import connect
 
     checked = preflight(job, connect(timeout=10), gpu_request, detect_gpus())
     return planned_spec(job, checked.image)[0].docker_run_command()

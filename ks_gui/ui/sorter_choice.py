@@ -45,7 +45,9 @@ class SorterChoice(QWidget):
         local = self.sorter.runs_locally
         self.install_button.setVisible(local)
         if local:
-            from ks_gui.core import kilosort4_env  # only for the local sorter: it is not needed to open the window
+            from ks_gui.core.places import (
+                kilosort4_env,  # only for the local sorter: it is not needed to open the window
+            )
 
             # Only the python file is looked at here: importing torch to check the environment takes seconds.
             installed = kilosort4_env.env_python(kilosort4_env.env_dir()).exists()

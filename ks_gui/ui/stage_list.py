@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from ks_gui.core.contract import STAGES
 
 if TYPE_CHECKING:  # core.progress loads with the first sort, not with the window (issue #8)
-    from ks_gui.core.progress import ProgressEvent
+    from ks_gui.core.sorters.progress import ProgressEvent
 
 # What each stage is called in the list (the progress line says what is happening inside it).
 STAGE_NAMES = {

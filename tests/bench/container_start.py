@@ -13,10 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ks_gui.core.engine import connect
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
-from ks_gui.core.recording import inspect
+from ks_gui.core.places.docker_engine import connect
+from ks_gui.core.recordings.recording import inspect
 from ks_gui.core.run import LogLine, SortRun, preflight
 from tests.conftest import SIM_IMAGE, write_recording
 

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ks_gui.core import kilosort4_env
+from ks_gui.core.places import kilosort4_env
 from tests.kilosort4.planted import N_CHANNELS, PITCH_UM, SAMPLE_RATE, write_recording
 
 ROUNDS = int(os.environ.get("KS4_BENCH_ROUNDS", "2"))

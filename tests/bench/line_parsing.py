@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 
-from ks_gui.core.lines import LineSplitter
-from ks_gui.core.progress import Tracker
+from ks_gui.core.places.output_lines import LineSplitter
+from ks_gui.core.sorters.progress import Tracker
 
 N_BATCHES = 1650  # 1 hour at 30 kHz, NT = 65472
 CHUNK = 4096

@@ -7,7 +7,7 @@ import probeinterface
 import pytest
 import scipy.io
 
-from ks_gui.core.channel_map import ChannelMapError, linear, read_file, read_kilosort_mat
+from ks_gui.core.recordings.channel_map import ChannelMapError, linear, read_file, read_kilosort_mat
 
 
 def test_write_mat_follows_the_contract(tmp_path):

@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.container import spec_for
 from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
-from ks_gui.core.gpu import parse_nvidia_smi
 from ks_gui.core.job import Mount, SortJob
 from ks_gui.core.license import parse_license
-from ks_gui.core.recording import inspect
+from ks_gui.core.places.container_spec import spec_for
+from ks_gui.core.places.gpus import parse_nvidia_smi
+from ks_gui.core.recordings.recording import inspect
 from tests.conftest import write_recording
 
 
@@ -72,7 +72,7 @@ def test_docker_run_line_says_the_same(tmp_path: Path):
 
 
 def test_extra_mounts(tmp_path: Path):
-    from ks_gui.core.container import MountError, parse_mount
+    from ks_gui.core.places.container_spec import MountError, parse_mount
 
     probes = tmp_path / "probes"
     probes.mkdir()

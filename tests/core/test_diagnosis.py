@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ks_gui.core.diagnosis import Failure, diagnose
-from ks_gui.core.pasted_log import read_log
+from ks_gui.core.sorters.diagnosis import Failure, diagnose
+from ks_gui.core.sorters.pasted_log import read_log
 from tests.conftest import FIXTURES
 from tests.core.ks25_log import ks25_run
 

@@ -6,7 +6,7 @@ import itertools
 import threading
 import time
 
-from ks_gui.core.engine_outage import retry_delays, wait_text, wait_until_back
+from ks_gui.core.places.outage import retry_delays, wait_text, wait_until_back
 
 
 def test_the_pauses_grow_and_stay_bounded():

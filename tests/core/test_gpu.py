@@ -1,6 +1,6 @@
 import pytest
 
-from ks_gui.core.gpu import (
+from ks_gui.core.places.gpus import (
     GpuChoiceError,
     choose_gpu,
     forward_compat_enabled,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ks_gui.core.gpu import (
+from ks_gui.core.places.gpus import (
     QUERY_FIELDS,
     QUERY_FIELDS_OLD_DRIVER,
     choose_gpu,

@@ -1,5 +1,5 @@
-from ks_gui.core import history
-from ks_gui.core.history import RunRecord
+from ks_gui.core.results import history
+from ks_gui.core.results.history import RunRecord
 
 
 def record(job_id: str, started: str) -> RunRecord:

@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_GPU, LABEL_SORTER
-from ks_gui.core.gpu import parse_nvidia_smi
-from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
-from ks_gui.core.recording import inspect
+from ks_gui.core.places.gpus import parse_nvidia_smi
+from ks_gui.core.places.images import ImageInfo
+from ks_gui.core.recordings.recording import inspect
 from tests.conftest import write_recording
 
 LABELS = {LABEL_CONTRACT: str(CONTRACT_VERSION), LABEL_SORTER: "kilosort2.5", LABEL_GPU: "optional"}

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core import kilosort4_env
-from ks_gui.core.diagnosis import diagnose
-from ks_gui.core.gpu import Gpu
 from ks_gui.core.job import SortJob
-from ks_gui.core.local_run import LocalRun, LocalSpec, local_spec_for
-from ks_gui.core.progress import Tracker
-from ks_gui.core.recording import inspect
+from ks_gui.core.places import kilosort4_env
+from ks_gui.core.places.gpus import Gpu
+from ks_gui.core.places.local_process import LocalRun, LocalSpec, local_spec_for
+from ks_gui.core.recordings.recording import inspect
 from ks_gui.core.run import preflight
 from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS, param_problems
+from ks_gui.core.sorters.diagnosis import diagnose
+from ks_gui.core.sorters.progress import Tracker
 
 H100 = Gpu(0, "GPU-1234", "NVIDIA H100 80GB HBM3", 81559, 0, 0, "9.0", "580.159.04")
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.container import VolumeMount, spec_for
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import (
     BatchToken,
@@ -17,7 +16,8 @@ from ks_gui.core.license import (
     parse_license,
     store_token,
 )
-from ks_gui.core.recording import inspect
+from ks_gui.core.places.container_spec import VolumeMount, spec_for
+from ks_gui.core.recordings.recording import inspect
 from tests.conftest import write_recording
 
 TOKEN = "ada@example.org::c2VjcmV0LXRva2VuLXZhbHVl"

@@ -1,4 +1,4 @@
-from ks_gui.core.lines import LineSplitter
+from ks_gui.core.places.output_lines import LineSplitter
 
 
 def test_lines_cut_across_frames_are_joined():

@@ -1,7 +1,7 @@
 import pytest
 
-from ks_gui.core.params import ParamError, parse_assignment
 from ks_gui.core.sorters import KILOSORT25, param_problems
+from ks_gui.core.sorters.params import ParamError, parse_assignment
 
 TABLE = KILOSORT25.params
 

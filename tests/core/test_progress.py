@@ -5,7 +5,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ks_gui.core.progress import STAGE_WEIGHTS, Result, Tracker
+from ks_gui.core.sorters.progress import STAGE_WEIGHTS, Result, Tracker
 from tests.conftest import FIXTURES
 from tests.core.ks25_log import ks25_run
 

@@ -1,4 +1,4 @@
-from ks_gui.core.gpu import parse_nvidia_smi
+from ks_gui.core.places.gpus import parse_nvidia_smi
 from ks_gui.core.queue import JobQueue, QueuedJob
 
 TWO_GPUS = parse_nvidia_smi(

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from ks_gui.core.channel_map import linear
 from ks_gui.core.contract import MEX_FILES, STAGES
+from ks_gui.core.recordings.channel_map import linear
 
 REPO = Path(__file__).resolve().parents[2]
 DRIVER_DIR = REPO / "docker" / "kilosort2.5"

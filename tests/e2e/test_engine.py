@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.engine import EngineError, connect
+from ks_gui.core.places.docker_engine import EngineError, connect
 from tests.conftest import SIM_IMAGE
 
 pytestmark = pytest.mark.engine
@@ -38,7 +38,7 @@ def test_a_stale_socket_nobody_listens_on(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_permission_denied_on_the_socket(engine, tmp_path: Path):
     """As a user outside the docker group, the real socket refuses; the message says how to join the group."""
-    command = [sys.executable, "-c", "from ks_gui.core.engine import connect\nconnect(timeout=5)"]
+    command = [sys.executable, "-c", "from ks_gui.core.places.docker_engine import connect\nconnect(timeout=5)"]
     if os.getuid() == 0:
         setpriv = shutil.which("setpriv")
         assert setpriv
@@ -46,7 +46,7 @@ def test_permission_denied_on_the_socket(engine, tmp_path: Path):
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=60, check=False, cwd=Path(__file__).resolve().parents[2]
     )
-    assert "ks_gui.core.engine.EngineError: permission denied on the Docker socket" in done.stderr
+    assert "ks_gui.core.places.docker_engine.EngineError: permission denied on the Docker socket" in done.stderr
 
 
 def test_the_cli_says_it_in_one_line(tmp_path: Path, recording, monkeypatch: pytest.MonkeyPatch):

@@ -1,4 +1,4 @@
-"""Pulling and building images through ks_gui.core.engine and ks_gui.core.image_build, against the real engine.
+"""Pulling and building images through places/docker_engine.py and places/image_build.py, against the real engine.
 
 No registry on the internet can be reached here, so a real registry (Debian's docker-registry) is started on
 loopback for the pull tests; Docker treats 127.0.0.1 registries as insecure-allowed, so plain HTTP works.
@@ -21,8 +21,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from ks_gui.core.engine import connect
-from ks_gui.core.image_build import (
+from ks_gui.core.places.docker_engine import connect
+from ks_gui.core.places.image_build import (
     BuildFinished,
     BuildLine,
     ImageBuild,

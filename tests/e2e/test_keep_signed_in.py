@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from ks_gui.core import container, storage
-from ks_gui.core.container import SIGNIN_VOLUME_PURPOSE, VolumeMount
+from ks_gui.core import storage
 from ks_gui.core.license import SIGNIN_CACHE_PATH, signin_volume_name
+from ks_gui.core.places import container_spec
+from ks_gui.core.places.container_spec import SIGNIN_VOLUME_PURPOSE, VolumeMount
 from tests.conftest import SIM_IMAGE, run_cli, sign_in_run
 
 pytestmark = pytest.mark.engine
@@ -24,7 +25,7 @@ def signin_volume(engine, monkeypatch) -> Iterator[str]:
     """A volume name of this test's own in place of the user's `ks-gui-matlab-signin-<uid>`, so the test never
     signs the person running it out, nor collides with a test run beside it; removed at the end."""
     name = f"ks-gui-test-signin-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setattr(container, "signin_volume_name", lambda: name)
+    monkeypatch.setattr(container_spec, "signin_volume_name", lambda: name)
     yield name
     engine.remove_volume(name)
 

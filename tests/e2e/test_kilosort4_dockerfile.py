@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ks_gui.core import kilosort4_env
+from ks_gui.core.places import kilosort4_env
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 
 REPO = Path(__file__).resolve().parents[2]

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ks_gui.core import kilosort4_env
 from ks_gui.core.job import SortJob
-from ks_gui.core.progress import ProgressEvent
-from ks_gui.core.recording import inspect
+from ks_gui.core.places import kilosort4_env
+from ks_gui.core.recordings.recording import inspect
 from ks_gui.core.run import Outcome, SortRun, preflight
 from ks_gui.core.sorters import SORTERS
+from ks_gui.core.sorters.progress import ProgressEvent
 from tests.core.test_kilosort4_core import alive
 from tests.kilosort4.environment import test_environment
 from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording, agreement, write_recording

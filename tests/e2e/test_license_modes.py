@@ -17,9 +17,9 @@ import pytest
 from ks_gui.core.contract import job_file, provenance_file
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
-from ks_gui.core.progress import ProgressEvent
-from ks_gui.core.recording import inspect
+from ks_gui.core.recordings.recording import inspect
 from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
+from ks_gui.core.sorters.progress import ProgressEvent
 from tests.conftest import SIM_IMAGE, run_cli
 
 pytestmark = pytest.mark.engine

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core import kilosort4_env
+from ks_gui.core.places import kilosort4_env
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD_ENV = REPO / "build" / "ks4-env"

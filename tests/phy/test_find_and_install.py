@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.phy import (
+from ks_gui.core.results.phy import (
     INSTALLED_MARKER,
     InstallOutcome,
     InstallProgress,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ks_gui.core.phy_folder import folder_problems, plan_dat_path, read_counts, read_params, repair_dat_path
-from ks_gui.core.progress import Result
+from ks_gui.core.results.phy_folder import folder_problems, plan_dat_path, read_counts, read_params, repair_dat_path
+from ks_gui.core.sorters.progress import Result
 from tests.conftest import run_cli
 from tests.phy.conftest import CONTAINER_TEMP_FILE, write_job_file, write_kilosort_folder
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.phy import launch_phy
-from ks_gui.core.phy_folder import folder_problems, plan_dat_path, repair_dat_path
+from ks_gui.core.results.phy import launch_phy
+from ks_gui.core.results.phy_folder import folder_problems, plan_dat_path, repair_dat_path
 from tests.conftest import run_cli, running_xvfb
 
 pytestmark = pytest.mark.engine
@@ -105,7 +105,7 @@ def test_cli_leaves_phy_open_after_it_exits(sorted_elsewhere: Path, phy_program,
 
 def test_phy_opens_on_a_kilosort4_result(tmp_path: Path, phy_program, on_screen, screen, monkeypatch):
     """A real Kilosort 4 sort (local, on the CPU), then the real phy on its folder, with its raw-data trace view."""
-    from ks_gui.core import kilosort4_env
+    from ks_gui.core.places import kilosort4_env
     from tests.e2e.test_kilosort4_sort import sort_command
     from tests.kilosort4.environment import test_environment
     from tests.kilosort4.planted import write_recording

@@ -10,10 +10,10 @@ from pathlib import Path
 import docker
 import pytest
 
-from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT, job_file, provenance_file
-from ks_gui.core.progress import ProgressEvent
+from ks_gui.core.results import history
 from ks_gui.core.run import PHY_REQUIRED_FILES, Outcome, SortRun, preflight
+from ks_gui.core.sorters.progress import ProgressEvent
 from ks_gui.ui.history_view import HistoryView
 from tests.conftest import SIM_IMAGE, build_image, run_cli, sim_job, sim_sort_args
 

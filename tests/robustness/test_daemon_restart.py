@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core import history
 from ks_gui.core.contract import LABEL_OUTPUT
-from ks_gui.core.engine import connect
-from ks_gui.core.phy_folder import folder_problems
+from ks_gui.core.places.docker_engine import connect
+from ks_gui.core.results import history
+from ks_gui.core.results.phy_folder import folder_problems
 from ks_gui.core.run import LogLine, Notice, Outcome, SortRun, preflight
 from tests.conftest import run_cli, sim_job, sim_sort_args
 from tests.private_dockerd import PrivateDockerd

@@ -15,11 +15,11 @@ from pathlib import Path
 import docker
 import pytest
 
-from ks_gui.core.container import spec_for
 from ks_gui.core.contract import CONTRACT_VERSION, LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.locations import mex_cache_dir
-from ks_gui.core.progress import ProgressEvent
+from ks_gui.core.places.container_spec import spec_for
 from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
+from ks_gui.core.sorters.progress import ProgressEvent
 from tests.conftest import sim_job, sim_sort_args, write_recording
 
 pytestmark = pytest.mark.engine

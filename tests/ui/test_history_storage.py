@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from ks_gui.core import history
-from ks_gui.core.history import RunRecord
+from ks_gui.core.results import history
+from ks_gui.core.results.history import RunRecord
 from ks_gui.ui import dialogs
 from ks_gui.ui.exception_dialog import ExceptionDialog
 from ks_gui.ui.history_view import HistoryView

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from ks_gui.core import kilosort4_env
+from ks_gui.core.places import kilosort4_env
 from ks_gui.ui.kilosort4_install import Kilosort4InstallDialog
 
 

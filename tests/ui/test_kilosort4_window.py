@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from ks_gui.core import kilosort4_env
+from ks_gui.core.places import kilosort4_env
 from ks_gui.ui.main_window import MainWindow
 from tests.e2e.test_kilosort4_sort import check_phy_folder
 from tests.kilosort4.environment import test_environment

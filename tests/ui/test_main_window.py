@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from ks_gui.core import history
+from ks_gui.core.results import history
 from ks_gui.ui import dialogs
 from tests.conftest import SIM_IMAGE, GeneratedRecording
 from tests.ui.conftest import drop_path, type_into

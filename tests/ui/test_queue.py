@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from ks_gui.core import history
+from ks_gui.core.results import history
 from ks_gui.ui.main_window import MainWindow
 from ks_gui.ui.queue_view import RowState
 from tests.conftest import write_recording

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from ks_gui.core.phy import PhyInstaller
+from ks_gui.core.results.phy import PhyInstaller
 from ks_gui.ui import phy_install_dialog, results_card
 from ks_gui.ui.phy_install_dialog import PhyInstallDialog
 from ks_gui.ui.results_card import ResultsCard

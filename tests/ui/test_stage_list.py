@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 
-from ks_gui.core.diagnosis import diagnose
-from ks_gui.core.progress import Tracker
+from ks_gui.core.sorters.diagnosis import diagnose
+from ks_gui.core.sorters.progress import Tracker
 from ks_gui.ui.failure_panel import FailurePanel
 from ks_gui.ui.stage_list import LISTED_STAGES, MARK_DONE, MARK_FAILED, MARK_PENDING, MARK_RUNNING, StageList
 from tests.core.ks25_log import ks25_run

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 
 app = QApplication(sys.argv[:1])
 
-HEAVY = ("docker", "numpy", "scipy", "qtawesome", "qtpy", "ks_gui.core.engine", "ks_gui.core.run")
+HEAVY = ("docker", "numpy", "scipy", "qtawesome", "qtpy", "ks_gui.core.places.docker_engine", "ks_gui.core.run")
 report = {}
 
 def sort_icon():

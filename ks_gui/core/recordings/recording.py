@@ -14,8 +14,15 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ks_gui.core.channel_map import ChannelMap, ChannelMapError, from_probe, linear, read_file, read_kilosort_mat
 from ks_gui.core.readable import human_bytes
+from ks_gui.core.recordings.channel_map import (
+    ChannelMap,
+    ChannelMapError,
+    from_probe,
+    linear,
+    read_file,
+    read_kilosort_mat,
+)
 
 SPIKEGLX, OPENEPHYS, BINARY = "spikeglx", "openephys", "binary"
 FORMAT_TITLES = {SPIKEGLX: "SpikeGLX", OPENEPHYS: "Open Ephys", BINARY: "Raw int16 binary"}

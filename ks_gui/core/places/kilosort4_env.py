@@ -19,9 +19,9 @@ from pathlib import Path
 
 import platformdirs
 
-from ks_gui.core.gpu import Gpu
-from ks_gui.core.local_run import LocalRun, LocalSpec
 from ks_gui.core.locations import APP_NAME
+from ks_gui.core.places.gpus import Gpu
+from ks_gui.core.places.local_process import LocalRun, LocalSpec
 
 ENV_VARIABLE = "KS_GUI_KILOSORT4_ENV"  # an existing environment to use instead of the app's own (tests, labs)
 TORCH_INDEX_VARIABLE = "KS_GUI_TORCH_INDEX"  # where the CPU build of torch comes from ("" = the default index)

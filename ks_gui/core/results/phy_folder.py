@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from ks_gui.core.contract import job_file, provenance_file
-from ks_gui.core.progress import Result
+from ks_gui.core.sorters.progress import Result
 
 PARAMS_FILE = "params.py"
 # What phylib's TemplateModel cannot load a folder without (phy docs/dataset.md); the rest only enables views.

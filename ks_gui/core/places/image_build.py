@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ks_gui.core.engine import EngineError
-from ks_gui.core.image import ImageInfo
-from ks_gui.core.lines import LineSplitter
 from ks_gui.core.locations import shipped
+from ks_gui.core.places.docker_engine import EngineError
+from ks_gui.core.places.images import ImageInfo
+from ks_gui.core.places.output_lines import LineSplitter
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.sorters import KILOSORT25
 
@@ -36,7 +36,7 @@ class EngineStreamLike(Protocol):
 
 
 class BuildEngine(Protocol):
-    """What the build needs of ks_gui.core.engine.Engine."""
+    """What the build needs of ks_gui.core.places.docker_engine.Engine."""
 
     def image(self, name: str) -> ImageInfo | None: ...
     def pull(self, name: str) -> EngineStreamLike: ...

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ks_gui.core.contract import job_file
 from ks_gui.core.job import SortJob
-from ks_gui.core.lines import OutputLine, OutputReader
+from ks_gui.core.places.output_lines import OutputLine, OutputReader
 
 _READ_SIZE = 65536
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ks_gui.core.contract import MARKER, MEX_FILES, STAGES
-from ks_gui.core.pasted_log import QUOTE_STARTS, clean_line
+from ks_gui.core.sorters.pasted_log import QUOTE_STARTS, clean_line
 
 STAGE_TITLES = {
     "start": "Starting",

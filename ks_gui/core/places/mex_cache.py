@@ -6,8 +6,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ks_gui.core.image import ImageInfo
 from ks_gui.core.locations import mex_cache_dir
+from ks_gui.core.places.images import ImageInfo
 
 
 @dataclass(frozen=True)

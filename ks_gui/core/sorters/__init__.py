@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ks_gui.core.params import Kind, Param
+from ks_gui.core.sorters.params import Kind, Param
 
 # Where a sorter runs: a Docker container, or a process in the app-managed Python environment (local_run.py).
 RunsIn = Literal["container", "local"]

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from ks_gui.core.contract import MARKER, MEX_FILES
-from ks_gui.core.pasted_log import clean_line
-from ks_gui.core.progress import Tracker
+from ks_gui.core.sorters.pasted_log import clean_line
+from ks_gui.core.sorters.progress import Tracker
 
 
 @dataclass(frozen=True)

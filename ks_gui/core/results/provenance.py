@@ -10,9 +10,9 @@ from pathlib import Path
 from ks_gui import __version__
 from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.contract import provenance_file
-from ks_gui.core.gpu import Gpu
-from ks_gui.core.image import ImageInfo
-from ks_gui.core.progress import Result
+from ks_gui.core.places.gpus import Gpu
+from ks_gui.core.places.images import ImageInfo
+from ks_gui.core.sorters.progress import Result
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT, job_file
-from ks_gui.core.image import ImageInfo
 from ks_gui.core.job import Mount, SortJob
 from ks_gui.core.license import (
     CONTAINER_LICENSE_PATH,
@@ -25,6 +24,7 @@ from ks_gui.core.license import (
     signin_volume_name,
 )
 from ks_gui.core.locations import mex_cache_dir
+from ks_gui.core.places.images import ImageInfo
 
 # The MATLAB image's documentation asks for at least 512 MB of /dev/shm.
 SHM_SIZE = "512m"

@@ -22,11 +22,11 @@ import docker.types
 import requests
 import urllib3.exceptions
 
-from ks_gui.core.container import LABEL_VOLUME, ContainerSpec, VolumeMount
 from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
-from ks_gui.core.engine_outage import EngineLostError
-from ks_gui.core.image import ImageInfo
-from ks_gui.core.lines import OutputLine, OutputReader
+from ks_gui.core.places.container_spec import LABEL_VOLUME, ContainerSpec, VolumeMount
+from ks_gui.core.places.images import ImageInfo
+from ks_gui.core.places.outage import EngineLostError
+from ks_gui.core.places.output_lines import OutputLine, OutputReader
 
 EngineErrorKind = Literal["not_running", "permission", "no_gpu_runtime", "other"]
 
@@ -333,7 +333,7 @@ class Engine:
         return ContainerRun(container, output, None)
 
     def pull(self, name: str) -> EngineStream:
-        """Pull `name` (repository:tag): the engine's progress messages, decoded (ks_gui.core.image_build reads
+        """Pull `name` (repository:tag): the engine's progress messages, decoded (ks_gui.core.places.image_build reads
         them). Cancellable: EngineStream.cancel() from another thread ends the download."""
         repository, _, tag = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "latest")
         return EngineStream(lambda api: api.pull(repository, tag=tag, stream=True, decode=True))

@@ -24,7 +24,7 @@ from typing import Literal
 import platformdirs
 
 from ks_gui.core.locations import APP_NAME, log_dir
-from ks_gui.core.phy_folder import PARAMS_FILE
+from ks_gui.core.results.phy_folder import PARAMS_FILE
 
 PHY_ENV_VARIABLE = "KS_GUI_PHY"
 PHY_REQUIREMENT = "phy>=2.1,<3"
