@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ks_gui.core.contract import CONTRACT_VERSION, channel_map_file, holds_earlier_sort
 from ks_gui.core.license import License, license_problems
+from ks_gui.core.places.base import Mount
 from ks_gui.core.places.gpus import Gpu, forward_compat_enabled
-from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.recordings.channel_map import ChannelMap, linear
 from ks_gui.core.recordings.recording import Recording
@@ -25,21 +25,19 @@ DISK_MARGIN_BYTES = 512 * 1024**2
 
 
 @dataclass(frozen=True)
-class Mount:
-    source: Path
-    target: str
-    read_only: bool
-
-
-@dataclass(frozen=True)
 class Problem:
-    """One reason a job may not start. `field` names the form field at fault."""
+    """One reason a job may not start, in words for any face. `field` names the form field at fault (the window marks
+    it); `flag` is how the command line sets it, which the CLI adds to the message."""
 
     field: str
     message: str
+    flag: str = ""
 
     def __str__(self) -> str:
         return self.message
+
+    def command_line_text(self) -> str:
+        return f"{self.message} ({self.flag})" if self.flag else self.message
 
 
 def new_job_id() -> str:
@@ -58,6 +56,7 @@ class SortJob:
     output: Path
     license: License | None
     sorter: Sorter = KILOSORT25
+    place: str = "docker"  # where it runs: a name `--on` takes (core/sorting.py lists them)
     image: str = ""
     gpu: Gpu | None = None
     temp_dir: Path | None = None
@@ -142,14 +141,6 @@ class SortJob:
         found += [Problem("params", p) for p in param_problems(self.sorter, self.params)]
         return found + self._license_problems()
 
-    def problems(self, image: ImageInfo | None) -> list[Problem]:
-        """Every reason this job may not start, in words a user understands. Empty: it may start."""
-        found = self.input_problems()
-        if not self.sorter.runs_locally:  # a local sorter has no image; local_run checks its environment
-            found += self._image_problems(image)
-        if not found:
-            found += self._disk_problems()
-        return found
 
     def _output_problems(self) -> list[Problem]:
         out = self.output
@@ -189,11 +180,11 @@ class SortJob:
         if self.n_channels is None:
             found.append(
                 Problem(
-                    "n_channels", f"the channel count is unknown: enter it (--param {self.sorter.channels_param}=…)"
+                    "n_channels", "the channel count is unknown: enter it", f"--param {self.sorter.channels_param}=…"
                 )
             )
         if self.sample_rate is None:
-            found.append(Problem("sample_rate", "the sample rate is unknown: enter it (--param fs=…)"))
+            found.append(Problem("sample_rate", "the sample rate is unknown: enter it", f"--param {self.sorter.sample_rate_param}=…"))
         if self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
             found.append(
                 Problem(
@@ -212,24 +203,12 @@ class SortJob:
         if self.license is None:
             return [
                 Problem(
-                    "license", "choose how MATLAB is licensed (--license server:PORT@HOST, file:PATH or account:EMAIL)"
+                    "license", "choose how MATLAB is licensed", "--license server:PORT@HOST, file:PATH or account:EMAIL"
                 )
             ]
         return [Problem("license", p) for p in license_problems(self.license)]
 
-    def _image_problems(self, image: ImageInfo | None) -> list[Problem]:
-        if image is None:
-            return [Problem("image", f"the image {self.image} is not on this machine: build it first")]
-        found = [Problem("image", p) for p in image.problems(self.sorter.name)]
-        if not found and image.gpu_required and self.gpu is None:
-            found.append(
-                Problem(
-                    "gpu", f"the image {self.image} needs an NVIDIA GPU, and none is chosen (none found, or --gpu none)"
-                )
-            )
-        return found
-
-    def _disk_problems(self) -> list[Problem]:
+    def disk_problems(self) -> list[Problem]:
         folder = _nearest_existing(self.temp_file.parent)
         free = shutil.disk_usage(folder).free
         needed = self.temp_file_bytes + DISK_MARGIN_BYTES

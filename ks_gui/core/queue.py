@@ -1,27 +1,48 @@
-"""Jobs waiting to run, and which may start now: at most `per_gpu` running jobs on each GPU (or on the CPU)."""
+"""Sorts waiting to run, and which may start now: at most `per_gpu` running sorts on each GPU (or on the CPU).
+
+The queue holds the jobs themselves: whoever shows it (the window's list, a status line) reads them from here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ks_gui.core.job import SortJob
 from ks_gui.core.places.gpus import Gpu, GpuRequest
+from ks_gui.core.readable import recording_title
 
 CPU = "cpu"
 
 
 @dataclass
 class QueuedJob:
-    job_id: str
+    job: SortJob
     gpu_request: GpuRequest
-    label: str = ""  # what the queue view shows, e.g. the recording's name
+
+    @property
+    def job_id(self) -> str:
+        return self.job.job_id
+
+    @property
+    def label(self) -> str:
+        """What the queue view shows: the recording, named by its folder."""
+        return recording_title(self.job.recording.binary)
 
 
 @dataclass
 class Placement:
     """A queued job that may start now, and the device it gets ("cpu" or a GPU's index)."""
 
-    job: QueuedJob
+    queued: QueuedJob
     device: int | str
+
+    @property
+    def job(self) -> SortJob:
+        return self.queued.job
+
+    @property
+    def gpu_request(self) -> GpuRequest:
+        """The request the sort starts with: the device chosen here, so nothing chooses again."""
+        return "none" if self.device == CPU else int(self.device)
 
 
 @dataclass
@@ -30,17 +51,22 @@ class JobQueue:
     waiting: list[QueuedJob] = field(default_factory=list)
     running: dict[str, int | str] = field(default_factory=dict)  # job id -> device
 
-    def add(self, job: QueuedJob) -> None:
-        self.waiting.append(job)
+    def add(self, job: SortJob, gpu_request: GpuRequest) -> QueuedJob:
+        queued = QueuedJob(job, gpu_request)
+        self.waiting.append(queued)
+        return queued
+
+    def waiting_job(self, job_id: str) -> QueuedJob | None:
+        return next((queued for queued in self.waiting if queued.job_id == job_id), None)
 
     def remove(self, job_id: str) -> None:
-        self.waiting = [job for job in self.waiting if job.job_id != job_id]
+        self.waiting = [queued for queued in self.waiting if queued.job_id != job_id]
 
     def move(self, job_id: str, places: int) -> None:
         """Move a waiting job up (negative) or down (positive) the queue."""
-        index = next(i for i, job in enumerate(self.waiting) if job.job_id == job_id)
-        job = self.waiting.pop(index)
-        self.waiting.insert(max(0, min(len(self.waiting), index + places)), job)
+        index = next(i for i, queued in enumerate(self.waiting) if queued.job_id == job_id)
+        queued = self.waiting.pop(index)
+        self.waiting.insert(max(0, min(len(self.waiting), index + places)), queued)
 
     def mark_running(self, job_id: str, device: int | str) -> None:
         """A sort that runs without having waited here (one an earlier launcher started) takes its device."""
@@ -65,11 +91,11 @@ class JobQueue:
     def start_next(self, gpus: list[Gpu]) -> list[Placement]:
         """Every waiting job that may start now, in queue order, moved to running."""
         placed = []
-        for job in list(self.waiting):
-            device = self._device_for(job.gpu_request, gpus)
+        for queued in list(self.waiting):
+            device = self._device_for(queued.gpu_request, gpus)
             if device is None:
                 continue
-            self.waiting.remove(job)
-            self.running[job.job_id] = device
-            placed.append(Placement(job, device))
+            self.waiting.remove(queued)
+            self.running[queued.job_id] = device
+            placed.append(Placement(queued, device))
         return placed

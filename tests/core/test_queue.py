@@ -1,10 +1,19 @@
+from pathlib import Path
+
+from ks_gui.core.job import SortJob
 from ks_gui.core.places.gpus import parse_nvidia_smi
-from ks_gui.core.queue import JobQueue, QueuedJob
+from ks_gui.core.queue import JobQueue
+from ks_gui.core.recordings.recording import Recording
 
 TWO_GPUS = parse_nvidia_smi(
     "0, GPU-a, NVIDIA RTX A6000, 49140, 30211, 87, 8.6, 550.54.15\n"
     "1, GPU-b, NVIDIA RTX A6000, 49140, 4, 0, 8.6, 550.54.15\n"
 )
+
+
+def job(name: str) -> SortJob:
+    recording = Recording(format="binary", binary=Path(f"/data/{name}/recording.bin"), size_bytes=64)
+    return SortJob(recording=recording, output=Path(f"/out/{name}"), license=None, job_id=name)
 
 
 def ids(placements):
@@ -14,7 +23,7 @@ def ids(placements):
 def test_one_job_per_gpu_and_the_next_starts_when_one_ends():
     queue = JobQueue()
     for name in "abc":
-        queue.add(QueuedJob(name, "auto"))
+        queue.add(job(name), "auto")
     assert ids(queue.start_next(TWO_GPUS)) == [("a", 1), ("b", 0)]  # the idle GPU first
     assert queue.start_next(TWO_GPUS) == [] and [j.job_id for j in queue.waiting] == ["c"]
     queue.finished("b")
@@ -23,9 +32,9 @@ def test_one_job_per_gpu_and_the_next_starts_when_one_ends():
 
 def test_a_job_for_a_busy_gpu_waits_without_blocking_the_others():
     queue = JobQueue()
-    queue.add(QueuedJob("a", 1))
-    queue.add(QueuedJob("b", 1))
-    queue.add(QueuedJob("c", 0))
+    queue.add(job("a"), 1)
+    queue.add(job("b"), 1)
+    queue.add(job("c"), 0)
     assert ids(queue.start_next(TWO_GPUS)) == [("a", 1), ("c", 0)]
     queue.finished("a")
     assert ids(queue.start_next(TWO_GPUS)) == [("b", 1)]
@@ -34,14 +43,14 @@ def test_a_job_for_a_busy_gpu_waits_without_blocking_the_others():
 def test_no_gpu_runs_one_at_a_time_on_the_cpu_and_limits_are_configurable():
     queue = JobQueue(per_gpu=2)
     for name in "abc":
-        queue.add(QueuedJob(name, "none"))
+        queue.add(job(name), "none")
     assert ids(queue.start_next([])) == [("a", "cpu"), ("b", "cpu")]
 
 
 def test_reorder_and_remove_waiting_jobs():
     queue = JobQueue()
     for name in "abcd":
-        queue.add(QueuedJob(name, "auto"))
+        queue.add(job(name), "auto")
     queue.move("d", -2)
     queue.move("a", 10)
     queue.remove("b")

@@ -1,0 +1,143 @@
+"""What every place offers: start a Launch and get a Handle, list GPUs, find earlier runs, say whether it answers.
+
+A place never asks which sorter it runs: it gets a Launch (plain data: an image or a driver, a command, folders,
+variables, a GPU) and runs it. Core pairs sorters with places by the form a place runs (`container`, `python`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from ks_gui.core.places.gpus import Gpu
+    from ks_gui.core.places.images import ImageInfo
+    from ks_gui.core.places.output_lines import OutputLine
+
+Form = Literal["container", "python"]
+
+
+class PlaceError(Exception):
+    """A place cannot do what was asked (not reachable, refused); `message` is for the user, in one sentence."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A folder (or file) of this computer the sorter reads or writes, at `target` inside a container."""
+
+    source: Path
+    target: str
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class VolumeMount:
+    """A named Docker volume of the user's, mounted read-write. The engine creates it (labelled with `purpose`) when
+    it is missing and hands its top folder to the container's user, since the container does not run as root."""
+
+    name: str
+    target: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One sort as a place starts it. `command` follows the image's entrypoint (a container) or the driver (a
+    Python environment); `mounts` are the folders it needs, each at the same path unless a target says otherwise."""
+
+    job_id: str
+    output: Path
+    command: list[str]
+    image: str = ""  # the container form
+    driver: str = ""  # the python form: a file of ks_gui/drivers
+    environment: dict[str, str] = field(default_factory=dict)
+    mounts: tuple[Mount, ...] = ()
+    gpu: Gpu | None = None
+    stdin_open: bool = False
+    mac_address: str | None = None
+    entrypoint: list[str] | None = None
+    volumes: tuple[VolumeMount, ...] = ()
+    # Secret variables (a batch token): handed over at start only; shown by name, never by value.
+    secret_environment: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What a place found about running one image or driver: empty `problems` means it can."""
+
+    problems: tuple[tuple[str, str], ...] = ()  # (form field, message)
+    gpu_usable: bool = True  # the python form: whether its torch can use a GPU
+    gpu_required: bool = False  # the container form: the image's label says it needs one
+    image: ImageInfo | None = None  # what runs, for the run's record
+    environment: dict | None = None  # the python form's versions, for the run's record
+    mex_cache: Path | None = None  # where the MATLAB image keeps compiled mex files (the job file names it)
+
+
+@dataclass(frozen=True)
+class FoundRun:
+    """A sort this user started earlier on the place, found again (running or ended, not yet removed)."""
+
+    id: str
+    job_id: str
+    output: str
+    running: bool
+    image: str
+    gpu_uuids: tuple[str, ...] = ()  # the GPUs it holds, so a new queue counts them as taken
+
+
+class Handle(Protocol):
+    """One started run: its output as lines, its stdin, its end."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def running(self) -> bool: ...
+
+    def lines(self, quiet_after: float = 0.3, idle_every: float | None = None) -> Iterator[OutputLine]: ...
+
+    def send(self, text: str) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def stop(self, timeout: int = 10) -> None: ...
+
+    def detach(self) -> None: ...
+
+    def remove(self) -> None: ...
+
+    def killed_for_memory(self) -> bool: ...
+
+
+class Place(Protocol):
+    """Where sorts run. `name` is what `--on` takes; `title` what the window shows."""
+
+    name: str
+    title: str
+    form: Form
+    # Whether a run may go on without the launcher (a container does; a child process does not).
+    runs_detached: bool
+    # The service the place depends on, in words ("Docker"), for notices when it stops answering; "" for none.
+    service: str
+
+    def gpus(self) -> list[Gpu]: ...
+
+    def readiness(self, image: str, thorough: bool = False) -> Readiness: ...
+
+    def start(self, launch: Launch) -> Handle: ...
+
+    def found_runs(self) -> list[FoundRun]: ...
+
+    def follow(self, found: FoundRun) -> Handle: ...
+
+    def answers(self) -> bool: ...
+
+    def follow_again(self, handle_id: str) -> Handle | None: ...
+
+    def version(self) -> str | None: ...
