@@ -183,17 +183,27 @@ def sim_job(
     )
 
 
+def prepared_run(job, engine=None, gpu_request="none"):
+    """The one sequence the CLI and the window call (core/sorting.py): the job checked on its place (the given
+    engine's Docker, or the job's own place), then its run, ready to start."""
+    from ks_gui.core import sorting
+    from ks_gui.core.places.docker_place import DockerPlace
+
+    place = DockerPlace(engine) if engine is not None else sorting.open_place(job.place)
+    checked = sorting.check(job, place, gpu_request, [])
+    assert not checked.problems, checked.problems
+    return sorting.prepare(checked)
+
+
 def sign_in_run(engine, recording: GeneratedRecording, output: Path, answers: dict[str, str], keep_signed_in=False):
     """A stand-in sort with a MathWorks account, each sign-in prompt answered from `answers` by its kind: the
     Outcome and the kinds asked, in order."""
+    from ks_gui.core.events import Outcome, SignInPrompt
     from ks_gui.core.license import parse_license
-    from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
 
     job = sim_job(recording, output)
     job.license = parse_license("account:ada@example.org", keep_signed_in=keep_signed_in)
-    checked = preflight(job, engine, "none", [])
-    assert checked.problems == []
-    run = SortRun(job, engine, checked.image)
+    run = prepared_run(job, engine)
     run.start()
     asked = []
     for event in run.events():

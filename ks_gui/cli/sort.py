@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import shlex
 import signal
 import sys
 import threading
@@ -12,33 +11,23 @@ from pathlib import Path
 
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
+from ks_gui.core import sorting
+from ks_gui.core.events import Notice, Outcome, SignInPrompt
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
-from ks_gui.core.places import kilosort4_env
-from ks_gui.core.places.container_spec import (
-    EnvironmentVariableError,
-    MountError,
-    parse_environment,
-    parse_mount,
-    planned_spec,
-)
-from ks_gui.core.places.docker_engine import EngineError, connect
+from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
 from ks_gui.core.places.gpus import (
     FORWARD_COMPAT_CHOICES,
     GpuChoiceError,
     GpuRequest,
-    detect_gpus,
     parse_forward_compat,
     parse_gpu_request,
 )
-from ks_gui.core.places.local_process import local_spec_for
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS
 from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
-from ks_gui.core.run import Notice, Outcome, Preflight, SignInPrompt, SortRun, preflight
-from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS
+from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, sorter_named
 from ks_gui.core.sorters.params import ParamError, parse_assignment
 from ks_gui.core.sorters.progress import ProgressEvent
-from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 
 NAME = "sort"
 
@@ -46,8 +35,8 @@ NAME = "sort"
 def add_parser(commands: argparse._SubParsersAction) -> None:
     sort = commands.add_parser(
         "sort",
-        help="sort a recording (in a container, or with local Kilosort 4)",
-        description="Sort a recording in a container and show its progress.",
+        help="sort a recording (in Docker, or with Kilosort 4 in its own environment)",
+        description="Sort a recording and show its progress: --sorter says what sorts, --on where it runs.",
     )
     sort.add_argument(
         "recordings",
@@ -66,10 +55,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument(
         "--sorter",
-        choices=sorted(SORTERS),
+        choices=sorted([*SORTERS, *SHORTHANDS]),
         default=DEFAULT_SORTER,
-        help="kilosort2.5 (MATLAB container, the default), kilosort4 (container) or kilosort4-local (the app's own "
-        "Kilosort 4 environment: no Docker, no MATLAB license)",
+        help="kilosort2.5 (MATLAB, needs a license; the default) or kilosort4 (no MATLAB); kilosort4-local is "
+        "short for --sorter kilosort4 --on local",
+    )
+    sort.add_argument(
+        "--on",
+        metavar="PLACE",
+        choices=sorted(sorting.PLACES),
+        help="where it runs: docker (this computer's Docker, the default) or local (the app's Kilosort 4 "
+        "environment on this computer: no Docker)",
     )
     sort.add_argument("--image", metavar="IMG", help="container image (default: the sorter's image)")
     sort.add_argument(
@@ -168,8 +164,18 @@ def _recordings(args: argparse.Namespace) -> list[tuple[Recording, Path]]:
     return [(r, args.output / name) for r, name in zip(found, names, strict=True)]
 
 
+def _sorter_and_place(args: argparse.Namespace) -> tuple:
+    sorter, implied = sorter_named(args.sorter)
+    if implied and args.on and args.on != implied:
+        raise BadInputError(f"--sorter {args.sorter} runs on {implied}, not on {args.on}: use --sorter {sorter.name}")
+    place = args.on or implied or sorting.DEFAULT_PLACE
+    if (problem := sorting.place_problem(sorter, place)) is not None:
+        raise BadInputError(problem.message)
+    return sorter, place
+
+
 def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
-    sorter = SORTERS[args.sorter]
+    sorter, place = _sorter_and_place(args)
     try:
         targets = _recordings(args)
         license = (
@@ -195,6 +201,7 @@ def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
             output=output,
             license=license,
             sorter=sorter,
+            place=place,
             image=args.image or "",
             temp_dir=args.temp_dir,
             environment=environment,
@@ -233,7 +240,12 @@ def run(args: argparse.Namespace) -> int:
     problems = [] if args.dry_run else [(job, p) for job in jobs for p in job.input_problems()]
     if problems:
         several = len(jobs) > 1
-        raise BadInputError(*(f"{job.recording.binary.name}: {p}" if several else p.message for job, p in problems))
+        raise BadInputError(
+            *(
+                f"{job.recording.binary.name}: {p.command_line_text()}" if several else p.command_line_text()
+                for job, p in problems
+            )
+        )
     if len(jobs) == 1:
         return _sort_one(args, jobs[0], gpu_request)
     outcomes = []
@@ -258,39 +270,25 @@ def run(args: argparse.Namespace) -> int:
 
 def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, quiet_json: bool = False) -> int:
     try:
-        engine = None if job.sorter.runs_locally else connect()  # a local sorter needs no Docker
-        checked = preflight(job, engine, gpu_request, detect_gpus())
-    except EngineError as err:
+        checked = sorting.check(job, sorting.open_place(job.place), gpu_request)
+    except sorting.PlaceError as err:
         raise BadInputError(err.message) from err
-    except GpuChoiceError as err:
-        raise BadInputError(str(err)) from err
 
-    if args.dry_run and job.sorter.runs_locally:
-        return _dry_run_local(args, job, checked)
     if args.dry_run:
-        spec, mex_cache = planned_spec(job, checked.image)
-        document = {
-            "container": spec.to_json(),
-            "job": job.document(mex_cache) if job.n_channels and job.sample_rate else None,
-            "docker_run": spec.docker_run_command(),
-            "problems": [p.message for p in checked.problems],
-        }
+        document = sorting.plan(checked)
         if args.json:
             print_json(document)
         else:
-            print(document["docker_run"])
-            for problem in checked.problems:
+            print(document["command_line"])
+            for problem in document["problems"]:
                 print(f"ks-gui: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT if checked.problems else EXIT_OK
 
     if checked.problems:
-        raise BadInputError(*(p.message for p in checked.problems))
-    assert checked.image is not None or checked.environment is not None
-    run = SortRun(job, engine, checked.image, checked.environment)
-    run.engine_wait_seconds = args.docker_wait
+        raise BadInputError(*(p.command_line_text() for p in checked.problems))
     try:
-        run.start()
-    except (EngineError, OSError) as err:  # OSError: the local environment's python could not start
+        run = sorting.start(checked, engine_wait_seconds=args.docker_wait)
+    except (sorting.PlaceError, OSError) as err:  # OSError: the local environment's python could not start
         print(f"ks-gui: {getattr(err, 'message', err)}", file=sys.stderr)
         return EXIT_FAILED
     outcome = _follow(run)
@@ -303,29 +301,10 @@ def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, q
     return EXIT_OK if outcome.succeeded else EXIT_FAILED
 
 
-def _dry_run_local(args: argparse.Namespace, job: SortJob, checked: Preflight) -> int:
-    """What a local sort would run: the environment's python, the driver and the job file."""
-    environment = checked.environment or kilosort4_env.check()
-    spec = local_spec_for(job, environment.python, driver_path(KILOSORT4_DRIVER))
-    document = {
-        "process": spec.to_json(),
-        "environment": environment.versions(),
-        "job": job.document(None) if job.n_channels and job.sample_rate else None,
-        "problems": [p.message for p in checked.problems],
-    }
-    if args.json:
-        print_json(document)
-    else:
-        print(shlex.join(spec.command))
-        for problem in checked.problems:
-            print(f"ks-gui: {problem}", file=sys.stderr)
-    return EXIT_BAD_INPUT if checked.problems else EXIT_OK
-
-
-def _follow(run: SortRun) -> Outcome:
+def _follow(run: sorting.SortRun) -> Outcome:
     """Show the run's progress until it ends; Ctrl-C stops the container."""
     progress = TerminalProgress()
-    where = run.job.sorter.title if run.job.sorter.runs_locally else run.job.image
+    where = run.job.image if run.place.form == "container" else f"{run.job.sorter.title} ({run.place.title})"
     progress.message(f"Sorting {run.job.recording.binary} with {where} (log: {run.log_file})")
 
     def stop(_signum: int, _frame: object) -> None:

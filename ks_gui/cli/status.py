@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 
 from ks_gui.cli.common import EXIT_FAILED, EXIT_OK, BadInputError, print_json
-from ks_gui.core.places.docker_engine import EngineError, connect
-from ks_gui.core.results import history
-from ks_gui.core.run import Outcome, SortRun
+from ks_gui.core import sorting
+from ks_gui.core.events import Outcome
 
 NAME = "status"
 
@@ -30,12 +29,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        engine = connect()
-        found = engine.launched_containers()
-    except EngineError as err:
+        place = sorting.open_place("docker")
+        found = sorting.earlier_runs(place)
+    except sorting.PlaceError as err:
         raise BadInputError(err.message) from err
-    records = history.load_all()
-    history.mark_interrupted(records, alive_job_ids={f.job_id for f in found})
     runs = [
         {
             "job_id": f.job_id,
@@ -48,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     outcomes: list[Outcome] = []
     if args.attach:
         for container in found:
-            sort = SortRun.reattach(engine, container)
+            sort = sorting.follow_found(place, container)
             outcome = next(e for e in sort.events() if isinstance(e, Outcome))
             outcomes.append(outcome)
     if args.json:

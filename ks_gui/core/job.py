@@ -17,7 +17,7 @@ from ks_gui.core.places.gpus import Gpu, forward_compat_enabled
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.recordings.channel_map import ChannelMap, linear
 from ks_gui.core.recordings.recording import Recording
-from ks_gui.core.sorters import KILOSORT25, Sorter, param_problems
+from ks_gui.core.sorters import KILOSORT25, Sorter, param_problems, sorter_named
 
 TEMP_FILE_NAME = "temp_wh.dat"
 # Room kept free beside the temp file for the phy files and rez2.mat.
@@ -141,7 +141,6 @@ class SortJob:
         found += [Problem("params", p) for p in param_problems(self.sorter, self.params)]
         return found + self._license_problems()
 
-
     def _output_problems(self) -> list[Problem]:
         out = self.output
         if out.exists() and not out.is_dir():
@@ -184,7 +183,11 @@ class SortJob:
                 )
             )
         if self.sample_rate is None:
-            found.append(Problem("sample_rate", "the sample rate is unknown: enter it", f"--param {self.sorter.sample_rate_param}=…"))
+            found.append(
+                Problem(
+                    "sample_rate", "the sample rate is unknown: enter it", f"--param {self.sorter.sample_rate_param}=…"
+                )
+            )
         if self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
             found.append(
                 Problem(
@@ -231,6 +234,7 @@ class SortJob:
         return {
             "contract": CONTRACT_VERSION,
             "sorter": self.sorter.name,
+            "place": self.place,
             "job_id": self.job_id,
             "binary": str(self.recording.binary),
             "n_channels": self.n_channels,
@@ -245,3 +249,30 @@ class SortJob:
             "forward_compat": forward_compat_enabled(self.cuda_forward_compat, self.gpu),
             "params": self.params,
         }
+
+    @classmethod
+    def from_document(cls, document: dict) -> SortJob:
+        """The job a job file describes, for a run found again after the launcher restarted. Built from the file
+        alone (the recording is not read again: it may be gone), so the progress and the result read as they did."""
+        sorter, place = sorter_named(document["sorter"])
+        n_channels, sample_rate = int(document["n_channels"]), float(document["sample_rate"])
+        recording = Recording(
+            format="binary",
+            binary=Path(document["binary"]),
+            size_bytes=int(document["n_samples"]) * n_channels * 2,
+            n_channels=n_channels,
+            sample_rate=sample_rate,
+        )
+        output = Path(document["output"])
+        temp_folder = Path(document["temp_file"]).parent if document.get("temp_file") else output
+        return cls(
+            recording=recording,
+            output=output,
+            license=None,
+            sorter=sorter,
+            place=document.get("place") or place or "docker",
+            image="",
+            temp_dir=None if temp_folder == output else temp_folder,
+            param_overrides={k: v for k, v in document["params"].items() if k in sorter.params},
+            job_id=document["job_id"],
+        )

@@ -24,6 +24,7 @@ KEYRING_SERVICE = "ks-gui MATLAB batch token"
 # shows the cache elsewhere, change this one constant.
 SIGNIN_CACHE_PATH = "/home/matlab/.matlab"
 SIGNIN_VOLUME_PREFIX = "ks-gui-matlab-signin-"
+SIGNIN_VOLUME_PURPOSE = "matlab-signin"  # the label value that names the volume in Storage
 
 FORMS = "server:PORT@HOST, file:PATH, account:EMAIL or token:EMAIL[::TOKEN]"
 _EMAIL = re.compile(r"^[^@\s:]+@[^@\s:]+\.[^@\s:]+$")

@@ -1,4 +1,4 @@
-"""One sort, from a checked job to its outcome: write the job file, start the container, follow its output.
+"""One sort, from a checked job to its outcome: write the job file, start it on its place, follow its output.
 
 Synchronous on purpose: `SortRun.events()` yields what happens, and the CLI or a Qt worker thread consumes it.
 """
@@ -11,33 +11,27 @@ import threading
 import time
 from collections import deque
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Literal
+from typing import IO
 
 from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.contract import channel_map_file, job_file
-from ks_gui.core.job import Problem, SortJob
+from ks_gui.core.events import LogLine, Notice, Outcome, PromptKind, SignInPrompt
+from ks_gui.core.job import SortJob
+from ks_gui.core.launch import launch_for
 from ks_gui.core.license import MathWorksAccount
-from ks_gui.core.locations import mex_cache_dir, run_log_file
-from ks_gui.core.places import kilosort4_env
-from ks_gui.core.places.container_spec import ContainerSpec, spec_for
-from ks_gui.core.places.gpus import GpuRequest, choose_gpu
+from ks_gui.core.locations import run_log_file
+from ks_gui.core.places.base import FoundRun, Handle, Place, Readiness
 from ks_gui.core.places.images import ImageInfo
-from ks_gui.core.places.local_process import LocalRun, local_spec_for
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS, EngineLostError, wait_text, wait_until_back
-from ks_gui.core.recordings.recording import Recording
 from ks_gui.core.results import history
 from ks_gui.core.results.phy_folder import read_counts, remove_earlier_results
 from ks_gui.core.results.provenance import Provenance, write_provenance
-from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorters.diagnosis import Failure, diagnose
 from ks_gui.core.sorters.progress import ProgressEvent, Result, Tracker
-from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 
-if TYPE_CHECKING:  # the engine (and with it the docker package) is loaded only by whoever connects to it
-    from ks_gui.core.places.docker_engine import ContainerRun, Engine, FoundContainer
+RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome
 
 PHY_REQUIRED_FILES = (
     "params.py",
@@ -49,7 +43,6 @@ PHY_REQUIRED_FILES = (
     "channel_positions.npy",
 )
 
-PromptKind = Literal["email", "password", "one_time_password", "retry"]
 _PROMPTS: tuple[tuple[str, PromptKind], ...] = (
     ("Please enter your MathWorks Account email address and press Enter:", "email"),
     ("Please enter your MathWorks Account password and press Enter:", "password"),
@@ -64,108 +57,6 @@ KILLED, TERMINATED = 137, 143
 _TAIL_LINES = 400
 
 
-@dataclass(frozen=True)
-class LogLine:
-    text: str
-
-
-@dataclass(frozen=True)
-class SignInPrompt:
-    """MATLAB waits for an answer on stdin; the UI asks the user and calls SortRun.answer()."""
-
-    kind: PromptKind
-    text: str
-
-
-@dataclass(frozen=True)
-class Notice:
-    """What the launcher itself says mid-run, in plain words (Docker went away, came back); also in the log."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    succeeded: bool
-    cancelled: bool
-    exit_code: int | None
-    output: Path
-    log_file: Path
-    result: Result | None = None
-    failure: Failure | None = None
-    # The launcher stopped following before the sort ended (Docker did not come back): not an end, the container
-    # may be there still; `ks-gui status --attach` or the window's next start finds it.
-    interrupted: bool = False
-
-    def summary(self) -> str:
-        if self.interrupted:
-            return f"Sort interrupted: {self.failure} The log so far is in {self.log_file}"
-        if self.cancelled:
-            return f"Cancelled. The log is in {self.log_file}"
-        if self.succeeded and self.result:
-            r = self.result
-            return f"Sorted: {r.units} units ({r.good} good), {r.spikes} spikes in {self.output}"
-        if self.failure:
-            reason = str(self.failure)
-        elif self.exit_code == 0:
-            reason = "the sorter ended without finishing the phy folder."
-        else:
-            reason = f"the sorter stopped with exit code {self.exit_code}."
-        return f"Sort failed: {reason} The log is in {self.log_file}"
-
-
-RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome
-
-
-@dataclass
-class Preflight:
-    image: ImageInfo | None
-    problems: list[Problem] = field(default_factory=list)
-    environment: kilosort4_env.EnvStatus | None = None  # a local sorter's environment, in place of an image
-
-
-def preflight(job: SortJob, engine: Engine | None, gpu_request: GpuRequest, gpus: list) -> Preflight:
-    """Look up the image, pick the GPU the request and the image call for, and list what stops the job.
-    A local sorter needs no engine (None): its environment is checked instead."""
-    if job.sorter.runs_locally:
-        return _preflight_local(job, gpu_request, gpus)
-    assert engine is not None, "a container sorter needs the engine"
-    image = engine.image(job.image)
-    if gpu_request == "auto" and image is not None and not image.gpu_required and not gpus:
-        job.gpu = None
-    else:
-        job.gpu = choose_gpu(gpu_request, gpus)
-    problems = job.problems(image)
-    if job.overwrite and not problems:
-        problems = _sorting_into(job.output, engine)
-    return Preflight(image, problems)
-
-
-def _sorting_into(output: Path, engine: Engine) -> list[Problem]:
-    """--overwrite replaces an earlier sort's results, never those of a sort still running into the folder."""
-    if any(found.running and Path(found.output) == output for found in engine.launched_containers()):
-        return [Problem("output", f"a sort is still running into {output}: wait for it to end, or cancel it")]
-    return []
-
-
-def _preflight_local(job: SortJob, gpu_request: GpuRequest, gpus: list) -> Preflight:
-    """The environment must import kilosort and torch; a GPU is used only when its torch can use one."""
-    environment = kilosort4_env.check(thorough=False)  # the driver says so if an import fails after all
-    job.gpu = choose_gpu(gpu_request, gpus if environment.cuda or gpu_request != "auto" else [])
-    problems = job.problems(None)
-    if not environment.ready:
-        problems.append(Problem("sorter", environment.problem))
-    elif job.gpu is not None and not environment.cuda:
-        problems.append(
-            Problem(
-                "gpu",
-                f"the Kilosort 4 environment's torch ({environment.torch}) cannot use the GPU: choose no GPU, "
-                "or reinstall it on this machine (ks-gui install kilosort4 --force)",
-            )
-        )
-    return Preflight(None, problems, environment)
-
-
 def _prompt_kind(text: str) -> PromptKind | None:
     for needle, kind in _PROMPTS:
         if needle in text:
@@ -174,40 +65,33 @@ def _prompt_kind(text: str) -> PromptKind | None:
 
 
 class SortRun:
-    def __init__(
-        self,
-        job: SortJob,
-        engine: Engine | None,
-        image: ImageInfo | None,
-        environment: kilosort4_env.EnvStatus | None = None,
-    ) -> None:
-        """A container sorter needs the engine and its image; a local one (engine and image None) its
-        environment (Preflight.environment)."""
+    def __init__(self, job: SortJob, place: Place, readiness: Readiness) -> None:
+        """A checked job (sorting.check) on its place; start() or reattach() gives it a handle to follow."""
         self.job = job
-        self._engine = engine
-        self._image = image
-        self._environment = environment
+        self.place = place
+        self._readiness = readiness
         self.log_file = run_log_file(job.job_id)
         self.tracker = Tracker(n_batches=job.n_batches, temp_file=job.temp_file, temp_file_bytes=job.temp_file_bytes)
-        self._container: ContainerRun | LocalRun | None = None
+        self._handle: Handle | None = None
         self._cancelled = threading.Event()
         self._detached = threading.Event()
         self._started = datetime.now()
-        # How long to wait for Docker when it stops answering mid-run; then the run is called interrupted.
+        # How long to wait for the place's service (Docker) when it stops answering mid-run; then the run is
+        # called interrupted.
         self.engine_wait_seconds = DEFAULT_WAIT_SECONDS
         self._wake = threading.Event()  # a cancel or detach ends the wait for Docker at once
         self._engine_lost = False  # Docker went away at least once during this run
 
     @classmethod
-    def reattach(cls, engine: Engine, found: FoundContainer) -> SortRun:
-        """Follow a container an earlier launcher started (and perhaps did not see end): its job file says what
-        it runs, its output is read again from the beginning, its history record is finished when it ends."""
+    def reattach(cls, place: Place, found: FoundRun) -> SortRun:
+        """Follow a sort an earlier launcher started (and perhaps did not see end): its job file says what it runs,
+        its output is read again from the beginning, its history record is finished when it ends."""
         document = json.loads(job_file(Path(found.output)).read_text(encoding="utf-8"))
-        job = job_from_document(document)
-        image = engine.image(found.image) or ImageInfo(name=found.image, id="")
-        run = cls(job, engine, image)
+        job = SortJob.from_document(document)
+        image = place.image_info(found.image) or ImageInfo(name=found.image, id="")
+        run = cls(job, place, Readiness(image=image))
         run._document = document
-        run._container = engine.attach(found.id)
+        run._handle = place.follow(found)
         run._record = history.find(job.job_id) or run._new_record()
         # On record as interrupted, yet its container is there: Docker stopped answering and the launcher gave up
         # waiting (a launcher that died leaves "running"), so a stopped container was stopped with Docker.
@@ -218,14 +102,9 @@ class SortRun:
         run.log_file.parent.mkdir(parents=True, exist_ok=True)
         return run
 
-    def write_files(self) -> ContainerSpec | None:
-        """Write the channel map and the job file into the output folder; the container that reads them
-        (None for a local sorter)."""
+    def write_files(self) -> None:
+        """Write the channel map and the job file into the output folder."""
         job = self.job
-        mex_cache = None
-        if self._image is not None:
-            mex_cache = mex_cache_dir(self._image.short_id)
-            mex_cache.mkdir(parents=True, exist_ok=True)
         job.output.mkdir(parents=True, exist_ok=True)
         if job.overwrite:
             remove_earlier_results(job.output)
@@ -234,22 +113,15 @@ class SortRun:
         chan_map = job.effective_channel_map
         assert chan_map is not None and job.sample_rate is not None, "check problems() first"
         chan_map.write_mat(channel_map_file(job.output), job.sample_rate)
-        self._document = job.document(mex_cache)
+        self._document = job.document(self._readiness.mex_cache)
         write_json_atomically(job_file(job.output), self._document)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        return None if mex_cache is None else spec_for(job, mex_cache)
 
     def start(self) -> None:
-        """Write the job's files, then start its container."""
-        spec = self.write_files()
+        """Write the job's files, then start it on its place."""
+        self.write_files()
         self._started = datetime.now()
-        if spec is None:
-            assert self._environment is not None, "a local sorter needs its environment"
-            driver = driver_path(KILOSORT4_DRIVER)
-            self._container = LocalRun(local_spec_for(self.job, self._environment.python, driver), cwd=self.job.output)
-        else:
-            assert self._engine is not None
-            self._container = self._engine.start(spec)
+        self._handle = self.place.start(launch_for(self.job), self._readiness)
         self._record = self._new_record()
         history.save(self._record)
 
@@ -257,16 +129,17 @@ class SortRun:
         return history.RunRecord(
             job_id=self.job.job_id,
             sorter=self.job.sorter.name,
+            place=self.place.name,
             recording=str(self.job.recording.binary),
             output=str(self.job.output),
-            image=self.job.image,
+            image=self.job.image if self.place.form == "container" else "",
             log_file=str(self.log_file),
             started=self._started.isoformat(timespec="seconds"),
         )
 
     def events(self) -> Iterator[RunEvent]:
         """Everything the sort says until it ends; the last event is the Outcome."""
-        assert self._container is not None, "start() first"
+        assert self._handle is not None, "start() first"
         tail: deque[str] = deque(maxlen=_TAIL_LINES)
         seen = 0  # complete lines relayed: when Docker comes back, the output is read again from its first line
         with self.log_file.open("w", encoding="utf-8") as log:
@@ -286,7 +159,7 @@ class SortRun:
                     yield ended
                     return
         try:
-            self._container.remove()
+            self._handle.remove()
         except EngineLostError:  # gone again: the container stays; `ks-gui status --attach` removes it later
             self._note("Docker stopped answering again; the container is left for `ks-gui status --attach`.")
         yield self._finish(exit_code, tail)
@@ -294,9 +167,9 @@ class SortRun:
     def _relay(self, log: IO[str], tail: deque[str], skip: int) -> Generator[RunEvent, None, int]:
         """The output's lines to the log, the tracker and the caller, but for the first `skip` complete lines
         (relayed before Docker went away). Returns how many complete lines the output has had so far."""
-        assert self._container is not None
+        assert self._handle is not None
         count = 0
-        for line in self._container.lines(idle_every=_TICK_SECONDS):
+        for line in self._handle.lines(idle_every=_TICK_SECONDS):
             if line.idle:  # quiet output: time or the temp file's size may still move the progress on
                 if (event := self.tracker.tick()) is not None:
                     yield event
@@ -318,13 +191,13 @@ class SortRun:
     def _exit_code(self) -> int:
         """The sorter's exit code. EngineLostError when Docker went away, also when its last act was to stop the
         container (a signal's exit code, and the engine no longer answers)."""
-        assert self._container is not None
-        exit_code = self._container.wait()
+        assert self._handle is not None
+        exit_code = self._handle.wait()
         if (
             exit_code in (KILLED, TERMINATED)
             and not self._cancelled.is_set()
-            and self._engine is not None
-            and not self._engine.answers()
+            and self.place.service
+            and not self.place.answers()
         ):
             raise EngineLostError("Docker stopped the container on its way out")
         return exit_code
@@ -333,16 +206,16 @@ class SortRun:
         """Docker stopped answering: wait for it (bounded backoff, engine_wait_seconds at most), then follow the
         container again, from its first line. An Outcome when there is nothing to follow: interrupted when Docker
         stays away, failed when it comes back without the container."""
-        assert self._engine is not None and self._container is not None
+        assert self._handle is not None
         self._engine_lost = True
         yield self._notice(log, "Docker stopped answering; waiting for it to come back…")
         deadline = time.monotonic() + self.engine_wait_seconds
-        container_id = self._container.id
+        container_id = self._handle.id
         while True:
-            if not wait_until_back(self._engine.answers, deadline, self._wake) or self._detached.is_set():
+            if not wait_until_back(self.place.answers, deadline, self._wake) or self._detached.is_set():
                 return None if self._detached.is_set() else self._interrupted(log)
             try:
-                again = self._engine.follow_again(container_id)
+                again = self.place.follow_again(container_id)
                 break
             except EngineLostError:  # it went away again at once: look again in a moment, within the same deadline
                 if time.monotonic() >= deadline:
@@ -350,9 +223,9 @@ class SortRun:
                 self._wake.wait(0.5)
         if again is None:
             yield self._notice(log, "Docker answers again, but the sort's container is gone.")
-            self._container = None
+            self._handle = None
             return self._finish(None, deque(), gone=True)
-        self._container = again
+        self._handle = again
         if again.running:
             yield self._notice(log, "Docker answers again; the sort went on meanwhile, following it again.")
             if self._cancelled.is_set():
@@ -405,13 +278,13 @@ class SortRun:
 
     def answer(self, text: str) -> None:
         """Answer a prompt on the container's stdin. The answer is never logged."""
-        assert self._container is not None
-        self._container.send(text + "\n")
+        assert self._handle is not None
+        self._handle.send(text + "\n")
 
     @property
     def can_detach(self) -> bool:
         """Whether the sort runs in a container that may go on without the launcher (it has been created)."""
-        return not self.job.sorter.runs_locally and self._container is not None
+        return self.place.runs_detached and self._handle is not None
 
     def detach(self) -> None:
         """Stop following a container sort and leave it running; events() then ends without an Outcome."""
@@ -419,13 +292,13 @@ class SortRun:
             raise ValueError("only a sort in a container can go on without the launcher")
         self._detached.set()
         self._wake.set()
-        self._container.detach()
+        self._handle.detach()
 
     def cancel(self) -> None:
         """Stop the container (SIGTERM, then SIGKILL); events() then ends with a cancelled Outcome."""
         self._cancelled.set()
         self._wake.set()
-        container = self._container
+        container = self._handle
         if container is not None:
             # Docker away: the wait for it ends now, and stops the container if it is back.
             with contextlib.suppress(EngineLostError):
@@ -444,7 +317,7 @@ class SortRun:
 
     def _killed(self, exit_code: int, seen: Failure | None) -> Failure:
         """Ended by a signal nobody in the launcher sent: the system's memory killer, or someone else."""
-        if getattr(self._container, "killed_for_memory", lambda: False)():
+        if self._handle is not None and self._handle.killed_for_memory():
             return Failure(
                 "host_out_of_memory",
                 "The computer ran out of memory and the system stopped the sort.",
@@ -461,26 +334,20 @@ class SortRun:
             self.tracker.stage,
         )
 
-    def _engine_version(self) -> str | None:
-        try:
-            return None if self._engine is None else self._engine.version()
-        except EngineLostError:
-            return None
-
     def _write_provenance(self, exit_code: int | None, result: Result | None, outcome: str) -> None:
         write_provenance(
             self.job.output,
             Provenance(
                 job=self._document,
-                image=self._image,
-                engine_version=self._engine_version(),
-                gpu=self.job.gpu,
+                image=None if self._readiness.image is None else self._readiness.image.record(),
+                engine_version=self.place.version(),
+                gpu=None if self.job.gpu is None else self.job.gpu.record(),
                 started=self._started,
                 ended=datetime.now(),
                 exit_code=exit_code,
                 result=result,
                 log_file=self.log_file,
-                environment=None if self._environment is None else self._environment.versions(),
+                environment=self._readiness.environment,
                 outcome=outcome,
             ),
         )
@@ -533,29 +400,3 @@ def _write_note(log: IO[str], text: str) -> None:
     """The launcher's own words in the run's log, told apart from the sorter's by their prefix."""
     log.write(f"ks-gui: {text}\n")
     log.flush()
-
-
-def job_from_document(document: dict) -> SortJob:
-    """The job a job file describes, for a run found again after the launcher restarted. Built from the file alone
-    (the recording is not read again: it may be gone), so the progress and the result read as they did."""
-    sorter = SORTERS[document["sorter"]]
-    n_channels, sample_rate = int(document["n_channels"]), float(document["sample_rate"])
-    recording = Recording(
-        format="binary",
-        binary=Path(document["binary"]),
-        size_bytes=int(document["n_samples"]) * n_channels * 2,
-        n_channels=n_channels,
-        sample_rate=sample_rate,
-    )
-    output = Path(document["output"])
-    temp_folder = Path(document["temp_file"]).parent if document.get("temp_file") else output
-    return SortJob(
-        recording=recording,
-        output=output,
-        license=None,
-        sorter=sorter,
-        image="",
-        temp_dir=None if temp_folder == output else temp_folder,
-        param_overrides={k: v for k, v in document["params"].items() if k in sorter.params},
-        job_id=document["job_id"],
-    )

@@ -1,9 +1,23 @@
 """The one way through: check a job on its place, choose its GPU once, start it. The CLI, the window and the tests
-all call this; nothing that checks a job changes it."""
+all call this; nothing that checks a job changes it (check() returns a copy that carries the chosen GPU)."""
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ks_gui.core.job import Problem, SortJob
+from ks_gui.core.launch import launch_for
+from ks_gui.core.places.base import FoundRun, Place, PlaceError, Readiness
+from ks_gui.core.places.gpus import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.sorters.base import Sorter
+
+if TYPE_CHECKING:
+    from ks_gui.core.run import SortRun
+
+__all__ = ["Checked", "PlaceError", "SortRun", "check", "follow_found", "open_place", "plan", "prepare", "start"]
 
 # Where a sort can run, by the name `--on` takes: (title the window shows, the form the place runs).
 PLACES: dict[str, tuple[str, str]] = {
@@ -11,6 +25,8 @@ PLACES: dict[str, tuple[str, str]] = {
     "local": ("This computer, without Docker (Kilosort 4 environment)", "python"),
 }
 DEFAULT_PLACE = "docker"
+# How long a face waits for Docker to answer when it connects: long enough for a busy engine.
+CONNECT_TIMEOUT_S = 60
 
 
 def places_for(sorter: Sorter) -> list[str]:
@@ -20,3 +36,134 @@ def places_for(sorter: Sorter) -> list[str]:
 
 def place_title(name: str) -> str:
     return PLACES[name][0]
+
+
+def place_problem(sorter: Sorter, place: str) -> Problem | None:
+    """Why `sorter` cannot run on `place` (it does not ship in that place's form), or None."""
+    if place not in PLACES:
+        return Problem("place", f"there is no place called {place!r} (choose {' or '.join(PLACES)})", "--on")
+    if PLACES[place][1] not in sorter.forms:
+        where = " or ".join(place_title(name) for name in places_for(sorter))
+        return Problem("place", f"{sorter.title} cannot run on {place_title(place)}: choose {where}", "--on")
+    return None
+
+
+def open_place(name: str, timeout: int = CONNECT_TIMEOUT_S) -> Place:
+    """Reach the place (connect to Docker); PlaceError, with a sentence for the user, when it cannot be reached."""
+    if name == "local":
+        from ks_gui.core.places.local_env import LocalEnvPlace
+
+        return LocalEnvPlace()
+    if name == "docker":
+        from ks_gui.core.places.docker_place import DockerPlace  # docker loads here, not when the window opens
+
+        return DockerPlace.connect(timeout=timeout)
+    raise PlaceError(f"there is no place called {name!r} (choose {' or '.join(PLACES)})")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A job as checked on its place: the copy that would start (its GPU chosen), and every reason it may not."""
+
+    job: SortJob
+    place: Place
+    readiness: Readiness
+    problems: tuple[Problem, ...]
+
+    @property
+    def may_start(self) -> bool:
+        return not self.problems
+
+
+def check(job: SortJob, place: Place, gpu_request: GpuRequest = "auto", gpus: list | None = None) -> Checked:
+    """Everything that stops `job` on `place`: the job itself, what the place has, the GPU, the disk. `gpus` are the
+    place's (asked when not given)."""
+    found = job.input_problems()
+    if (mismatch := place_problem(job.sorter, place.name)) is not None:
+        found.append(mismatch)
+    readiness = place.readiness(job.image)
+    found += [Problem(field, message) for field, message in readiness.problems]
+    if readiness.image is not None:
+        found += [Problem("image", p) for p in readiness.image.problems(job.sorter.name)]
+    gpus = place.gpus() if gpus is None else gpus
+    try:
+        gpu = _choose_gpu(place, readiness, gpu_request, gpus)
+    except GpuChoiceError as err:
+        gpu, found = None, [*found, Problem("gpu", str(err), "--gpu")]
+    if gpu is not None and readiness.gpu_refusal:
+        found.append(Problem("gpu", readiness.gpu_refusal, "--gpu none"))
+    if readiness.image is not None and readiness.gpu_required and gpu is None and not found:
+        found.append(
+            Problem("gpu", f"the image {job.image} needs an NVIDIA GPU, and none is chosen (none found, or no GPU)")
+        )
+    chosen = dataclasses.replace(job, gpu=gpu)
+    if not found:
+        found += chosen.disk_problems()
+    if job.overwrite and not found:
+        found += _sorting_into(job.output, place)
+    return Checked(chosen, place, readiness, tuple(found))
+
+
+def _choose_gpu(place: Place, readiness: Readiness, request: GpuRequest, gpus: list):
+    if place.form == "python":  # auto picks a GPU only when the environment's torch can use one
+        return choose_gpu(request, [] if request == "auto" and readiness.gpu_refusal else gpus)
+    image = readiness.image
+    if request == "auto" and image is not None and not image.gpu_required and not gpus:
+        return None
+    return choose_gpu(request, gpus)
+
+
+def _sorting_into(output: Path, place: Place) -> list[Problem]:
+    """--overwrite replaces an earlier sort's results, never those of a sort still running into the folder."""
+    if any(found.running and Path(found.output) == output for found in place.found_runs()):
+        return [Problem("output", f"a sort is still running into {output}: wait for it to end, or cancel it")]
+    return []
+
+
+def plan(checked: Checked) -> dict:
+    """A dry run: what would start (the place's own description, and the line a user can read), the job file, and
+    the problems, without starting or writing anything."""
+    job = checked.job
+    document, line = checked.place.plan(launch_for(job), checked.readiness)
+    has_facts = bool(job.n_channels and job.sample_rate)
+    return {
+        **document,
+        "job": job.document(checked.readiness.mex_cache) if has_facts else None,
+        "command_line": line,
+        "problems": [p.command_line_text() for p in checked.problems],
+    }
+
+
+def prepare(checked: Checked) -> SortRun:
+    """The run of a checked job, not started yet (its settings, such as engine_wait_seconds, may be changed)."""
+    from ks_gui.core.run import SortRun
+
+    assert checked.may_start, "check() found problems"
+    return SortRun(checked.job, checked.place, checked.readiness)
+
+
+def start(checked: Checked, engine_wait_seconds: float | None = None) -> SortRun:
+    """Write the job's files and start it on its place. PlaceError when the place refuses; OSError when a local
+    program cannot start."""
+    run = prepare(checked)
+    if engine_wait_seconds is not None:
+        run.engine_wait_seconds = engine_wait_seconds
+    run.start()
+    return run
+
+
+def follow_found(place: Place, found: FoundRun) -> SortRun:
+    """Follow again a sort an earlier launcher started on `place` (and perhaps did not see end)."""
+    from ks_gui.core.run import SortRun
+
+    return SortRun.reattach(place, found)
+
+
+def earlier_runs(place: Place) -> list[FoundRun]:
+    """The sorts this user started on `place` that are still there (running, or ended while nobody followed them).
+    A run on record as running that is not among them ended without its launcher: it is marked interrupted."""
+    from ks_gui.core.results import history
+
+    found = place.found_runs()
+    history.mark_interrupted(history.load_all(), alive_job_ids={f.job_id for f in found})
+    return found

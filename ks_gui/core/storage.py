@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from ks_gui.core.contract import LABEL_CONTRACT
-from ks_gui.core.places.container_spec import LABEL_VOLUME, SIGNIN_VOLUME_PURPOSE
+from ks_gui.core.license import SIGNIN_VOLUME_PURPOSE
+from ks_gui.core.places.container_spec import LABEL_VOLUME
 
 if TYPE_CHECKING:
     from ks_gui.core.places.docker_engine import Engine

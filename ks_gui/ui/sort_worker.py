@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from ks_gui.core import sorting
+from ks_gui.core.events import LogLine, Notice, Outcome, SignInPrompt
 from ks_gui.core.job import SortJob
-from ks_gui.core.places.container_spec import planned_spec
-from ks_gui.core.places.gpus import GpuChoiceError, GpuRequest, detect_gpus
-from ks_gui.core.run import LogLine, Notice, Outcome, SignInPrompt, SortRun, preflight
 from ks_gui.core.sorters.progress import ProgressEvent
 
 if TYPE_CHECKING:
-    from ks_gui.core.places.docker_engine import FoundContainer
+    from ks_gui.core.places.base import FoundRun
+    from ks_gui.core.places.gpus import GpuRequest
+    from ks_gui.core.run import SortRun
 
 
 class SortWorker(QObject):
@@ -43,9 +44,7 @@ class SortWorker(QObject):
     finished = Signal(Outcome)
     detached = Signal()
 
-    def __init__(
-        self, job: SortJob | None, gpu_request: GpuRequest = "auto", found: FoundContainer | None = None
-    ) -> None:
+    def __init__(self, job: SortJob | None, gpu_request: GpuRequest = "auto", found: FoundRun | None = None) -> None:
         super().__init__()
         self._job = job
         self._gpu_request = gpu_request
@@ -68,36 +67,26 @@ class SortWorker(QObject):
             raise
 
     def _check_start_and_follow(self) -> None:
-        from ks_gui.core.places.docker_engine import (  # docker loads here, not when the window opens
-            EngineError,
-            connect,
-        )
-
         if self._found is not None:
             try:
-                self._run = SortRun.reattach(connect(), self._found)
-            except (EngineError, OSError, ValueError, KeyError) as err:
+                self._run = sorting.follow_found(sorting.open_place("docker"), self._found)
+            except (sorting.PlaceError, OSError, ValueError, KeyError) as err:
                 self.refused.emit([f"The sort in {self._found.output} cannot be followed: {err}"])
                 return
             self._follow()
             return
         assert self._job is not None
         try:
-            engine = None if self._job.sorter.runs_locally else connect()  # a local sorter needs no Docker
-            checked = preflight(self._job, engine, self._gpu_request, detect_gpus())
-        except EngineError as err:
+            checked = sorting.check(self._job, sorting.open_place(self._job.place), self._gpu_request)
+        except sorting.PlaceError as err:
             self.refused.emit([err.message])
             return
-        except GpuChoiceError as err:
-            self.refused.emit([str(err)])
-            return
-        if checked.problems or (checked.image is None and checked.environment is None):
+        if checked.problems:
             self.refused.emit([p.message for p in checked.problems])
             return
-        self._run = SortRun(self._job, engine, checked.image, checked.environment)
         try:
-            self._run.start()
-        except (EngineError, OSError) as err:  # OSError: the local environment's python could not start
+            self._run = sorting.start(checked)
+        except (sorting.PlaceError, OSError) as err:  # OSError: the local environment's python could not start
             self.refused.emit([getattr(err, "message", str(err))])
             return
         self._follow()
@@ -163,10 +152,6 @@ class SortWorker(QObject):
 
 
 def docker_run_line(job: SortJob, gpu_request: GpuRequest) -> str:
-    """The `docker run` line equivalent to the job (blocking: call it off the GUI thread)."""
-    if job.sorter.runs_locally:
-        raise ValueError(f"{job.sorter.title} runs in a local environment, not in a container")
-    from ks_gui.core.places.docker_engine import connect
-
-    checked = preflight(job, connect(timeout=10), gpu_request, detect_gpus())
-    return planned_spec(job, checked.image)[0].docker_run_command()
+    """The command line equivalent to the job on its place (blocking: call it off the GUI thread)."""
+    checked = sorting.check(job, sorting.open_place(job.place, timeout=10), gpu_request)
+    return sorting.plan(checked)["command_line"]

@@ -13,12 +13,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from ks_gui.core.events import LogLine
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.docker_engine import connect
 from ks_gui.core.recordings.recording import inspect
-from ks_gui.core.run import LogLine, SortRun, preflight
-from tests.conftest import SIM_IMAGE, write_recording
+from ks_gui.core.run import SortRun
+from tests.conftest import SIM_IMAGE, prepared_run, write_recording
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 
@@ -31,9 +32,7 @@ def new_run(engine, recording_folder: Path, output: Path) -> SortRun:
         image=SIM_IMAGE,
         param_overrides={"NchanTOT": 32, "fs": 30000.0},
     )
-    checked = preflight(job, engine, "none", [])
-    assert not checked.problems, checked.problems
-    return SortRun(job, engine, checked.image)
+    return prepared_run(job, engine)
 
 
 def ours(engine, recording_folder: Path, output: Path) -> float:

@@ -5,12 +5,19 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
-from ks_gui.core.job import Mount, SortJob
+from ks_gui.core.job import SortJob
+from ks_gui.core.launch import launch_for
 from ks_gui.core.license import parse_license
+from ks_gui.core.places.base import Mount
 from ks_gui.core.places.container_spec import spec_for
 from ks_gui.core.places.gpus import parse_nvidia_smi
 from ks_gui.core.recordings.recording import inspect
 from tests.conftest import write_recording
+
+
+def spec_for_job(job: SortJob, mex_cache: Path):
+    """The container this computer's Docker would create for `job`, run as the invoking user."""
+    return spec_for(launch_for(job), f"{os.getuid()}:{os.getgid()}", mex_cache)
 
 
 def make_job(tmp_path: Path, license: str) -> SortJob:
@@ -27,7 +34,7 @@ def make_job(tmp_path: Path, license: str) -> SortJob:
 
 def test_same_path_mounts_and_read_only_recording(tmp_path: Path):
     job = make_job(tmp_path, "server:27000@lic")
-    spec = spec_for(job, tmp_path / "cache" / "mex" / "abc")
+    spec = spec_for_job(job, tmp_path / "cache" / "mex" / "abc")
     mounts = {m.target: m for m in spec.mounts}
     assert mounts[str(job.recording.folder)].read_only
     assert mounts[str(job.recording.folder)].source == job.recording.folder
@@ -45,7 +52,7 @@ def test_same_path_mounts_and_read_only_recording(tmp_path: Path):
 def test_license_file_is_mounted_read_only(tmp_path: Path):
     lic = tmp_path / "network.lic"
     lic.write_text("SERVER lic 0 27000\n")
-    spec = spec_for(make_job(tmp_path, f"file:{lic}"), tmp_path / "mex")
+    spec = spec_for_job(make_job(tmp_path, f"file:{lic}"), tmp_path / "mex")
     (mount,) = [m for m in spec.mounts if m.source == lic]
     assert mount.read_only and mount.target == "/licenses/license.lic"
     assert spec.environment["MLM_LICENSE_FILE"] == "/licenses/license.lic"
@@ -54,7 +61,7 @@ def test_license_file_is_mounted_read_only(tmp_path: Path):
 def test_account_sign_in_opens_stdin_and_gpu_by_uuid(tmp_path: Path):
     job = make_job(tmp_path, "account:ada@example.org")
     job.gpu = parse_nvidia_smi("1, GPU-7a9d, NVIDIA RTX A6000, 49140, 4, 0, 8.6, 550.54.15\n")[0]
-    spec = spec_for(job, tmp_path / "mex")
+    spec = spec_for_job(job, tmp_path / "mex")
     assert spec.stdin_open
     assert "MLM_LICENSE_FILE" not in spec.environment
     assert [r.device_ids for r in spec.device_requests] == [("GPU-7a9d",)]
@@ -63,7 +70,7 @@ def test_account_sign_in_opens_stdin_and_gpu_by_uuid(tmp_path: Path):
 def test_docker_run_line_says_the_same(tmp_path: Path):
     job = make_job(tmp_path, "server:27000@lic")
     job.gpu = parse_nvidia_smi("0, GPU-a, NVIDIA RTX A6000, 49140, 4, 0, 8.6, 550.54.15\n")[0]
-    spec = spec_for(job, tmp_path / "mex")
+    spec = spec_for_job(job, tmp_path / "mex")
     words = shlex.split(spec.docker_run_command())
     assert words[:3] == ["docker", "run", "--rm"]
     assert words[words.index("--gpus") + 1] == '"device=GPU-a"'
@@ -72,7 +79,7 @@ def test_docker_run_line_says_the_same(tmp_path: Path):
 
 
 def test_extra_mounts(tmp_path: Path):
-    from ks_gui.core.places.container_spec import MountError, parse_mount
+    from ks_gui.core.mounts import MountError, parse_mount
 
     probes = tmp_path / "probes"
     probes.mkdir()
@@ -90,4 +97,4 @@ def test_extra_mounts(tmp_path: Path):
             parse_mount(text)
     job = make_job(tmp_path, "server:27000@lic")
     job.extra_mounts = (parse_mount(f"{probes}:/probes:ro"),)
-    assert Mount(probes, "/probes", read_only=True) in spec_for(job, tmp_path / "mex").mounts
+    assert Mount(probes, "/probes", read_only=True) in spec_for_job(job, tmp_path / "mex").mounts

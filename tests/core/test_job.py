@@ -9,7 +9,9 @@ from ks_gui.core.license import parse_license
 from ks_gui.core.places.gpus import parse_nvidia_smi
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.sorting import check
 from tests.conftest import write_recording
+from tests.places.replay import ReplayPlace
 
 LABELS = {LABEL_CONTRACT: str(CONTRACT_VERSION), LABEL_SORTER: "kilosort2.5", LABEL_GPU: "optional"}
 IMAGE = ImageInfo(name="ks-gui-sim:latest", id="sha256:" + "ab" * 32, labels=LABELS)
@@ -26,8 +28,9 @@ def job(tmp_path: Path) -> SortJob:
     )
 
 
-def messages(job: SortJob, image: ImageInfo | None = IMAGE) -> list[str]:
-    return [p.message for p in job.problems(image)]
+def messages(job: SortJob, image: ImageInfo | None = IMAGE, gpus: list | None = None) -> list[str]:
+    """What the CLI says of the job checked on a place with `image` and `gpus`."""
+    return [p.command_line_text() for p in check(job, ReplayPlace(image, gpus=gpus), "auto").problems]
 
 
 def test_a_complete_job_may_start(job: SortJob):
@@ -101,8 +104,8 @@ def test_images_that_cannot_run_the_job(job: SortJob):
 def test_gpu_required_by_the_image(job: SortJob):
     needs_gpu = ImageInfo("ks-gui/kilosort2.5:latest", "sha256:3", {**LABELS, LABEL_GPU: "required"})
     assert "needs an NVIDIA GPU" in messages(job, needs_gpu)[0]
-    job.gpu = parse_nvidia_smi("0, GPU-a, NVIDIA RTX A6000, 49140, 4, 0, 8.6, 550.54.15\n")[0]
-    assert messages(job, needs_gpu) == []
+    gpus = parse_nvidia_smi("0, GPU-a, NVIDIA RTX A6000, 49140, 4, 0, 8.6, 550.54.15\n")
+    assert messages(job, needs_gpu, gpus) == []
 
 
 def test_too_little_disk_for_the_temp_file(job: SortJob):

@@ -11,60 +11,68 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core.job import SortJob
+from ks_gui.core.launch import launch_for
 from ks_gui.core.places import kilosort4_env
 from ks_gui.core.places.gpus import Gpu
+from ks_gui.core.places.local_env import LocalEnvPlace
 from ks_gui.core.places.local_process import LocalRun, LocalSpec, local_spec_for
 from ks_gui.core.recordings.recording import inspect
-from ks_gui.core.run import preflight
-from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS, param_problems
+from ks_gui.core.sorters import DEFAULT_SORTER, KILOSORT4, KILOSORT25, SORTERS, param_problems, sorter_named
 from ks_gui.core.sorters.diagnosis import diagnose
 from ks_gui.core.sorters.progress import Tracker
+from ks_gui.core.sorting import check, place_problem, places_for
 
 H100 = Gpu(0, "GPU-1234", "NVIDIA H100 80GB HBM3", 81559, 0, 0, "9.0", "580.159.04")
 
 
-def ks4_job(recording, tmp_path: Path, sorter: str = "kilosort4-local", **overrides) -> SortJob:
+def ks4_job(recording, tmp_path: Path, place: str = "local", **overrides) -> SortJob:
     return SortJob(
         recording=inspect(recording.folder),
         output=tmp_path / "out",
         license=None,
-        sorter=SORTERS[sorter],
+        sorter=KILOSORT4,
+        place=place,
         param_overrides={"n_chan_bin": recording.n_channels, "fs": recording.sample_rate, **overrides},
     )
 
 
 def test_kilosort25_stays_the_default_and_kilosort4_needs_no_license():
     assert DEFAULT_SORTER == "kilosort2.5"
-    assert set(SORTERS) == {"kilosort2.5", "kilosort4", "kilosort4-local"}
-    for name in ("kilosort4", "kilosort4-local"):
-        assert not SORTERS[name].needs_matlab_license
-        assert SORTERS[name].command("/o/.ks-gui/job.json") == ["/o/.ks-gui/job.json"]
-    assert SORTERS["kilosort4"].default_image == "ks-gui/kilosort4:latest"
-    assert SORTERS["kilosort4-local"].runs_locally and not SORTERS["kilosort4"].runs_locally
+    assert set(SORTERS) == {"kilosort2.5", "kilosort4"}
+    assert not KILOSORT4.needs_matlab_license
+    assert KILOSORT4.command("/o/.ks-gui/job.json") == ["/o/.ks-gui/job.json"]
+    assert KILOSORT4.default_image == "ks-gui/kilosort4:latest"
+
+
+def test_kilosort4_runs_in_docker_or_locally_and_the_old_name_says_both():
+    assert places_for(KILOSORT4) == ["docker", "local"] and places_for(KILOSORT25) == ["docker"]
+    assert sorter_named("kilosort4-local") == (KILOSORT4, "local")
+    assert sorter_named("kilosort4") == (KILOSORT4, None)
+    assert place_problem(KILOSORT4, "local") is None
+    refused = place_problem(KILOSORT25, "local")
+    assert refused is not None and refused.field == "place" and "Kilosort 2.5" in refused.message
 
 
 def test_kilosort4_parameters_are_kilosort4s_own():
-    table = SORTERS["kilosort4-local"].params
+    table = KILOSORT4.params
     assert table["Th_universal"].default == 9 and table["Th_learned"].default == 8
     assert table["batch_size"].default == 60000 and table["nt"].default == 61
     assert "NT" not in table and "Th" not in table
-    assert param_problems(SORTERS["kilosort4-local"], {"nt": 60}) == ["nt must be odd, not 60"]
-    assert param_problems(SORTERS["kilosort4-local"], {"tmin": 10, "tmax": 5}) == ["tmax (5) must be after tmin (10)"]
+    assert param_problems(KILOSORT4, {"nt": 60}) == ["nt must be odd, not 60"]
+    assert param_problems(KILOSORT4, {"tmin": 10, "tmax": 5}) == ["tmax (5) must be after tmin (10)"]
 
 
 def test_kilosort4_job_has_no_license_problem_and_no_temp_file(recording, tmp_path: Path):
     job = ks4_job(recording, tmp_path)
     assert job.input_problems() == []
-    assert job.problems(None) == []  # no image needed for the local sorter
     assert job.n_channels == recording.n_channels
     assert job.n_batches == 5  # 10 s at 30 kHz in batches of 60000 samples
     assert job.temp_file_bytes == 0
     document = job.document(None)
-    assert document["sorter"] == "kilosort4-local" and document["mex_cache"] == ""
+    assert document["sorter"] == "kilosort4" and document["place"] == "local" and document["mex_cache"] == ""
     assert document["params"]["n_chan_bin"] == recording.n_channels
     assert "tmax" not in document["params"]  # Kilosort's own default: to the end
-    container_job = ks4_job(recording, tmp_path, sorter="kilosort4")
-    assert [p.field for p in container_job.problems(None)] == ["image"]
+    assert SortJob.from_document({**document, "sorter": "kilosort4-local", "place": None}).place == "local"
 
 
 def test_time_range_of_kilosort4(recording, tmp_path: Path):
@@ -73,11 +81,11 @@ def test_time_range_of_kilosort4(recording, tmp_path: Path):
 
 def test_local_spec_hides_gpus_for_a_cpu_sort_and_names_the_chosen_one(recording, tmp_path: Path):
     job = ks4_job(recording, tmp_path)
-    spec = local_spec_for(job, Path("/env/bin/python"), Path("/drv.py"))
+    spec = local_spec_for(launch_for(job), Path("/env/bin/python"), Path("/drv.py"))
     assert spec.command == ["/env/bin/python", "/drv.py", str(job.output / ".ks-gui" / "job.json")]
     assert spec.environment["CUDA_VISIBLE_DEVICES"] == ""
     job.gpu = H100
-    assert local_spec_for(job, Path("/p"), Path("/d")).environment["CUDA_VISIBLE_DEVICES"] == "GPU-1234"
+    assert local_spec_for(launch_for(job), Path("/p"), Path("/d")).environment["CUDA_VISIBLE_DEVICES"] == "GPU-1234"
 
 
 def test_local_run_gives_lines_exit_code_and_tqdm_updates():
@@ -132,9 +140,10 @@ def test_missing_environment_is_explained_and_refused(recording, tmp_path: Path,
     status = kilosort4_env.check()
     assert not status.ready and "ks-gui install kilosort4" in status.problem
     job = ks4_job(recording, tmp_path)
-    checked = preflight(job, None, "auto", [H100])
-    assert [p.field for p in checked.problems] == ["sorter"]
-    assert job.gpu is None  # no environment that can use it
+    checked = check(job, LocalEnvPlace(), "auto", [H100])
+    assert [p.field for p in checked.problems] == ["place"]
+    assert checked.job.gpu is None  # no environment that can use it
+    assert checked.job is not job and job.gpu is None  # checking never changes the job it checks
 
 
 def test_install_target_reports_an_environment_that_works(tmp_path: Path):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core.job import SortJob
+from ks_gui.core.launch import launch_for
 from ks_gui.core.license import (
     BatchToken,
     LicenseError,
@@ -16,12 +17,18 @@ from ks_gui.core.license import (
     parse_license,
     store_token,
 )
-from ks_gui.core.places.container_spec import VolumeMount, spec_for
+from ks_gui.core.places.base import VolumeMount
+from ks_gui.core.places.container_spec import spec_for
 from ks_gui.core.recordings.recording import inspect
 from tests.conftest import write_recording
 
 TOKEN = "ada@example.org::c2VjcmV0LXRva2VuLXZhbHVl"
 SECRET = "c2VjcmV0LXRva2VuLXZhbHVl"
+
+
+def spec_for_job(job: SortJob, mex_cache: Path):
+    """The container this computer's Docker would create for `job`, run as the invoking user."""
+    return spec_for(launch_for(job), f"{os.getuid()}:{os.getgid()}", mex_cache)
 
 
 def test_token_forms():
@@ -121,7 +128,7 @@ def _spec(tmp_path: Path, license_text: str, mac: str | None = None, keep_signed
         image="ks-gui-sim:latest",
         param_overrides={"NchanTOT": 32, "fs": 30000.0},
     )
-    return spec_for(job, tmp_path / "mex")
+    return spec_for_job(job, tmp_path / "mex")
 
 
 def test_each_mode_in_the_container(tmp_path: Path):

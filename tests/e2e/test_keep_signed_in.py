@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from ks_gui.core import storage
-from ks_gui.core.license import SIGNIN_CACHE_PATH, signin_volume_name
+from ks_gui.core.license import SIGNIN_CACHE_PATH, SIGNIN_VOLUME_PURPOSE, signin_volume_name
 from ks_gui.core.places import container_spec
-from ks_gui.core.places.container_spec import SIGNIN_VOLUME_PURPOSE, VolumeMount
+from ks_gui.core.places.base import VolumeMount
 from tests.conftest import SIM_IMAGE, run_cli, sign_in_run
 
 pytestmark = pytest.mark.engine

@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ks_gui.core.events import Outcome
 from ks_gui.core.job import SortJob
 from ks_gui.core.places import kilosort4_env
 from ks_gui.core.recordings.recording import inspect
-from ks_gui.core.run import Outcome, SortRun, preflight
 from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorters.progress import ProgressEvent
+from tests.conftest import prepared_run
 from tests.core.test_kilosort4_core import alive
 from tests.kilosort4.environment import test_environment
 from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording, agreement, write_recording
@@ -62,7 +63,9 @@ def sort_command(recording: Path, output: Path, *extra: str) -> list[str]:
         "sort",
         str(recording),
         "--sorter",
-        "kilosort4-local",
+        "kilosort4",
+        "--on",
+        "local",
         "--output",
         str(output),
         "--param",
@@ -124,7 +127,7 @@ def test_cli_sorts_with_local_kilosort4(planted: PlantedRecording, tmp_path: Pat
     assert run["environment"]["torch"].startswith(kilosort4_env.TORCH_VERSION)
     assert run["exit_code"] == 0
     job = json.loads((output / ".ks-gui" / "job.json").read_text())
-    assert job["sorter"] == "kilosort4-local"
+    assert job["sorter"] == "kilosort4" and job["place"] == "local"
     assert job["params"]["n_chan_bin"] == N_CHANNELS
     assert job["params"]["Th_universal"] == 9
     assert "NT" not in job["params"]
@@ -149,14 +152,13 @@ def test_cancel_stops_the_sort_and_its_processes(planted: PlantedRecording, tmp_
         recording=inspect(planted.binary.parent),
         output=tmp_path / "cancelled",
         license=None,
-        sorter=SORTERS["kilosort4-local"],
+        sorter=SORTERS["kilosort4"],
+        place="local",
         param_overrides={"n_chan_bin": N_CHANNELS, "fs": SAMPLE_RATE},
     )
-    checked = preflight(job, None, "none", [])
-    assert checked.problems == [] and checked.environment is not None
-    run = SortRun(job, None, None, checked.environment)
+    run = prepared_run(job)
     run.start()
-    pid = run._container.pid  # the driver's process: its own process group
+    pid = run._handle.pid  # the driver's process: its own process group
     outcome = None
     for event in run.events():
         if isinstance(event, ProgressEvent) and event.stage == "drift":

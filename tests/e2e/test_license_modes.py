@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core.contract import job_file, provenance_file
+from ks_gui.core.events import Outcome, SignInPrompt
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.recordings.recording import inspect
-from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
 from ks_gui.core.sorters.progress import ProgressEvent
-from tests.conftest import SIM_IMAGE, run_cli
+from tests.conftest import SIM_IMAGE, prepared_run, run_cli
 
 pytestmark = pytest.mark.engine
 PASSWORD = "ks-gui-test-password"  # the stand-in's documented test password
@@ -148,8 +148,7 @@ def test_secrets_never_reach_files_logs_or_the_container(engine, sim_image, reco
         environment={"KS_GUI_SIM_PACE": "0.05"},
         param_overrides={"NchanTOT": 32, "fs": 30000.0},
     )
-    checked = preflight(job, engine, "none", [])
-    run = SortRun(job, engine, checked.image)
+    run = prepared_run(job, engine)
     run.start()
     inspected = ""
     for event in run.events():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ks_gui.core.contract import CONTRACT_VERSION, channel_map_file, job_file
 from ks_gui.core.recordings.channel_map import linear
-from ks_gui.core.sorters import KILOSORT4_LOCAL
+from ks_gui.core.sorters import KILOSORT4
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
 from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording
 
@@ -19,10 +19,10 @@ from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording
 def write_job(recording: PlantedRecording, output: Path) -> Path:
     output.mkdir(parents=True)
     linear(N_CHANNELS).write_mat(channel_map_file(output), SAMPLE_RATE)
-    params = {**KILOSORT4_LOCAL.defaults(), "n_chan_bin": N_CHANNELS, "fs": SAMPLE_RATE}
+    params = {**KILOSORT4.defaults(), "n_chan_bin": N_CHANNELS, "fs": SAMPLE_RATE}
     document = {
         "contract": CONTRACT_VERSION,
-        "sorter": KILOSORT4_LOCAL.name,
+        "sorter": KILOSORT4.name,
         "job_id": output.name,
         "binary": str(recording.binary),
         "n_channels": N_CHANNELS,

@@ -11,11 +11,12 @@ import docker
 import pytest
 
 from ks_gui.core.contract import LABEL_OUTPUT, job_file, provenance_file
+from ks_gui.core.events import Outcome
 from ks_gui.core.results import history
-from ks_gui.core.run import PHY_REQUIRED_FILES, Outcome, SortRun, preflight
+from ks_gui.core.run import PHY_REQUIRED_FILES, SortRun
 from ks_gui.core.sorters.progress import ProgressEvent
 from ks_gui.ui.history_view import HistoryView
-from tests.conftest import SIM_IMAGE, build_image, run_cli, sim_job, sim_sort_args
+from tests.conftest import SIM_IMAGE, build_image, prepared_run, run_cli, sim_job, sim_sort_args
 
 pytestmark = pytest.mark.engine
 
@@ -32,9 +33,7 @@ ENTRYPOINT ["/bin/sh", "-c", "echo '[ks-gui] stage start'; while :; do sleep 1; 
 
 def new_run(engine, recording, output: Path, image: str = SIM_IMAGE, **environment: str) -> SortRun:
     job = sim_job(recording, output, image=image, **environment)
-    checked = preflight(job, engine, "none", [])
-    assert not checked.problems, checked.problems
-    run = SortRun(job, engine, checked.image)
+    run = prepared_run(job, engine)
     run.start()
     return run
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core.contract import LABEL_OUTPUT
+from ks_gui.core.events import LogLine, Notice, Outcome
 from ks_gui.core.places.docker_engine import connect
 from ks_gui.core.results import history
 from ks_gui.core.results.phy_folder import folder_problems
-from ks_gui.core.run import LogLine, Notice, Outcome, SortRun, preflight
-from tests.conftest import run_cli, sim_job, sim_sort_args
+from tests.conftest import prepared_run, run_cli, sim_job, sim_sort_args
 from tests.private_dockerd import PrivateDockerd
 
 pytestmark = pytest.mark.engine
@@ -102,9 +102,7 @@ def test_with_live_restore_the_sort_goes_on_and_gives_its_result(private_dockerd
     daemon = private_dockerd(live_restore=True)
     job = sim_job(recording, tmp_path / "out", KS_GUI_SIM_PACE="0.1")
     engine = connect()
-    checked = preflight(job, engine, "none", [])
-    assert checked.problems == []
-    run = SortRun(job, engine, checked.image)
+    run = prepared_run(job, engine)
     run.start()
 
     def restart() -> None:

@@ -16,11 +16,11 @@ import docker
 import pytest
 
 from ks_gui.core.contract import CONTRACT_VERSION, LABEL_JOB, LABEL_OUTPUT
+from ks_gui.core.events import Outcome, SignInPrompt
 from ks_gui.core.locations import mex_cache_dir
 from ks_gui.core.places.container_spec import spec_for
-from ks_gui.core.run import Outcome, SignInPrompt, SortRun, preflight
 from ks_gui.core.sorters.progress import ProgressEvent
-from tests.conftest import sim_job, sim_sort_args, write_recording
+from tests.conftest import prepared_run, sim_job, sim_sort_args, write_recording
 
 pytestmark = pytest.mark.engine
 
@@ -33,7 +33,7 @@ def test_the_container_gets_no_privilege_no_docker_socket_no_host_network_and_no
 ):
     """What Docker itself says about a running sort's container (docker inspect), not what the launcher meant."""
     job = sim_job(recording, tmp_path / "out", KS_GUI_SIM_PACE="0.2")
-    run = SortRun(job, engine, preflight(job, engine, "none", []).image)
+    run = prepared_run(job, engine)
     run.start()
     try:
         (container,) = docker.from_env().containers.list(filters={"label": f"{LABEL_JOB}={job.job_id}"})
@@ -141,7 +141,7 @@ def test_no_secret_reaches_any_file_the_app_wrote(
     monkeypatch.setenv("TMPDIR", str(temp))  # whatever the launcher puts in temp files lands here too
     monkeypatch.setattr(tempfile, "tempdir", None)
     job = sim_job(recording, tmp_path / "out", license, KS_GUI_SIM_PACE="0.02")
-    run = SortRun(job, engine, preflight(job, engine, "none", []).image)
+    run = prepared_run(job, engine)
     run.start()
     environment = ""
     for event in run.events():

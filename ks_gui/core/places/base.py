@@ -72,7 +72,7 @@ class Readiness:
     """What a place found about running one image or driver: empty `problems` means it can."""
 
     problems: tuple[tuple[str, str], ...] = ()  # (form field, message)
-    gpu_usable: bool = True  # the python form: whether its torch can use a GPU
+    gpu_refusal: str = ""  # why no GPU can be used here (a CPU build of torch); "" when one can
     gpu_required: bool = False  # the container form: the image's label says it needs one
     image: ImageInfo | None = None  # what runs, for the run's record
     environment: dict | None = None  # the python form's versions, for the run's record
@@ -130,7 +130,13 @@ class Place(Protocol):
 
     def readiness(self, image: str, thorough: bool = False) -> Readiness: ...
 
-    def start(self, launch: Launch) -> Handle: ...
+    def plan(self, launch: Launch, readiness: Readiness) -> tuple[dict, str]:
+        """What start() would run: a document, and one line a user can read or type."""
+        ...
+
+    def start(self, launch: Launch, readiness: Readiness) -> Handle: ...
+
+    def image_info(self, name: str) -> ImageInfo | None: ...
 
     def found_runs(self) -> list[FoundRun]: ...
 

@@ -1,94 +1,25 @@
-"""The container a job runs in, described as plain data before anything is started."""
+"""The container a Launch runs in, described as plain data before anything is started."""
 
 from __future__ import annotations
 
-import os
-import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT, job_file
-from ks_gui.core.job import Mount, SortJob
-from ks_gui.core.license import (
-    CONTAINER_LICENSE_PATH,
-    SIGNIN_CACHE_PATH,
-    BatchToken,
-    LicenseFile,
-    container_environment,
-    keeps_signin,
-    mac_address,
-    matlab_batch_invocation,
-    needs_stdin,
-    secret_environment,
-    signin_volume_name,
-)
-from ks_gui.core.locations import mex_cache_dir
-from ks_gui.core.places.images import ImageInfo
+from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT
+from ks_gui.core.places.base import Launch, Mount, VolumeMount
 
 # The MATLAB image's documentation asks for at least 512 MB of /dev/shm.
 SHM_SIZE = "512m"
-_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-
-class EnvironmentVariableError(ValueError):
-    """An environment assignment that is not KEY=VALUE; the message is for the user."""
-
-
-class MountError(ValueError):
-    """An extra mount that cannot be given to the container; the message is for the user."""
-
-
-DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 # Named volumes the launcher creates carry this label (value: what the volume is for), so Storage can list them.
 LABEL_VOLUME = "ks-gui.volume"
-SIGNIN_VOLUME_PURPOSE = "matlab-signin"
-
-
-def parse_mount(text: str) -> Mount:
-    """`SRC[:DST][:ro]`: a folder of this machine, at DST inside the container (default: the same path)."""
-    parts = text.split(":")
-    read_only = parts[-1] == "ro"
-    if read_only or parts[-1] == "rw":
-        parts = parts[:-1]
-    if not parts or len(parts) > 2 or not parts[0]:
-        raise MountError(f"--mount {text!r} is not SRC[:DST][:ro]")
-    source = Path(parts[0]).expanduser().absolute()
-    target = parts[1] if len(parts) == 2 and parts[1] else str(source)
-    if not source.exists():
-        raise MountError(f"--mount {text!r}: {source} does not exist")
-    if not target.startswith("/"):
-        raise MountError(f"--mount {text!r}: the path inside the container must be absolute, not {target!r}")
-    if str(source.resolve()) in DOCKER_SOCKETS or target in DOCKER_SOCKETS:
-        raise MountError("the Docker socket is never given to a sorter's container")
-    return Mount(source=source, target=target, read_only=read_only)
-
-
-def parse_environment(assignments: list[str]) -> dict[str, str]:
-    """`["HTTPS_PROXY=http://proxy:3128", ...]` as a dict, for variables passed to the container."""
-    environment = {}
-    for text in assignments:
-        key, sep, value = text.partition("=")
-        if not sep or not _VARIABLE_NAME.match(key):
-            raise EnvironmentVariableError(f"--env {text!r} is not KEY=VALUE")
-        environment[key] = value
-    return environment
 
 
 @dataclass(frozen=True)
 class DeviceRequestSpec:
     device_ids: tuple[str, ...]
     capabilities: tuple[tuple[str, ...], ...] = (("gpu",),)
-
-
-@dataclass(frozen=True)
-class VolumeMount:
-    """A named Docker volume of the user's, mounted read-write. The engine creates it (labelled with `purpose`) when
-    it is missing and hands its top folder to the container's user, since the container does not run as root."""
-
-    name: str
-    target: str
-    purpose: str
 
 
 @dataclass(frozen=True)
@@ -165,56 +96,26 @@ def _same_path(folder: Path, read_only: bool) -> Mount:
     return Mount(source=folder, target=str(folder), read_only=read_only)
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
-
-
-def spec_for(job: SortJob, mex_cache: Path) -> ContainerSpec:
-    """The container for `job`: same-path mounts, its license, its GPU, run as the invoking user."""
-    mounts = [_same_path(job.recording.folder, read_only=True), _same_path(job.output, read_only=False)]
-    temp_folder = job.temp_file.parent
-    if not _inside(temp_folder, job.output):
-        mounts.append(_same_path(temp_folder, read_only=False))
-    mounts.append(_same_path(mex_cache, read_only=False))
-    if isinstance(job.license, LicenseFile):
-        mounts.append(Mount(source=job.license.path, target=CONTAINER_LICENSE_PATH, read_only=True))
-    mounts += job.extra_mounts
-
-    environment = dict(job.environment)
-    if job.license is not None:
-        environment.update(container_environment(job.license))
-
+def spec_for(launch: Launch, user: str, mex_cache: Path | None) -> ContainerSpec:
+    """The container for `launch`, run as `user` (UID:GID) with the image's mex cache folder when it has one."""
+    mounts = list(launch.mounts)
+    if mex_cache is not None:
+        mounts.append(_same_path(mex_cache, read_only=False))
     devices = []
-    if job.gpu is not None:
-        devices.append(DeviceRequestSpec(device_ids=(job.gpu.uuid or str(job.gpu.index),)))
-
-    volumes = []
-    if keeps_signin(job.license):
-        volumes.append(VolumeMount(signin_volume_name(), SIGNIN_CACHE_PATH, SIGNIN_VOLUME_PURPOSE))
-
-    command = job.sorter.command(str(job_file(job.output)))
-    entrypoint = None
-    if isinstance(job.license, BatchToken):
-        entrypoint, command = matlab_batch_invocation(command)
-
+    if launch.gpu is not None:
+        devices.append(DeviceRequestSpec(device_ids=(launch.gpu.uuid or str(launch.gpu.index),)))
     return ContainerSpec(
-        image=job.image,
-        command=command,
-        environment=environment,
+        image=launch.image,
+        command=list(launch.command),
+        environment=dict(launch.environment),
         mounts=mounts,
         device_requests=devices,
         shm_size=SHM_SIZE,
-        user=f"{os.getuid()}:{os.getgid()}",
-        labels={LABEL_JOB: job.job_id, LABEL_OUTPUT: str(job.output), LABEL_CONTRACT: str(CONTRACT_VERSION)},
-        stdin_open=needs_stdin(job.license),
-        mac_address=mac_address(job.license),
-        entrypoint=entrypoint,
-        secret_environment=secret_environment(job.license),
-        volumes=volumes,
+        user=user,
+        labels={LABEL_JOB: launch.job_id, LABEL_OUTPUT: str(launch.output), LABEL_CONTRACT: str(CONTRACT_VERSION)},
+        stdin_open=launch.stdin_open,
+        mac_address=launch.mac_address,
+        entrypoint=launch.entrypoint,
+        secret_environment=dict(launch.secret_environment),
+        volumes=list(launch.volumes),
     )
-
-
-def planned_spec(job: SortJob, image: ImageInfo | None) -> tuple[ContainerSpec, Path]:
-    """The container `job` would get and its mex cache folder, also before its image is built (dry runs)."""
-    mex_cache = mex_cache_dir((image or ImageInfo(name=job.image, id="not-on-this-machine")).short_id)
-    return spec_for(job, mex_cache), mex_cache

@@ -12,7 +12,6 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +22,8 @@ import requests
 import urllib3.exceptions
 
 from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
-from ks_gui.core.places.container_spec import LABEL_VOLUME, ContainerSpec, VolumeMount
+from ks_gui.core.places.base import FoundRun, PlaceError, VolumeMount
+from ks_gui.core.places.container_spec import LABEL_VOLUME, ContainerSpec
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.outage import EngineLostError
 from ks_gui.core.places.output_lines import OutputLine, OutputReader
@@ -31,13 +31,12 @@ from ks_gui.core.places.output_lines import OutputLine, OutputReader
 EngineErrorKind = Literal["not_running", "permission", "no_gpu_runtime", "other"]
 
 
-class EngineError(Exception):
+class EngineError(PlaceError):
     """Docker could not do what was asked; `message` is for the user."""
 
     def __init__(self, kind: EngineErrorKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
-        self.message = message
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -97,16 +96,6 @@ def _engine_answering() -> Iterator[None]:
         raise
     except (*_CONNECTION_LOST, docker.errors.DockerException) as exc:
         raise EngineLostError(f"Docker stopped answering ({exc})") from exc
-
-
-@dataclass(frozen=True)
-class FoundContainer:
-    id: str
-    job_id: str
-    output: str
-    running: bool
-    image: str
-    gpu_uuids: tuple[str, ...] = ()  # the GPUs handed to it, so a new queue counts them as taken
 
 
 # A container in these states still sorts, or is about to.
@@ -286,17 +275,17 @@ class Engine:
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
 
-    def launched_containers(self) -> list[FoundContainer]:
+    def launched_containers(self, uid: int | None = None) -> list[FoundRun]:
         """The containers this user's launchers started (any state), found again by the contract's labels. Another
         user's sorts on a shared workstation run as their uid (the launcher's `--user`): theirs to follow, not ours."""
         try:
             containers = self._client.containers.list(all=True, filters={"label": LABEL_JOB})
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
-        ours = f"{os.getuid()}:"
+        ours = f"{os.getuid() if uid is None else uid}:"
         containers = [c for c in containers if str(c.attrs.get("Config", {}).get("User", "")).startswith(ours)]
         return [
-            FoundContainer(
+            FoundRun(
                 id=c.id,
                 job_id=c.labels.get(LABEL_JOB, ""),
                 output=c.labels.get(LABEL_OUTPUT, ""),

@@ -44,6 +44,15 @@ class Gpu:
         used = self.memory_used_mib / max(self.memory_total_mib, 1)
         return used >= BUSY_MEMORY_FRACTION or self.utilization_percent >= BUSY_UTILIZATION_PERCENT
 
+    def record(self) -> dict:
+        """What a run's record (run.json) says of the GPU."""
+        return {
+            "name": self.name,
+            "uuid": self.uuid,
+            "driver": self.driver_version,
+            "compute_capability": self.compute_capability,
+        }
+
     def describe(self) -> str:
         return f"GPU {self.index}: {self.name}, {self.memory_total_mib / 1024:.0f} GiB"
 

@@ -15,6 +15,10 @@ class ImageInfo:
     digests: tuple[str, ...] = ()
     size_bytes: int = 0
 
+    def record(self) -> dict:
+        """What a run's record (run.json) says of the image."""
+        return {"name": self.name, "id": self.id, "digests": list(self.digests), "labels": self.labels}
+
     @property
     def short_id(self) -> str:
         return self.id.removeprefix("sha256:")[:12]

@@ -1,6 +1,6 @@
 """A sorter run as a local process instead of a container, behind the same interface as engine.ContainerRun.
 
-Used by `kilosort4-local`: the app-managed environment's python runs the Kilosort 4 driver on the job file. The
+The local environment's place (local_env.py) runs its driver on the job file with the environment's python. The
 process gets its own session (process group), so stopping it stops everything it started.
 """
 
@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ks_gui.core.contract import job_file
-from ks_gui.core.job import SortJob
+from ks_gui.core.places.base import Launch
 from ks_gui.core.places.output_lines import OutputLine, OutputReader
 
 _READ_SIZE = 65536
@@ -41,21 +40,19 @@ class LocalSpec:
         return {"command": self.command, "environment": self.environment}
 
 
-def local_spec_for(job: SortJob, python: Path, driver: Path) -> LocalSpec:
-    """The driver run by the environment's python on the job file, on the job's GPU (or none)."""
-    environment = dict(job.environment)
+def local_spec_for(launch: Launch, python: Path, driver: Path) -> LocalSpec:
+    """The driver run by the environment's python on the job file, on the launch's GPU (or none)."""
+    environment = dict(launch.environment)
     environment.update(
         {
             "PYTHONUNBUFFERED": "1",
             # Kilosort draws its plots into files; never open a window from a sort.
             "MPLBACKEND": "Agg",
             # The chosen GPU is the only one the process sees; an empty value hides every GPU (a CPU sort).
-            "CUDA_VISIBLE_DEVICES": "" if job.gpu is None else (job.gpu.uuid or str(job.gpu.index)),
+            "CUDA_VISIBLE_DEVICES": "" if launch.gpu is None else (launch.gpu.uuid or str(launch.gpu.index)),
         }
     )
-    return LocalSpec(
-        command=[str(python), str(driver), *job.sorter.command(str(job_file(job.output)))], environment=environment
-    )
+    return LocalSpec(command=[str(python), str(driver), *launch.command], environment=environment)
 
 
 class LocalRun:
@@ -81,6 +78,16 @@ class LocalRun:
     @property
     def pid(self) -> int:
         return self._process.pid
+
+    @property
+    def running(self) -> bool:
+        return self._process.poll() is None
+
+    def killed_for_memory(self) -> bool:
+        return False  # the kernel says so for a container only; a killed process reads as killed
+
+    def detach(self) -> None:
+        raise ValueError("a local process cannot go on without the launcher")
 
     def lines(self, quiet_after: float = 0.3, idle_every: float | None = None) -> Iterator[OutputLine]:
         return self._reader.lines(quiet_after, idle_every)

@@ -17,6 +17,9 @@ import platformdirs
 
 from ks_gui.core.atomic import write_json_atomically
 
+# The name earlier versions gave Kilosort 4 in the local environment (sorters.SHORTHANDS).
+LOCAL_SHORTHAND = "kilosort4-local"
+
 Status = Literal["running", "succeeded", "failed", "cancelled", "interrupted"]
 
 
@@ -36,6 +39,13 @@ class RunRecord:
     good: int | None = None
     spikes: int | None = None
     summary: str = ""
+    place: str = "docker"  # where it ran (`--on`); records older than places have none: Docker, or the shorthand
+
+    def __post_init__(self) -> None:
+        # Records written before sorters and places were apart name Kilosort 4's local runs "kilosort4-local".
+        if self.sorter == LOCAL_SHORTHAND:
+            object.__setattr__(self, "sorter", "kilosort4")
+            object.__setattr__(self, "place", "local")
 
     @property
     def duration_seconds(self) -> float | None:

@@ -10,17 +10,15 @@ from pathlib import Path
 from ks_gui import __version__
 from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.contract import provenance_file
-from ks_gui.core.places.gpus import Gpu
-from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.sorters.progress import Result
 
 
 @dataclass(frozen=True)
 class Provenance:
     job: dict
-    image: ImageInfo | None  # None for a local sorter (no container)
+    image: dict | None  # name, id, digests, labels; None where no container ran
     engine_version: str | None
-    gpu: Gpu | None
+    gpu: dict | None  # name, uuid, driver, compute capability
     started: datetime
     ended: datetime
     exit_code: int | None
@@ -36,24 +34,10 @@ class Provenance:
         return {
             "launcher": {"name": "ks-gui", "version": __version__, "host": platform.node()},
             "sorter": self.job["sorter"],
-            "image": None
-            if self.image is None
-            else {
-                "name": self.image.name,
-                "id": self.image.id,
-                "digests": list(self.image.digests),
-                "labels": self.image.labels,
-            },
+            "image": self.image,
             "environment": self.environment,
             "engine_version": self.engine_version,
-            "gpu": None
-            if self.gpu is None
-            else {
-                "name": self.gpu.name,
-                "uuid": self.gpu.uuid,
-                "driver": self.gpu.driver_version,
-                "compute_capability": self.gpu.compute_capability,
-            },
+            "gpu": self.gpu,
             "started": self.started.isoformat(timespec="seconds"),
             "ended": self.ended.isoformat(timespec="seconds"),
             "exit_code": self.exit_code,

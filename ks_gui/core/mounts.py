@@ -1,0 +1,49 @@
+"""The extra folders and environment variables a user gives a sort (`--mount`, `--env`, the window's Advanced)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ks_gui.core.places.base import Mount
+
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
+
+
+class EnvironmentVariableError(ValueError):
+    """An environment assignment that is not KEY=VALUE; the message is for the user."""
+
+
+class MountError(ValueError):
+    """An extra mount that cannot be given to the container; the message is for the user."""
+
+
+def parse_mount(text: str) -> Mount:
+    """`SRC[:DST][:ro]`: a folder of this machine, at DST inside the container (default: the same path)."""
+    parts = text.split(":")
+    read_only = parts[-1] == "ro"
+    if read_only or parts[-1] == "rw":
+        parts = parts[:-1]
+    if not parts or len(parts) > 2 or not parts[0]:
+        raise MountError(f"--mount {text!r} is not SRC[:DST][:ro]")
+    source = Path(parts[0]).expanduser().absolute()
+    target = parts[1] if len(parts) == 2 and parts[1] else str(source)
+    if not source.exists():
+        raise MountError(f"--mount {text!r}: {source} does not exist")
+    if not target.startswith("/"):
+        raise MountError(f"--mount {text!r}: the path inside the container must be absolute, not {target!r}")
+    if str(source.resolve()) in DOCKER_SOCKETS or target in DOCKER_SOCKETS:
+        raise MountError("the Docker socket is never given to a sorter's container")
+    return Mount(source=source, target=target, read_only=read_only)
+
+
+def parse_environment(assignments: list[str]) -> dict[str, str]:
+    """`["HTTPS_PROXY=http://proxy:3128", ...]` as a dict, for variables passed to the container."""
+    environment = {}
+    for text in assignments:
+        key, sep, value = text.partition("=")
+        if not sep or not _VARIABLE_NAME.match(key):
+            raise EnvironmentVariableError(f"--env {text!r} is not KEY=VALUE")
+        environment[key] = value
+    return environment

@@ -1,0 +1,67 @@
+"""A Python environment on this computer as a place: the app's Kilosort 4 environment runs a driver as a child
+process. No Docker, no image; a sort ends with the launcher that started it."""
+
+from __future__ import annotations
+
+import shlex
+
+from ks_gui.core.places import kilosort4_env
+from ks_gui.core.places.base import FoundRun, Launch, PlaceError, Readiness
+from ks_gui.core.places.gpus import Gpu, detect_gpus
+from ks_gui.core.places.local_process import LocalRun, LocalSpec, local_spec_for
+from ks_gui.drivers import driver_path
+
+
+class LocalEnvPlace:
+    name = "local"
+    title = "This computer, without Docker (Kilosort 4 environment)"
+    form = "python"
+    runs_detached = False  # a child process: closing the launcher stops it
+    service = ""
+
+    def __init__(self) -> None:
+        self._status: kilosort4_env.EnvStatus | None = None
+
+    def gpus(self) -> list[Gpu]:
+        return detect_gpus()
+
+    def readiness(self, image: str = "", thorough: bool = False) -> Readiness:
+        """The environment must import kilosort and torch; a GPU is usable only when its torch can use one."""
+        self._status = status = kilosort4_env.check(thorough=thorough)  # the driver says so if an import fails
+        problems = () if status.ready else (("place", status.problem),)
+        refusal = (
+            ""
+            if status.cuda
+            else f"the Kilosort 4 environment's torch ({status.torch}) cannot use the GPU: choose no GPU, "
+            "or reinstall it on this machine (ks-gui install kilosort4 --force)"
+        )
+        return Readiness(problems=problems, gpu_refusal=refusal, environment=status.versions())
+
+    def process_spec(self, launch: Launch) -> LocalSpec:
+        status = self._status or kilosort4_env.check(thorough=False)
+        return local_spec_for(launch, status.python, driver_path(launch.driver))
+
+    def plan(self, launch: Launch, readiness: Readiness) -> tuple[dict, str]:
+        spec = self.process_spec(launch)
+        return {"process": spec.to_json(), "environment": readiness.environment}, shlex.join(spec.command)
+
+    def start(self, launch: Launch, readiness: Readiness) -> LocalRun:
+        return LocalRun(self.process_spec(launch), stdin_open=launch.stdin_open, cwd=launch.output)
+
+    def found_runs(self) -> list[FoundRun]:
+        return []  # a child process does not outlive the launcher that started it
+
+    def follow(self, found: FoundRun) -> LocalRun:
+        raise PlaceError("a sort in the local environment cannot be followed again after its launcher closed")
+
+    def image_info(self, name: str) -> None:
+        return None
+
+    def answers(self) -> bool:
+        return True
+
+    def follow_again(self, handle_id: str) -> None:
+        return None
+
+    def version(self) -> None:
+        return None
