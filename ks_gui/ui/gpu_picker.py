@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from ks_gui.core.places.gpus import Gpu, GpuRequest, GpuScan, scan_gpus
-from ks_gui.ui.background import run_in_background
+from ks_gui.ui.threads import run_in_background
 
 
 class GpuPicker(QWidget):

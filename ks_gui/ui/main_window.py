@@ -39,7 +39,6 @@ from ks_gui.core.settings import Settings, load_settings, save_settings, setting
 from ks_gui.core.sorters import SORTERS, Sorter
 from ks_gui.core.sorters.params import ParamError
 from ks_gui.ui import dialogs, icons
-from ks_gui.ui.background import run_in_background
 from ks_gui.ui.drop_zone import DropZone, WindowDrops
 from ks_gui.ui.forward_compat_choice import ForwardCompatChoice
 from ks_gui.ui.gpu_picker import GpuPicker
@@ -48,6 +47,7 @@ from ks_gui.ui.param_form import ParamForm
 from ks_gui.ui.queue_view import QueueRow, QueueView, RowState
 from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.sorter_choice import SorterChoice
+from ks_gui.ui.threads import run_in_background
 
 if TYPE_CHECKING:
     from ks_gui.core.job import SortJob
