@@ -20,6 +20,9 @@ class GpuPicker(QWidget):
     def __init__(self, scan: GpuScan | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.combo = QComboBox()
+        # A long GPU description is elided where the form is narrow, never clipped (issue 15); whole in the list.
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(16)
         self.note = QLabel()
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -79,6 +79,13 @@ def next_free_folder(folder: Path) -> Path:
     return candidate
 
 
+def _form_layout(box: QWidget) -> QFormLayout:
+    """A form whose fields go under their labels where the panel is too narrow for both side by side."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
+
+
 def _narrowable(field: QWidget) -> QWidget:
     """A field that gives up width before the panel clips it (its text scrolls inside it)."""
     field.setMinimumWidth(80)
@@ -145,7 +152,7 @@ class SortForm(QWidget):
         self.license_mode = self.license_box.mode
         self.license_value = self.license_box.value
         sorter_box = QGroupBox("Sorter")
-        self.form = QFormLayout(sorter_box)
+        self.form = _form_layout(sorter_box)
         self.form.addRow("Sorter", self.sorter_choice)
         self.form.addRow("Runs on", self.place_choice)
         self.form.addRow("Image", self._image_row)
@@ -160,7 +167,7 @@ class SortForm(QWidget):
         self.sample_rate.setSuffix(" Hz")
         self.sample_rate.setSpecialValueText("enter the sample rate")
         recording_box = QGroupBox("Recording")
-        recording_form = QFormLayout(recording_box)
+        recording_form = _form_layout(recording_box)
         recording_form.addRow("Channels", self.channels)
         recording_form.addRow("Sample rate", self.sample_rate)
 
@@ -174,7 +181,7 @@ class SortForm(QWidget):
         temp_browse = QPushButton("Browse…")
         temp_browse.clicked.connect(lambda: self._browse_into(self.temp_dir, "Choose a folder for the temp file"))
         output_box = QGroupBox("Results")
-        output_form = QFormLayout(output_box)
+        output_form = _form_layout(output_box)
         output_form.addRow("Output folder", _browse_row(self.output, output_browse))
         output_form.addRow("Temp file in", _browse_row(self.temp_dir, temp_browse))
 
@@ -196,11 +203,12 @@ class SortForm(QWidget):
         self.mounts.setPlaceholderText("one folder per line: SRC[:DST][:ro]")
         self.mounts.setFixedHeight(52)
         self.param_form = ParamForm(self.sorter)
-        self.advanced = QGroupBox("Advanced: container and Kilosort parameters (empty = default)")
+        self.advanced = QGroupBox("Advanced: container and Kilosort parameters")
+        self.advanced.setToolTip("Empty fields keep their defaults")
         self.advanced.setCheckable(True)
         self.advanced.setChecked(False)
         advanced_content = QWidget()
-        self._advanced_form = advanced_form = QFormLayout(advanced_content)
+        self._advanced_form = advanced_form = _form_layout(advanced_content)
         advanced_form.addRow("Environment", self.environment)
         advanced_form.addRow("Extra folders", self.mounts)
         self.forward_compat = ForwardCompatChoice()
