@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6 import QtCore
 from PySide6.QtCore import QMargins, Signal, Slot
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -518,6 +519,8 @@ class SortForm(QWidget):
         if marked and widget.property("tooltip_before_problem") is None:
             widget.setProperty("tooltip_before_problem", widget.toolTip())
         widget.setProperty(MARKED, marked)
+        # A plain container (the license box) draws a style sheet's frame only with a styled background.
+        widget.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
         widget.setToolTip(message if marked else widget.property("tooltip_before_problem") or "")
         if not marked:
             widget.setProperty("tooltip_before_problem", None)
