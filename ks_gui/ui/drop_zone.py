@@ -62,6 +62,9 @@ class ElidedLabel(QLabel):
         self.setToolTip(text)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.fontMetrics().horizontalAdvance(self.text()) <= self.width():
+            super().paintEvent(event)  # it fits (the first frame's "Drop a recording folder"): Qt's own painting
+            return
         painter = QPainter(self)
         shown = self.fontMetrics().elidedText(self.text(), QtCore.Qt.TextElideMode.ElideMiddle, self.width())
         painter.drawText(
