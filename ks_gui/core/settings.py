@@ -19,6 +19,7 @@ SETTINGS_VERSION = 1
 @dataclass
 class Settings:
     sorter: str = "kilosort2.5"
+    place: str = "docker"  # where the sorter runs: a name core/sorting.py PLACES lists
     license_mode: str = "server"  # server | file | account | token
     license_value: str = ""  # port@host, a file path or an email: never a password or token
     keep_signed_in: bool = False  # account mode: keep MATLAB's sign-in cache in a Docker volume (never the password)

@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ks_gui.core.readable import human_bytes
 from ks_gui.ui import dialogs
@@ -39,6 +48,30 @@ def dropped_path(event: QDragEnterEvent | QDropEvent) -> Path | None:
     return Path(urls[0].toLocalFile()) if urls and urls[0].isLocalFile() else None
 
 
+class ElidedLabel(QLabel):
+    """One line that gives up width: cut with "…" in the middle when the panel is narrower than it (a long binary's
+    name), whole in its tooltip. It never widens the form (issue 15)."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(60)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.fontMetrics().horizontalAdvance(self.text()) <= self.width():
+            super().paintEvent(event)  # it fits (the first frame's "Drop a recording folder"): Qt's own painting
+            return
+        painter = QPainter(self)
+        shown = self.fontMetrics().elidedText(self.text(), QtCore.Qt.TextElideMode.ElideMiddle, self.width())
+        painter.drawText(
+            self.rect(), int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), shown
+        )
+
+
 class DropZone(QFrame):
     """Signals:
     path_chosen(Path): a folder or file was dropped or browsed to.
@@ -61,14 +94,17 @@ class DropZone(QFrame):
         )
         self.inspection: Inspection | None = None
         icon = IconLabel("fa6s.folder-open", 32, color="#607080")
-        self.title = QLabel(EMPTY_TEXT)
+        self.title = ElidedLabel(EMPTY_TEXT)
         self.title.setStyleSheet("font-size: 15px;")
         self.details = QLabel("SpikeGLX, Open Ephys or a raw int16 .bin/.dat")
         self.details.setStyleSheet("color: palette(placeholder-text);")
         self.details.setWordWrap(True)  # long folder paths wrap instead of widening the window
         self.facts = QLabel()
+        self.facts.setWordWrap(True)  # a long probe name wraps instead of widening the form
         self.facts.hide()
         self.stream_picker = QComboBox()
+        self.stream_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.stream_picker.setMinimumContentsLength(12)
         self.stream_picker.setToolTip("The folder holds several probes or streams: pick the one to sort")
         self.stream_picker.currentIndexChanged.connect(self._stream_picked)
         self.stream_label = QLabel("Stream")

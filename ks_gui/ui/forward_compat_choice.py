@@ -24,6 +24,9 @@ class ForwardCompatChoice(QComboBox):
         for choice in FORWARD_COMPAT_CHOICES:
             self.addItem(_TITLES[choice], choice)
         self.setToolTip(TOOLTIP)
+        # Narrower than its longest entry where the form is narrow (elided, never clipped: issue 15).
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(10)
 
     def choice(self) -> str:
         return str(self.currentData())

@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
 from ks_gui.core.places.gpus import Gpu, GpuRequest, GpuScan, scan_gpus
-from ks_gui.ui.background import run_in_background
+from ks_gui.ui.threads import run_in_background
 
 
 class GpuPicker(QWidget):
@@ -20,6 +20,9 @@ class GpuPicker(QWidget):
     def __init__(self, scan: GpuScan | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.combo = QComboBox()
+        # A long GPU description is elided where the form is narrow, never clipped (issue 15); whole in the list.
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(16)
         self.note = QLabel()
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -30,7 +30,7 @@ from ks_gui.core.places.image_build import (
 )
 from ks_gui.core.places.mex_cache import clear_compiled_files
 from ks_gui.core.readable import human_bytes
-from ks_gui.ui.worker_thread import end_thread, start_on_thread
+from ks_gui.ui.threads import end_thread, start_on_thread
 
 
 class BuildWorker(QObject):

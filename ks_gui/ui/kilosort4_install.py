@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from ks_gui.core.places import kilosort4_env
 from ks_gui.core.places.gpus import detect_gpus
-from ks_gui.ui.worker_thread import end_thread, start_on_thread
+from ks_gui.ui.threads import end_thread, run_detached, start_on_thread
 
 
 class _InstallWorker(QObject):
@@ -48,7 +48,7 @@ class _InstallWorker(QObject):
     def cancel(self) -> None:
         self._cancel.set()
         if self._installer is not None:
-            threading.Thread(target=self._installer.cancel, daemon=True).start()
+            run_detached(self._installer.cancel, "cancel the Kilosort 4 install")
 
 
 class Kilosort4InstallDialog(QDialog):

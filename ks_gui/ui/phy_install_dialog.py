@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ks_gui.core.results.phy import INSTALL_SIZE_TEXT, InstallOutcome, InstallProgress, PhyInstaller
-from ks_gui.ui.worker_thread import end_thread, start_on_thread
+from ks_gui.ui.threads import end_thread, start_on_thread
 
 PhyChoice = Literal["install", "container"]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ks_gui.ui import icons
+from ks_gui.ui.threads import run_detached
 
 if TYPE_CHECKING:
     from ks_gui.core.results.phy import PhyNotFoundError, PhyProcess, PhyProgram
@@ -31,12 +31,12 @@ def counts_text(result: Result) -> str:
 
 
 class _ContainerPhy(QObject):
-    """phy in the Kilosort image, started and followed on a plain thread (starting a container takes a while)."""
+    """phy in the Kilosort image, started and followed on a detached thread (starting a container takes a while)."""
 
     ended = Signal(str, bool)  # message, error
 
     def start(self, folder: Path) -> None:
-        threading.Thread(target=self._run, args=(folder,), daemon=True).start()
+        run_detached(lambda: self._run(folder), "phy in a container")
 
     def _run(self, folder: Path) -> None:
         from ks_gui.core.phy_container import DisplayError, plan_phy_container

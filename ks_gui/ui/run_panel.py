@@ -18,7 +18,7 @@ from ks_gui.ui.failure_panel import FailurePanel
 from ks_gui.ui.log_view import LogView
 from ks_gui.ui.results_card import ResultsCard
 from ks_gui.ui.stage_list import StageList
-from ks_gui.ui.worker_thread import end_thread, start_on_thread
+from ks_gui.ui.threads import end_thread, start_on_thread
 
 if TYPE_CHECKING:  # the sort machinery loads with the first sort, not with the window (issue #8)
     from ks_gui.core.run import Outcome

@@ -16,13 +16,13 @@ def test_a_corrupt_settings_file_opens_the_window_with_defaults_and_says_so(qtbo
     window.show()
     assert window.statusBar().currentMessage().startswith(f"Your settings file {settings_file()} could not be read")
     assert window.settings == Settings()
-    assert not window.sort_button.isEnabled()
+    assert not window.form.sort_button.isEnabled()
 
 
 def test_a_file_dropped_where_a_recording_folder_belongs(qtbot, window, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("session notes")
-    drop_path(window.drop_zone, notes)
-    assert window.form_message.isVisible() and "notes.txt is not a recording" in window.form_message.text()
-    assert not window.sort_button.isEnabled() and window.sort_reason.text() == "Drop a recording folder first"
+    drop_path(window.form.drop_zone, notes)
+    assert window.form.form_message.isVisible() and "notes.txt is not a recording" in window.form.form_message.text()
+    assert not window.form.sort_button.isEnabled() and window.form.sort_reason.text() == "Drop a recording folder first"
     assert not window.running

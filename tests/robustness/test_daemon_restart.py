@@ -174,7 +174,7 @@ def test_the_window_hears_of_it_from_its_sort_worker(private_dockerd, recording,
     from PySide6.QtCore import QObject
 
     from ks_gui.ui.sort_worker import SortWorker
-    from ks_gui.ui.worker_thread import end_thread, start_on_thread
+    from ks_gui.ui.threads import end_thread, start_on_thread
 
     daemon = private_dockerd()
     job = sim_job(recording, tmp_path / "out", KS_GUI_SIM_PACE="0.2")

@@ -57,17 +57,17 @@ class StallMeter:
 
 
 def test_a_flood_of_output_keeps_the_window_responsive(qtbot, window, recording, tmp_path, flood_image):
-    drop_path(window.drop_zone, recording.folder)
-    type_into(qtbot, window.channels, "32")
-    type_into(qtbot, window.sample_rate, "30000")
-    type_into(qtbot, window.output, str(tmp_path / "out"))
-    type_into(qtbot, window.license_value, "27000@license.example.org")
-    type_into(qtbot, window.image, flood_image)
-    window.gpu.setCurrentIndex(window.gpu.findData("none"))
+    drop_path(window.form.drop_zone, recording.folder)
+    type_into(qtbot, window.form.channels, "32")
+    type_into(qtbot, window.form.sample_rate, "30000")
+    type_into(qtbot, window.form.output, str(tmp_path / "out"))
+    type_into(qtbot, window.form.license_value, "27000@license.example.org")
+    type_into(qtbot, window.form.image, flood_image)
+    window.form.gpu.setCurrentIndex(window.form.gpu.findData("none"))
     meter = StallMeter()
     meter.start()
     started = time.monotonic()
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=120_000)
     elapsed = time.monotonic() - started
     meter.stop()

@@ -27,9 +27,9 @@ def test_keep_sorting_in_the_background_then_follow_it_again(qtbot, recording, t
     qtbot.addWidget(first)
     first.show()
     fill_form(qtbot, first, recording, output, "27000@license.example.org")
-    first.advanced.setChecked(True)
-    type_into(qtbot, first.environment, "KS_GUI_SIM_PACE=0.05")
-    qtbot.mouseClick(first.sort_button, Qt.MouseButton.LeftButton)
+    first.form.advanced.setChecked(True)
+    type_into(qtbot, first.form.environment, "KS_GUI_SIM_PACE=0.05")
+    qtbot.mouseClick(first.form.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Running" in first.run_panel.message.text(), timeout=30_000)
 
     asked = []
@@ -59,14 +59,14 @@ def test_sorts_waiting_when_the_window_closed_are_queued_by_the_next_one(qtbot, 
     with qtbot.waitSignal(first.completed):
         first.show()
     fill_form(qtbot, first, first_recording, tmp_path / "out_a", "27000@license.example.org")
-    first.advanced.setChecked(True)
-    type_into(qtbot, first.environment, "KS_GUI_SIM_PACE=0.05")
-    qtbot.mouseClick(first.sort_button, Qt.MouseButton.LeftButton)
+    first.form.advanced.setChecked(True)
+    type_into(qtbot, first.form.environment, "KS_GUI_SIM_PACE=0.05")
+    qtbot.mouseClick(first.form.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Running" in first.run_panel.message.text(), timeout=30_000)
-    drop_path(first.drop_zone, second_recording.folder)
-    type_into(qtbot, first.output, str(tmp_path / "out_b"))
-    qtbot.mouseClick(first.sort_button, Qt.MouseButton.LeftButton)  # Add to queue: waits for the CPU
-    assert [row.state for row in first.queue_view.rows()] == [RowState.RUNNING, RowState.WAITING]
+    drop_path(first.form.drop_zone, second_recording.folder)
+    type_into(qtbot, first.form.output, str(tmp_path / "out_b"))
+    qtbot.mouseClick(first.form.sort_button, Qt.MouseButton.LeftButton)  # Add to queue: waits for the CPU
+    assert [row.state for row in first.sorts.queue_view.rows()] == [RowState.RUNNING, RowState.WAITING]
 
     asked = []
     monkeypatch.setattr(dialogs, "choose", lambda parent, title, text, options: asked.append(text) or 0)
@@ -79,8 +79,8 @@ def test_sorts_waiting_when_the_window_closed_are_queued_by_the_next_one(qtbot, 
     with qtbot.waitSignal(second.completed):
         second.show()
     second.follow_earlier_runs()
-    qtbot.waitUntil(lambda: len(second.queue_view.rows()) == 2, timeout=20_000)
-    assert [(row.title, row.state) for row in second.queue_view.rows()] == [
+    qtbot.waitUntil(lambda: len(second.sorts.queue_view.rows()) == 2, timeout=20_000)
+    assert [(row.title, row.state) for row in second.sorts.queue_view.rows()] == [
         ("rec_a/recording.bin", RowState.RUNNING),  # followed
         ("rec_b/recording.bin", RowState.WAITING),  # queued again, behind it on the CPU
     ]

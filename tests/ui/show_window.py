@@ -22,18 +22,18 @@ MID_RUN_FRACTION = 0.45
 def main(recording: Path, second: Path, output: Path, folder: Path, prefix: str) -> int:
     app = QApplication([sys.argv[0], "-platform", "xcb"])
     window = MainWindow(recording)
-    window.channels.setValue(32)
-    window.sample_rate.setValue(30000)
-    window.output.setText(str(output))
-    window.license_value.setText("27000@license.example.org")
-    window.image.setText(SIM_IMAGE)
-    window.environment.setText("KS_GUI_SIM_PACE=0.15")
-    window.gpu.setCurrentIndex(window.gpu.findData("none"))
+    window.form.channels.setValue(32)
+    window.form.sample_rate.setValue(30000)
+    window.form.output.setText(str(output))
+    window.form.license_value.setText("27000@license.example.org")
+    window.form.image.setText(SIM_IMAGE)
+    window.form.environment.setText("KS_GUI_SIM_PACE=0.15")
+    window.form.gpu.setCurrentIndex(window.form.gpu.findData("none"))
     window.show()
-    window.sort_button.click()
+    window.form.sort_button.click()
     window.open_recording(second)  # queued behind the first: the queue list shows both
-    window.output.setText(str(output.with_name(output.name + "_second")))
-    window.sort_button.click()
+    window.form.output.setText(str(output.with_name(output.name + "_second")))
+    window.form.sort_button.click()
 
     def grab(name: str) -> None:
         app.primaryScreen().grabWindow(0).save(str(folder / f"{prefix}{name}"))

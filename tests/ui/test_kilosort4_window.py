@@ -24,18 +24,20 @@ def test_window_sorts_with_local_kilosort4(qtbot, tmp_path: Path, monkeypatch: p
     qtbot.addWidget(window)
     window.show()
 
-    assert window.license_box.isVisible()
-    window.sorter_choice.combo.setCurrentIndex(window.sorter_choice.combo.findText("Kilosort 4 (local)"))
-    assert not window.license_box.isVisible()
-    assert not window.image.isVisible()
-    assert window.sorter_choice.install_button.isVisible()
-    assert window.sorter_choice.install_button.text() == "Repair Kilosort 4…"
+    assert window.form.license_box.isVisible()
+    window.form.sorter_choice.combo.setCurrentIndex(window.form.sorter_choice.combo.findText("Kilosort 4"))
+    assert not window.form.license_box.isVisible()
+    place = window.form.place_choice
+    place.combo.setCurrentIndex(place.combo.findData("local"))
+    assert not window.form.image.isVisible()
+    assert place.install_button.isVisible()
+    assert place.install_button.text() == "Repair Kilosort 4…"
 
     window.open_recording(planted.binary.parent)
-    window.channels.setValue(N_CHANNELS)
-    window.sample_rate.setValue(SAMPLE_RATE)
-    window.output.setText(str(tmp_path / "sorted"))
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    window.form.channels.setValue(N_CHANNELS)
+    window.form.sample_rate.setValue(SAMPLE_RATE)
+    window.form.output.setText(str(tmp_path / "sorted"))
+    qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=540_000)
 
     assert window.run_panel.stage.text() == "Done", window.run_panel.message.text()

@@ -125,21 +125,21 @@ def test_window_keeps_signed_in_and_forward_compat_and_remembers_both(
         window = MainWindow()
         qtbot.addWidget(window)
         window.show()
-        drop_path(window.drop_zone, recording.folder)
-        type_into(qtbot, window.channels, str(recording.n_channels))
-        type_into(qtbot, window.sample_rate, str(int(recording.sample_rate)))
-        type_into(qtbot, window.output, str(output))
-        type_into(qtbot, window.image, SIM_IMAGE)
-        window.gpu.setCurrentIndex(window.gpu.findData("none"))
+        drop_path(window.form.drop_zone, recording.folder)
+        type_into(qtbot, window.form.channels, str(recording.n_channels))
+        type_into(qtbot, window.form.sample_rate, str(int(recording.sample_rate)))
+        type_into(qtbot, window.form.output, str(output))
+        type_into(qtbot, window.form.image, SIM_IMAGE)
+        window.form.gpu.setCurrentIndex(window.form.gpu.findData("none"))
         if choose:
-            window.license_mode.setCurrentIndex(window.license_mode.findData("account"))
-            type_into(qtbot, window.license_value, "ada@example.org")
-            window.license_box.keep_signed_in.setChecked(True)
-            window.advanced.setChecked(True)
-            assert window.forward_compat.isVisible() and "H100" in window.forward_compat.toolTip()
-            window.forward_compat.setCurrentIndex(window.forward_compat.findData("on"))
-        qtbot.waitUntil(window.sort_button.isEnabled, timeout=5_000)  # else sort_reason says why
-        qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+            window.form.license_mode.setCurrentIndex(window.form.license_mode.findData("account"))
+            type_into(qtbot, window.form.license_value, "ada@example.org")
+            window.form.license_box.keep_signed_in.setChecked(True)
+            window.form.advanced.setChecked(True)
+            assert window.form.forward_compat.isVisible() and "H100" in window.form.forward_compat.toolTip()
+            window.form.forward_compat.setCurrentIndex(window.form.forward_compat.findData("on"))
+        qtbot.waitUntil(window.form.sort_button.isEnabled, timeout=5_000)  # else sort_reason says why
+        qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: (output / ".ks-gui" / "run.json").is_file() and not window.running, timeout=60_000)
         return window
 
@@ -153,7 +153,7 @@ def test_window_keeps_signed_in_and_forward_compat_and_remembers_both(
 
         # A new window starts from the remembered choices, and MATLAB does not ask for the password again.
         window = sort_in_a_new_window(tmp_path / "second", choose=False)
-        assert window.license_box.keep_signed_in.isChecked() and window.forward_compat.choice() == "on"
+        assert window.form.license_box.keep_signed_in.isChecked() and window.form.forward_compat.choice() == "on"
         assert len(asked) == 1
         assert (tmp_path / "second" / "params.py").is_file()
         assert json.loads((tmp_path / "second" / ".ks-gui" / "job.json").read_text())["forward_compat"] is True
@@ -186,8 +186,8 @@ def test_the_window_opens_before_nvidia_smi_answers_then_lists_the_gpu(qtbot, tm
     window = MainWindow(settings=Settings(gpu="0"))  # GPU 0 was the user's choice last time
     qtbot.addWidget(window)
     window.show()
-    assert window.gpu_picker.note.text() == "Looking for NVIDIA GPUs…"
-    assert window.gpu.currentData() == "auto"  # GPU 0 is not known yet
-    qtbot.waitUntil(lambda: window.gpu.count() == 3, timeout=10_000)
-    assert window.gpu.currentText().startswith("GPU 0: NVIDIA H100 80GB HBM3, 80 GiB, compute 9.0 — busy")
-    assert window.gpu.currentData() == 0 and not window.gpu_picker.note.isVisible()
+    assert window.form.gpu_picker.note.text() == "Looking for NVIDIA GPUs…"
+    assert window.form.gpu.currentData() == "auto"  # GPU 0 is not known yet
+    qtbot.waitUntil(lambda: window.form.gpu.count() == 3, timeout=10_000)
+    assert window.form.gpu.currentText().startswith("GPU 0: NVIDIA H100 80GB HBM3, 80 GiB, compute 9.0 — busy")
+    assert window.form.gpu.currentData() == 0 and not window.form.gpu_picker.note.isVisible()

@@ -18,27 +18,29 @@ LICENSE = "27000@license.example.org"
 
 
 def queue_rows(window) -> list[tuple[str, RowState]]:
-    return [(row.title, row.state) for row in window.queue_view.rows()]
+    return [(row.title, row.state) for row in window.sorts.queue_view.rows()]
 
 
 def queue_another(qtbot, window, recording, output) -> None:
-    drop_path(window.drop_zone, recording.folder)
-    type_into(qtbot, window.output, str(output))
-    assert window.sort_button.text() == "Add to queue" and window.sort_button.isEnabled(), window.sort_reason.text()
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    drop_path(window.form.drop_zone, recording.folder)
+    type_into(qtbot, window.form.output, str(output))
+    assert window.form.sort_button.text() == "Add to queue" and window.form.sort_button.isEnabled(), (
+        window.form.sort_reason.text()
+    )
+    qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
 
 
 def start_first(qtbot, window, recording, output, pace: str) -> None:
     fill_form(qtbot, window, recording, output, LICENSE)
-    window.advanced.setChecked(True)
-    type_into(qtbot, window.environment, f"KS_GUI_SIM_PACE={pace}")
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    window.form.advanced.setChecked(True)
+    type_into(qtbot, window.form.environment, f"KS_GUI_SIM_PACE={pace}")
+    qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Running" in window.run_panel.message.text(), timeout=30_000)
 
 
 def select_row(window, title: str) -> None:
-    index = [row.title for row in window.queue_view.rows()].index(title)
-    window.queue_view.list.setCurrentRow(index)
+    index = [row.title for row in window.sorts.queue_view.rows()].index(title)
+    window.sorts.queue_view.list.setCurrentRow(index)
 
 
 def test_a_second_recording_waits_for_the_first(qtbot, window, tmp_path, sim_image):
@@ -46,14 +48,14 @@ def test_a_second_recording_waits_for_the_first(qtbot, window, tmp_path, sim_ima
     start_first(qtbot, window, first, tmp_path / "out_a", "0.02")
 
     # The form stays open for the next recording; the folder the first sort writes is not offered twice.
-    drop_path(window.drop_zone, second.folder)
-    assert not window.sort_button.isEnabled()
-    assert "is the output folder of a sort in the queue" in window.sort_reason.text()
+    drop_path(window.form.drop_zone, second.folder)
+    assert not window.form.sort_button.isEnabled()
+    assert "is the output folder of a sort in the queue" in window.form.sort_reason.text()
     queue_another(qtbot, window, second, tmp_path / "out_b")
 
-    assert window.queue_view.isVisible()
+    assert window.sorts.queue_view.isVisible()
     assert queue_rows(window) == [("rec_a/recording.bin", RowState.RUNNING), ("rec_b/recording.bin", RowState.WAITING)]
-    assert window.queue_view.rows()[1].detail == "waiting for the CPU"
+    assert window.sorts.queue_view.rows()[1].detail == "waiting for the CPU"
     qtbot.waitUntil(lambda: not window.running, timeout=2 * SORT_TIMEOUT_MS)
 
     assert queue_rows(window) == [
@@ -79,24 +81,24 @@ def test_waiting_sorts_are_reordered_removed_and_the_running_one_cancelled(qtbot
     queue_another(qtbot, window, recordings["c"], tmp_path / "out_c")
 
     select_row(window, "rec_c/recording.bin")
-    qtbot.mouseClick(window.queue_view.up_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.sorts.queue_view.up_button, Qt.MouseButton.LeftButton)
     assert [title for title, _state in queue_rows(window)] == [
         "rec_a/recording.bin",
         "rec_c/recording.bin",
         "rec_b/recording.bin",
     ]
     select_row(window, "rec_b/recording.bin")
-    assert window.queue_view.remove_button.isEnabled()
-    qtbot.mouseClick(window.queue_view.remove_button, Qt.MouseButton.LeftButton)
+    assert window.sorts.queue_view.remove_button.isEnabled()
+    qtbot.mouseClick(window.sorts.queue_view.remove_button, Qt.MouseButton.LeftButton)
     assert [title for title, _state in queue_rows(window)] == ["rec_a/recording.bin", "rec_c/recording.bin"]
 
     select_row(window, "rec_a/recording.bin")  # the running sort's panel, with its Cancel
-    assert not window.queue_view.remove_button.isEnabled()
+    assert not window.sorts.queue_view.remove_button.isEnabled()
     assert window.run_panel.title == "rec_a/recording.bin" and window.run_panel.running
     qtbot.mouseClick(window.run_panel.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=2 * SORT_TIMEOUT_MS)
     assert [state for _title, state in queue_rows(window)] == [RowState.STOPPED, RowState.SUCCEEDED]
-    assert window.queue_view.rows()[0].detail == "Cancelled"
+    assert window.sorts.queue_view.rows()[0].detail == "Cancelled"
 
     statuses = {record.output: record.status for record in history.load_all()}
     assert statuses == {str(tmp_path / "out_a"): "cancelled", str(tmp_path / "out_c"): "succeeded"}
@@ -108,7 +110,7 @@ def test_two_sorts_share_the_cpu_line_when_the_user_allows_it(qtbot, window, tmp
     start_first(qtbot, window, first, tmp_path / "out_a", "0.05")
     queue_another(qtbot, window, second, tmp_path / "out_b")
     assert [state for _title, state in queue_rows(window)] == [RowState.RUNNING, RowState.WAITING]
-    type_into(qtbot, window.sorts_per_gpu, "2")  # the waiting sort starts at once
+    type_into(qtbot, window.form.sorts_per_gpu, "2")  # the waiting sort starts at once
     assert [state for _title, state in queue_rows(window)] == [RowState.RUNNING, RowState.RUNNING]
     qtbot.waitUntil(lambda: not window.running, timeout=2 * SORT_TIMEOUT_MS)
     assert sorted(record.status for record in history.load_all()) == ["succeeded", "succeeded"]

@@ -47,7 +47,7 @@ def test_the_card_appears_after_a_sort(qtbot, window, recording, tmp_path, sim_i
     output = tmp_path / "sorted"
     fill_form(qtbot, window, recording, output, "27000@license.example.org")
     assert not window.run_panel.results_card.isVisible()
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
     assert window.run_panel.results_card.isVisible(), window.run_panel.message.text()
     assert window.run_panel.results_card.counts.text() == "16 units · 11 good · 736 spikes"
@@ -58,9 +58,9 @@ def test_the_card_appears_after_a_sort(qtbot, window, recording, tmp_path, sim_i
 @pytest.mark.engine
 def test_a_failed_sort_shows_no_card(qtbot, window, recording, tmp_path, sim_image):
     fill_form(qtbot, window, recording, tmp_path / "out", "27000@license.example.org")
-    window.advanced.setChecked(True)  # the Environment field is in Advanced
-    type_into(qtbot, window.environment, "KS_GUI_SIM_FAIL=too_few_spikes")
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    window.form.advanced.setChecked(True)  # the Environment field is in Advanced
+    type_into(qtbot, window.form.environment, "KS_GUI_SIM_FAIL=too_few_spikes")
+    qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
     assert window.run_panel.stage.text() == "Failed"
     assert not window.run_panel.results_card.isVisible()
@@ -115,7 +115,7 @@ def test_open_in_phy_opens_the_real_phy(qtbot, window, recording, tmp_path, sim_
 
     output = tmp_path / "sorted"
     fill_form(qtbot, window, recording, output, "27000@license.example.org")
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
     with running_xvfb("1920x1200x24") as display:
         for name, value in {

@@ -87,9 +87,9 @@ def test_the_failure_panel_without_a_diagnosis(qtbot, tmp_path):
 def run_in_window(qtbot, window, recording, output: Path, environment: str) -> list[list[str]]:
     """Sort with the stand-in image from the window; the stage list's marks after each progress event."""
     fill_form(qtbot, window, recording, output, "27000@license.example.org")
-    window.advanced.setChecked(True)  # the Environment field is in Advanced
-    type_into(qtbot, window.environment, environment)
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    window.form.advanced.setChecked(True)  # the Environment field is in Advanced
+    type_into(qtbot, window.form.environment, environment)
+    qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
     snapshots: list[list[str]] = []
     panel = window.run_panel
     receiver = OnGuiThread(panel.worker.progress, lambda _event: snapshots.append(marks(panel.stage_list)))
@@ -139,9 +139,9 @@ def test_preprocessing_moves_on_while_kilosort_prints_nothing(qtbot, window, rec
     """The filter loop prints nothing; the stand-in grows the temp file in 4 paced steps meanwhile, and the bar
     follows the file's size (ticks while the output is quiet)."""
     fill_form(qtbot, window, recording, tmp_path / "out", "27000@license.example.org")
-    window.advanced.setChecked(True)  # the Environment field is in Advanced
-    type_into(qtbot, window.environment, "KS_GUI_SIM_PACE=1.2")
-    qtbot.mouseClick(window.sort_button, Qt.MouseButton.LeftButton)
+    window.form.advanced.setChecked(True)  # the Environment field is in Advanced
+    type_into(qtbot, window.form.environment, "KS_GUI_SIM_PACE=1.2")
+    qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
     filtering: list[float] = []
     window.run_panel.worker.progress.connect(
         lambda event: filtering.append(event.stage_fraction) if event.step == "filtering" else None

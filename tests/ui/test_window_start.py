@@ -33,7 +33,7 @@ HEAVY = ("docker", "numpy", "scipy", "qtawesome", "qtpy", "ks_gui.core.places.do
 report = {}
 
 def sort_icon():
-    return window.sort_button.icon().pixmap(32, 32).toImage()
+    return window.form.sort_button.icon().pixmap(32, 32).toImage()
 
 def blank(image):
     return all(image.pixelColor(x, y).alpha() == 0 for x in range(image.width()) for y in range(image.height()))

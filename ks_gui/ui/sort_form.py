@@ -1,0 +1,547 @@
+"""The setup form: the recording, the sorter and where it runs, the license, the GPU, the output folder and the
+advanced choices; it builds the SortJob they describe, says why that job may not start, and marks the field a
+problem names."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6 import QtCore
+from PySide6.QtCore import QMargins, Signal, Slot
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ks_gui.core.contract import holds_earlier_sort
+from ks_gui.core.license import LicenseError
+from ks_gui.core.settings import Settings
+from ks_gui.core.sorters import SORTERS, Sorter, sorter_named
+from ks_gui.core.sorters.params import ParamError
+from ks_gui.core.sorting import DEFAULT_PLACE, places_for
+from ks_gui.ui import dialogs, icons
+from ks_gui.ui.drop_zone import DropZone
+from ks_gui.ui.forward_compat_choice import ForwardCompatChoice
+from ks_gui.ui.gpu_picker import GpuPicker
+from ks_gui.ui.license_box import LicenseBox
+from ks_gui.ui.param_form import ParamForm
+from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice
+
+if TYPE_CHECKING:
+    from ks_gui.core.job import Problem, SortJob
+    from ks_gui.core.recordings.recording import Recording
+
+# A widget marked as the one a problem names: a red frame, the message as its tooltip (issue 15).
+MARKED = "problem"
+MARK_STYLE = '*[problem="true"] { border: 2px solid #b00020; border-radius: 3px; }'
+
+
+class RefusedError(ValueError):
+    """The form describes no job (yet): `problem` says why and which field."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _refused(field: str, message: str) -> RefusedError:
+    from ks_gui.core.job import Problem
+
+    return RefusedError(Problem(field, message))
+
+
+def _browse_row(field: QLineEdit, button: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(field, stretch=1)
+    row.addWidget(button)
+    return row
+
+
+def next_free_folder(folder: Path) -> Path:
+    """`folder`, or folder_2, folder_3…: a new output folder never lands on an earlier result."""
+    candidate, n = folder, 1
+    while candidate.exists():
+        n += 1
+        candidate = folder.with_name(f"{folder.name}_{n}")
+    return candidate
+
+
+def _form_layout(box: QWidget) -> QFormLayout:
+    """A form whose fields go under their labels where the panel is too narrow for both side by side."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
+
+
+def _narrowable(field: QWidget) -> QWidget:
+    """A field that gives up width before the panel clips it (its text scrolls inside it)."""
+    field.setMinimumWidth(80)
+    field.setSizePolicy(QSizePolicy.Policy.Ignored, field.sizePolicy().verticalPolicy())
+    return field
+
+
+class SortForm(QWidget):
+    """Signals: recording_opened(Recording); status(str) for the window's status line; validated(bool) after each
+    check; sort_requested() (Sort);
+    sort_all_requested(list) (Sort all probes); check_setup_requested(); image_dialog_requested().
+    `outputs_in_use` and `busy` are asked, not kept: the sorts controller knows which folders queued and running
+    sorts write and whether any sort runs or waits."""
+
+    recording_opened = Signal(object)
+    status = Signal(str)
+    validated = Signal(bool)  # whether the form's job may start
+    sort_requested = Signal()
+    sort_all_requested = Signal(list)
+    check_setup_requested = Signal()
+    image_dialog_requested = Signal()
+
+    def __init__(
+        self,
+        settings: Settings,
+        outputs_in_use: Callable[[], set[Path]] = set,
+        busy: Callable[[], bool] = bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.outputs_in_use = outputs_in_use
+        self.busy = busy
+        self.sorter: Sorter = SORTERS.get(settings.sorter) or next(iter(SORTERS.values()))
+        self.place = DEFAULT_PLACE
+        self.recording: Recording | None = None
+        self._suggested_output = ""  # the output folder the form proposed (replaced when another recording comes)
+        self._replace_confirmed: Path | None = None  # the output folder whose earlier results the user gave up
+        self._marked: QWidget | None = None
+        self._build()
+        self.setStyleSheet(MARK_STYLE)
+
+    # --- building ----------------------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.drop_zone = DropZone()
+        self.drop_zone.recording_chosen.connect(self.use_recording)
+        self.drop_zone.sort_all_requested.connect(self.sort_all_requested)
+        self.form_message = QLabel()  # what is wrong with a dropped folder, under the drop zone
+        self.form_message.setWordWrap(True)
+        self.form_message.setStyleSheet("color: #b00020;")
+        self.form_message.hide()
+
+        self.sorter_choice = SorterChoice()
+        self.sorter_choice.changed.connect(self._sorter_changed)
+        self.place_choice = PlaceChoice()
+        self.place_choice.changed.connect(self._place_changed)
+        self.image = _narrowable(QLineEdit(self.sorter.default_image))
+        self.image_button = QPushButton("Build image…")
+        self.image_button.setToolTip("Build the Kilosort image, or clear its compiled files")
+        self.image_button.clicked.connect(self.image_dialog_requested)
+        self._image_row = _browse_row(self.image, self.image_button)
+        self.license_box = LicenseBox()
+        self.license_mode = self.license_box.mode
+        self.license_value = self.license_box.value
+        sorter_box = QGroupBox("Sorter")
+        self.form = _form_layout(sorter_box)
+        self.form.addRow("Sorter", self.sorter_choice)
+        self.form.addRow("Runs on", self.place_choice)
+        self.form.addRow("Image", self._image_row)
+        self.form.addRow("MATLAB license", self.license_box)
+
+        self.channels = QSpinBox()
+        self.channels.setRange(0, 4096)
+        self.channels.setSpecialValueText("enter the channel count")
+        self.sample_rate = QDoubleSpinBox()
+        self.sample_rate.setRange(0, 200_000)
+        self.sample_rate.setDecimals(1)
+        self.sample_rate.setSuffix(" Hz")
+        self.sample_rate.setSpecialValueText("enter the sample rate")
+        recording_box = QGroupBox("Recording")
+        recording_form = _form_layout(recording_box)
+        recording_form.addRow("Channels", self.channels)
+        recording_form.addRow("Sample rate", self.sample_rate)
+
+        self.output = _narrowable(QLineEdit())
+        self.output.setPlaceholderText("a new folder for the results")
+        output_browse = QPushButton("Browse…")
+        output_browse.clicked.connect(lambda: self._browse_into(self.output, "Choose the output folder"))
+        self.temp_dir = _narrowable(QLineEdit())
+        self.temp_dir.setPlaceholderText("the output folder")
+        self.temp_dir.setToolTip("Kilosort's temp file is as large as the recording: a fast disk with room helps")
+        temp_browse = QPushButton("Browse…")
+        temp_browse.clicked.connect(lambda: self._browse_into(self.temp_dir, "Choose a folder for the temp file"))
+        output_box = QGroupBox("Results")
+        output_form = _form_layout(output_box)
+        output_form.addRow("Output folder", _browse_row(self.output, output_browse))
+        output_form.addRow("Temp file in", _browse_row(self.temp_dir, temp_browse))
+
+        self.gpu_picker = GpuPicker()
+        self.gpu = self.gpu_picker.combo
+        self.sorts_per_gpu = QSpinBox()
+        self.sorts_per_gpu.setRange(1, 8)
+        self.sorts_per_gpu.setSuffix(" at a time on each GPU (or the CPU)")
+        self.sorts_per_gpu.setToolTip("Queued sorts beyond this wait until a sort on their GPU ends")
+        self.sorts_per_gpu.setValue(max(1, self.settings.sorts_per_gpu))
+        gpu_box = QGroupBox("GPU")
+        gpu_layout = QVBoxLayout(gpu_box)
+        gpu_layout.addWidget(self.gpu_picker)
+        gpu_layout.addWidget(self.sorts_per_gpu)
+
+        self.environment = _narrowable(QLineEdit())
+        self.environment.setPlaceholderText("KEY=VALUE pairs, e.g. HTTPS_PROXY=http://proxy:3128")
+        self.mounts = QPlainTextEdit()
+        self.mounts.setPlaceholderText("one folder per line: SRC[:DST][:ro]")
+        self.mounts.setFixedHeight(52)
+        self.param_form = ParamForm(self.sorter)
+        self.advanced = QGroupBox("Advanced: container and Kilosort parameters")
+        self.advanced.setToolTip("Empty fields keep their defaults")
+        self.advanced.setCheckable(True)
+        self.advanced.setChecked(False)
+        advanced_content = QWidget()
+        self._advanced_form = advanced_form = _form_layout(advanced_content)
+        advanced_form.addRow("Environment", self.environment)
+        advanced_form.addRow("Extra folders", self.mounts)
+        self.forward_compat = ForwardCompatChoice()
+        advanced_form.addRow("CUDA forward compatibility", self.forward_compat)
+        advanced_form.addRow(self.param_form)
+        advanced_layout = QVBoxLayout(self.advanced)
+        advanced_layout.addWidget(advanced_content)
+        open_margins = advanced_layout.contentsMargins()
+
+        def open_advanced(opened: bool) -> None:
+            advanced_content.setVisible(opened)
+            self.advanced.setFlat(not opened)  # collapsed: the title alone, no empty frame under it
+            advanced_layout.setContentsMargins(open_margins if opened else QMargins())
+
+        open_advanced(False)
+        self.advanced.toggled.connect(open_advanced)
+
+        self.check_setup_button = QPushButton(icons.icon("fa6s.stethoscope"), "Check setup")
+        self.check_setup_button.clicked.connect(self.check_setup_requested)
+        self.sort_button = QPushButton(icons.icon("fa6s.play"), "Sort")
+        self.sort_button.setDefault(True)
+        self.sort_button.setMinimumHeight(36)
+        self.sort_button.setStyleSheet("font-weight: 600; padding: 0 24px;")
+        self.sort_button.clicked.connect(self.sort_requested)
+        self.sort_reason = QLabel()
+        self.sort_reason.setWordWrap(True)
+        self.sort_reason.setStyleSheet("color: #8a5a00;")
+        # Shown while the output folder holds an earlier sort: replacing it takes a click and a yes.
+        self.replace_button = QPushButton("Replace its results…")
+        self.replace_button.setToolTip("Sort into this folder again; the earlier results there are deleted first")
+        self.replace_button.clicked.connect(self.confirm_replacing_results)
+        self.replace_button.hide()
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.check_setup_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.sort_button)
+
+        form_panel = QWidget()
+        layout = QVBoxLayout(form_panel)
+        form_parts = (self.drop_zone, self.form_message, sorter_box, recording_box, output_box, gpu_box, self.advanced)
+        for widget in form_parts:
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        # The form scrolls up and down, never sideways: every part of it gives up width (elided, wrapped, scaled)
+        # down to the panel's minimum width (issue 15: a 1540-channel NP2.0 recording clipped it at 1366 px).
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(form_panel)
+        self.scroll = scroll
+        # Sort and the reason it is disabled stay in sight below the form, however small the screen.
+        self.setMinimumWidth(440)
+        panel_layout = QVBoxLayout(self)
+        panel_layout.setContentsMargins(0, 0, 0, 0)
+        panel_layout.addWidget(scroll, stretch=1)
+        panel_layout.addLayout(buttons)
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(self.sort_reason, stretch=1)
+        reason_row.addWidget(self.replace_button)
+        panel_layout.addLayout(reason_row)
+
+        for signal in (
+            self.channels.valueChanged,
+            self.sample_rate.valueChanged,
+            self.output.textChanged,
+            self.temp_dir.textChanged,
+            self.license_box.changed,
+            self.image.textChanged,
+            self.environment.textChanged,
+            self.mounts.textChanged,
+            self.param_form.changed,
+        ):
+            signal.connect(self.validate)  # cheap: metadata and folder checks only, so at every keystroke
+
+    # --- settings ----------------------------------------------------------------------------------------------
+
+    def apply_settings(self) -> None:
+        settings = self.settings
+        self.choose(self.sorter.name, settings.place)
+        self.license_mode.setCurrentIndex(max(0, self.license_mode.findData(settings.license_mode)))
+        self.license_value.setText(settings.license_value)
+        self.license_box.keep_signed_in.setChecked(settings.keep_signed_in)
+        self.gpu_picker.choose(settings.gpu if settings.gpu in ("auto", "none") else int(settings.gpu))
+        self.temp_dir.setText(settings.temp_dir)
+        self.environment.setText(settings.environment)
+        self.forward_compat.choose(settings.cuda_forward_compat)
+
+    def remember_choices(self) -> None:
+        """Write the form's choices into the settings (the window saves them)."""
+        settings = self.settings
+        settings.sorter = self.sorter.name
+        settings.place = self.place
+        settings.license_mode = self.license_box.current_mode()
+        settings.license_value = self.license_value.text().strip()
+        settings.keep_signed_in = self.license_box.keep_signed_in.isChecked()
+        image = self.image.text().strip()
+        if image and image != self.sorter.default_image:
+            settings.images[self.sorter.name] = image
+        else:
+            settings.images.pop(self.sorter.name, None)
+        settings.gpu = str(self.gpu.currentData())
+        settings.sorts_per_gpu = self.sorts_per_gpu.value()
+        settings.temp_dir = self.temp_dir.text().strip()
+        settings.environment = self.environment.text().strip()
+        settings.cuda_forward_compat = self.forward_compat.choice()
+        if self.recording is not None:
+            settings.last_recording_folder = str(self.recording.folder)
+
+    # --- what the user chooses ---------------------------------------------------------------------------------
+
+    def choose(self, name: str, place: str | None = None) -> None:
+        """Pick a sorter by name (a shorthand such as "kilosort4-local" names its place too) and where it runs."""
+        sorter, implied = sorter_named(name)
+        self.sorter_choice.choose(sorter.name)
+        self._sorter_changed(sorter, place or implied)
+
+    def _browse_into(self, field: QLineEdit, title: str) -> None:
+        folder = dialogs.choose_folder(self, title, field.text())
+        if folder is not None:
+            field.setText(str(folder))
+
+    @Slot(object)
+    def use_recording(self, recording: Recording) -> None:
+        self.recording = recording
+        if recording.n_channels:
+            self.channels.setValue(recording.n_channels)
+        if recording.sample_rate:
+            self.sample_rate.setValue(recording.sample_rate)
+        if self.output.text().strip() in ("", self._suggested_output):  # never replace a folder the user chose
+            beside = recording.folder.parent / f"{recording.folder.name}_kilosort"
+            self._suggested_output = str(self.free_output(beside))
+            self.output.setText(self._suggested_output)
+        self.recording_opened.emit(recording)
+        self.status.emit(f"Opened {recording.binary}")
+        self.validate()
+
+    @Slot(object)
+    def _sorter_changed(self, sorter: Sorter, place: str | None = None) -> None:
+        """Kilosort 4 needs no MATLAB license; the places offered are those that can run the sorter."""
+        self.sorter = sorter
+        self.form.setRowVisible(self.license_box, sorter.needs_matlab_license)
+        # Forward compatibility is MATLAB's CUDA's.
+        self._advanced_form.setRowVisible(self.forward_compat, sorter.needs_matlab_license)
+        self.image.setText(self.settings.images.get(sorter.name, sorter.default_image))
+        self.param_form.set_sorter(sorter)
+        self.form.setRowVisible(self.place_choice, len(places_for(sorter)) > 1)
+        self.place_choice.offer(sorter, place)  # calls _place_changed, which validates
+
+    @Slot(str)
+    def _place_changed(self, place: str) -> None:
+        """The local environment reads the recording where it is: no image, no folders to mount."""
+        self.place = place
+        in_container = place != LOCAL
+        self.form.setRowVisible(self._image_row, in_container)
+        self._advanced_form.setRowVisible(self.mounts, in_container)
+        self.validate()
+
+    def show_message(self, text: str) -> None:
+        """What is wrong with what was dropped or chosen, under the drop zone."""
+        self.form_message.setText(text)
+        self.form_message.setVisible(bool(text))
+
+    def free_output(self, folder: Path) -> Path:
+        """`folder` or the next free one beside it, also passing over folders that queued sorts will write."""
+        taken = self.outputs_in_use()
+        candidate, n = next_free_folder(folder), 1
+        while candidate in taken:
+            n += 1
+            candidate = next_free_folder(folder.with_name(f"{folder.name}_{n}"))
+        return candidate
+
+    # --- the job -----------------------------------------------------------------------------------------------
+
+    def job(self, recording: Recording | None = None, output: Path | None = None) -> SortJob:
+        """The job the form describes (for `recording` into `output` where given: one probe of Sort all probes);
+        raises RefusedError, whose problem names the field at fault."""
+        recording = recording or self.recording
+        if recording is None:
+            raise _refused("recording", "drop a recording folder first")
+        output_text = str(output) if output else self.output.text().strip()
+        if not output_text:
+            raise _refused("output", "choose an output folder")
+        from ks_gui.core.job import SortJob
+        from ks_gui.core.places.container_spec import (
+            EnvironmentVariableError,
+            MountError,
+            parse_environment,
+            parse_mount,
+        )
+
+        try:
+            overrides = self.param_form.overrides()
+        except (ParamError, ValueError) as err:
+            raise _refused("params", str(err)) from err
+        try:
+            license = self.license_box.license(use_keyring=False) if self.sorter.needs_matlab_license else None
+        except (LicenseError, ValueError) as err:
+            raise _refused("license", str(err)) from err
+        try:
+            environment = parse_environment(shlex.split(self.environment.text()))
+        except (EnvironmentVariableError, ValueError) as err:
+            raise _refused("environment", str(err)) from err
+        try:
+            lines = self.mounts.toPlainText().splitlines()
+            mounts = tuple(parse_mount(line.strip()) for line in lines if line.strip())
+        except (MountError, ValueError) as err:
+            raise _refused("mounts", str(err)) from err
+        detected = recording is not self.recording  # a probe of Sort all probes: its own metadata, not the form's
+        channels = recording.n_channels if detected else self.channels.value()
+        sample_rate = recording.sample_rate if detected else self.sample_rate.value()
+        if channels:
+            overrides[self.sorter.channels_param] = channels
+        if sample_rate:
+            overrides[self.sorter.sample_rate_param] = sample_rate
+        job = SortJob(
+            recording=recording,
+            output=Path(output_text),
+            license=license,
+            sorter=self.sorter,
+            place=self.place,
+            image=self.image.text().strip(),
+            temp_dir=Path(self.temp_dir.text().strip()) if self.temp_dir.text().strip() else None,
+            environment=environment,
+            extra_mounts=mounts,
+            param_overrides=overrides,
+            cuda_forward_compat=self.forward_compat.choice(),
+            overwrite=Path(output_text).expanduser().absolute() == self._replace_confirmed,
+        )
+        if job.output in self.outputs_in_use():
+            raise _refused("output", f"{job.output} is the output folder of a sort in the queue: choose another one")
+        return job
+
+    def first_problem(self, recording: Recording | None = None, output: Path | None = None) -> Problem | None:
+        """Why the form's job may not start, found without Docker (the image and GPU are checked at Sort)."""
+        try:
+            job = self.job(recording, output)
+        except RefusedError as refused:
+            return refused.problem
+        problems = job.input_problems()
+        return problems[0] if problems else None
+
+    def confirmed_job_started(self) -> None:
+        """A yes to replacing results was for the sort just queued only."""
+        self._replace_confirmed = None
+
+    @Slot()
+    def validate(self) -> None:
+        """Sort is enabled only for a job that may start; otherwise the reason is shown beside it and its field is
+        marked. While sorts run or wait, Sort adds to the queue."""
+        if not hasattr(self, "replace_button"):  # a signal while the form is still being built
+            return
+        problem = self.first_problem()
+        self.sort_button.setEnabled(problem is None)
+        self.validated.emit(problem is None)
+        busy = self.busy()
+        self.sort_button.setText("Add to queue" if busy else "Sort")
+        self.sort_button.setToolTip("Starts as soon as its GPU is free" if busy else "")
+        message = "" if problem is None else problem.message
+        self.sort_reason.setText(message[:1].upper() + message[1:])
+        self.mark(problem if problem is not None and self.recording is not None else None)
+        self.replace_button.setVisible(problem is not None and self._output_holds_earlier_sort())
+
+    # --- marking the field a problem names ---------------------------------------------------------------------
+
+    def field_widget(self, field: str) -> QWidget | None:
+        """The widget a Problem's `field` names (None for one the form does not show, e.g. the GPU's check at Sort
+        names the GPU picker)."""
+        return {
+            "recording": self.drop_zone,
+            "output": self.output,
+            "temp": self.temp_dir,
+            "n_channels": self.channels,
+            "sample_rate": self.sample_rate,
+            "params": self.param_form,
+            "license": self.license_box,
+            "image": self.image,
+            "gpu": self.gpu,
+            "sorter": self.sorter_choice,
+            "place": self.place_choice,
+            "environment": self.environment,
+            "mounts": self.mounts,
+        }.get(field)
+
+    def mark(self, problem: Problem | None) -> None:
+        """Frame the field `problem` names in red, with its message as the tooltip; unmark the one marked before."""
+        widget = None if problem is None else self.field_widget(problem.field)
+        if self._marked is not None and self._marked is not widget:
+            self._set_marked(self._marked, False, "")
+        self._marked = widget
+        if widget is not None:
+            self._set_marked(widget, True, problem.message)
+
+    def show_refusal(self, problem: Problem) -> None:
+        """A job refused at Sort: its field marked, shown (opening Advanced when it is there) and focused."""
+        self.mark(problem)
+        widget = self.field_widget(problem.field)
+        if widget is not None and self.advanced.isAncestorOf(widget):
+            self.advanced.setChecked(True)
+        if widget is not None:
+            self.scroll.ensureWidgetVisible(widget)
+            widget.setFocus()
+        self.show_message(problem.message[:1].upper() + problem.message[1:])
+
+    @staticmethod
+    def _set_marked(widget: QWidget, marked: bool, message: str) -> None:
+        if bool(widget.property(MARKED)) == marked and widget.toolTip() == message:
+            return
+        if marked and widget.property("tooltip_before_problem") is None:
+            widget.setProperty("tooltip_before_problem", widget.toolTip())
+        widget.setProperty(MARKED, marked)
+        # A plain container (the license box) draws a style sheet's frame only with a styled background.
+        widget.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
+        widget.setToolTip(message if marked else widget.property("tooltip_before_problem") or "")
+        if not marked:
+            widget.setProperty("tooltip_before_problem", None)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+    # --- replacing an earlier sort's results -------------------------------------------------------------------
+
+    def _output_holds_earlier_sort(self) -> bool:
+        """Whether the output folder holds an ended sort's results (one a queued sort writes is not replaceable)."""
+        text = self.output.text().strip()
+        output = Path(text).expanduser().absolute()
+        return bool(text) and holds_earlier_sort(output) and output not in self.outputs_in_use()
+
+    @Slot()
+    def confirm_replacing_results(self) -> None:
+        output = Path(self.output.text().strip()).expanduser().absolute()
+        question = (
+            f"{output} holds the results of an earlier sort. Sorting into it again deletes them when the sort starts "
+            "(the recording is not touched). Replace them?"
+        )
+        if dialogs.confirm(self, "Replace the earlier results?", question):
+            self._replace_confirmed = output
+            self.validate()
