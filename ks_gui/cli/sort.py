@@ -13,16 +13,16 @@ from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import sorting
 from ks_gui.core.events import Notice, Outcome, SignInPrompt
-from ks_gui.core.job import SortJob
-from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
-from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
-from ks_gui.core.places.gpus import (
+from ks_gui.core.gpu_choice import (
     FORWARD_COMPAT_CHOICES,
     GpuChoiceError,
     GpuRequest,
     parse_forward_compat,
     parse_gpu_request,
 )
+from ks_gui.core.job import SortJob
+from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
+from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS
 from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
 from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, sorter_named

@@ -11,9 +11,10 @@ from datetime import datetime
 from pathlib import Path
 
 from ks_gui.core.contract import CONTRACT_VERSION, channel_map_file, holds_earlier_sort
+from ks_gui.core.gpu_choice import forward_compat_enabled
 from ks_gui.core.license import License, license_problems
 from ks_gui.core.places.base import Mount
-from ks_gui.core.places.gpus import Gpu, forward_compat_enabled
+from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.recordings.channel_map import ChannelMap, linear
 from ks_gui.core.recordings.recording import Recording

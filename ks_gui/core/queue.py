@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ks_gui.core.gpu_choice import GpuRequest
 from ks_gui.core.job import SortJob
-from ks_gui.core.places.gpus import Gpu, GpuRequest
+from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.readable import recording_title
 
 CPU = "cpu"

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
 from ks_gui.core.places.base import FoundRun, Place, PlaceError, Readiness
-from ks_gui.core.places.gpus import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.sorters.base import Sorter
 
 if TYPE_CHECKING:

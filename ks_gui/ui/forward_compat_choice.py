@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from ks_gui.core.places.gpus import FORWARD_COMPAT_CHOICES
+from ks_gui.core.gpu_choice import FORWARD_COMPAT_CHOICES
 
 _TITLES = {
     "auto": "Automatic (on for GPUs newer than MATLAB R2021b knows)",

@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         name "kilosort4-local", which is Kilosort 4 in the local environment."""
         self.tabs.setCurrentIndex(0)
         if record.sorter in SORTERS or record.sorter in SHORTHANDS:
-            self.form.choose(record.sorter, getattr(record, "place", None) or None)
+            self.form.choose(record.sorter, record.place)
         self.form.output.clear()
         self.open_recording(Path(record.recording))
         if self.form.place != "local" and record.image:

@@ -19,8 +19,9 @@ from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.threads import run_in_background
 
 if TYPE_CHECKING:
+    from ks_gui.core.gpu_choice import GpuRequest
     from ks_gui.core.job import SortJob
-    from ks_gui.core.places.gpus import Gpu, GpuRequest
+    from ks_gui.core.places.gpus import Gpu
     from ks_gui.core.run import Outcome
 
 
@@ -287,18 +288,14 @@ def _found_title(found) -> str:
 def _find_earlier_runs() -> list:
     """The launcher's containers (blocking: off the GUI thread); runs on record whose container is gone end as
     interrupted."""
-    from ks_gui.core.places.docker_engine import connect
-    from ks_gui.core.results import history
+    from ks_gui.core import sorting
 
-    found = connect(timeout=10).launched_containers()
-    history.mark_interrupted(history.load_all(), alive_job_ids={f.job_id for f in found})
-    return found
+    return sorting.earlier_runs(sorting.open_place("docker", timeout=10))
 
 
 def _harvest(found) -> None:
     """A sort that ended while no launcher followed it: read its output, record its result, remove its container."""
-    from ks_gui.core.places.docker_engine import connect
-    from ks_gui.core.run import SortRun
+    from ks_gui.core import sorting
 
-    for _event in SortRun.reattach(connect(timeout=10), found).events():
+    for _event in sorting.follow_found(sorting.open_place("docker", timeout=10), found).events():
         pass

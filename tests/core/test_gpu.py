@@ -1,13 +1,13 @@
 import pytest
 
-from ks_gui.core.places.gpus import (
+from ks_gui.core.gpu_choice import (
     GpuChoiceError,
     choose_gpu,
     forward_compat_enabled,
     parse_forward_compat,
     parse_gpu_request,
-    parse_nvidia_smi,
 )
+from ks_gui.core.places.gpus import parse_nvidia_smi
 from tests.conftest import FIXTURES
 
 # Two GPUs as `nvidia-smi --query-gpu=<QUERY_FIELDS> --format=csv,noheader,nounits` prints them; the busy one first.

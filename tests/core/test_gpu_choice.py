@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ks_gui.core.places.gpus import (
-    QUERY_FIELDS,
-    QUERY_FIELDS_OLD_DRIVER,
-    choose_gpu,
-    gpu_runtime_from_info,
-    parse_nvidia_smi,
-)
+from ks_gui.core.gpu_choice import choose_gpu
+from ks_gui.core.places.gpus import QUERY_FIELDS, QUERY_FIELDS_OLD_DRIVER, gpu_runtime_from_info, parse_nvidia_smi
 from tests.conftest import FIXTURES
 
 # Real: the H100 row quoted in issue 6, printed for the query without driver_version (driver 580.159.04).
