@@ -211,6 +211,7 @@ class Tracker:
         return None
 
     def compile_file(self, index: int, total: int, name: str) -> str | None:
+        """Mex file `index` of `total` starts compiling (a driver's marker, or a reader counting mexcuda's lines)."""
         if not self.at("compile", (index - 1) / max(total, 1)):
             return None
         now = self.clock()
@@ -226,6 +227,7 @@ class Tracker:
         return f"Compiling {name} ({index} of {total})"
 
     def finish_compiling(self, now: float) -> None:
+        """The file compiling is done: its time tells how long the next ones take."""
         if self.compiling is not None:
             index, total, since = self.compiling
             if index not in self.compiled:
@@ -245,6 +247,7 @@ class Tracker:
         return True
 
     def enter(self, stage: str, step: str = "") -> bool:
+        """Move to `stage` (and `step` in it) unless the sort is past it; False when past."""
         if INDEX[stage] < INDEX[self.stage]:
             return False
         if stage != self.stage:
@@ -290,7 +293,7 @@ class Tracker:
 def _readers(tracker: Tracker, sorter: Sorter | str | None) -> tuple[OutputReader, ...]:
     """The reader of the sorter's own lines; both Kilosorts' when the sorter is not known or has none."""
     if isinstance(sorter, str):
-        from ks_gui.core.sorters import sorter_named  # the package's sorters are built on this module's readers
+        from ks_gui.core.sorters import sorter_named  # here: the package's modules may come to import this one
 
         sorter = sorter_named(sorter)[0]
     if sorter is None or sorter.output_reader is None:
