@@ -162,11 +162,23 @@ def parse_license(
 
 def license_problems(license: License) -> list[str]:
     if isinstance(license, LicenseFile):
+        if license.path.is_dir():
+            return [_folder_given(license.path)]
         if not license.path.is_file():
             return [f"the license file {license.path} does not exist"]
         if not os.access(license.path, os.R_OK):
             return [f"the license file {license.path} is not readable"]
     return []
+
+
+def _folder_given(folder: Path) -> str:
+    """A folder given as the license file: name the .lic files in it, if any."""
+    try:
+        found = sorted(p.name for p in folder.iterdir() if p.suffix.lower() == ".lic" and p.is_file())
+    except OSError:
+        found = []
+    inside = ", ".join(str(folder / name) for name in found[:3]) if found else "usually license.lic or network.lic"
+    return f"the license file {folder} is a folder: give the license file inside it ({inside})"
 
 
 def container_environment(license: License) -> dict[str, str]:

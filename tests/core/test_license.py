@@ -55,3 +55,17 @@ def test_account_form_opens_stdin_and_sets_no_variable():
 def test_malformed_licenses(text, words):
     with pytest.raises(LicenseError, match=words):
         parse_license(text)
+
+
+def test_a_folder_given_as_the_license_file_is_called_a_folder(tmp_path: Path):
+    folder = tmp_path / "licenses"
+    folder.mkdir()
+    license = parse_license(f"file:{folder}")
+    assert license_problems(license) == [
+        f"the license file {folder} is a folder: give the license file inside it (usually license.lic or network.lic)"
+    ]
+    (folder / "network.lic").write_text("SERVER host 0123456789ab 27000\n")
+    (folder / "notes.txt").write_text("ask IT\n")
+    assert license_problems(license) == [
+        f"the license file {folder} is a folder: give the license file inside it ({folder / 'network.lic'})"
+    ]

@@ -136,6 +136,15 @@ def from_probe(probe, n_channels: int) -> ChannelMap:
     )
 
 
+def describe_probe(probe) -> str | None:
+    """The catalogue's words for the probe ("Neuropixels 1.0 probe"); some part numbers only point to another."""
+    description = str(probe.annotations.get("description") or "")
+    if description and not description.lower().startswith("duplicate of"):
+        return description
+    shanks = probe.get_shank_count() if probe.shank_ids is not None else 1
+    return f"{shanks}-shank probe" if shanks > 1 else None
+
+
 def _shank_numbers(probe) -> list[int]:
     """Kilosort's kcoords: 1-based shank numbers."""
     ids = probe.shank_ids

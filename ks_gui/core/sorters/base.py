@@ -37,6 +37,9 @@ class Sorter:
     sample_rate_param: str = "fs"
     batch_param: str = "NT"  # samples per batch
     writes_temp_file: bool = True  # Kilosort 2.5's whitened copy; Kilosort 4 reads the recording itself
+    # Reads the sorter's own output lines: called with a progress Tracker, gives its OutputReader (progress.py).
+    # None: every known sorter's reader reads them.
+    output_reader: Callable | None = field(default=None, repr=False, compare=False)
 
     def command(self, job_file: str) -> list[str]:
         """The arguments that run the job file (for the MATLAB image, its entrypoint starts MATLAB)."""

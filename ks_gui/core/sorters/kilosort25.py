@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ks_gui.core.sorters.base import Sorter, param_table
+from ks_gui.core.sorters.kilosort25_output import Kilosort25Output
 from ks_gui.core.sorters.params import Kind, Param
 
 # Kilosort v2.5.2: configFiles/configFile384.m and main_kilosort.m, plus the getOr() defaults the pipeline reads.
@@ -77,4 +78,5 @@ KILOSORT25 = Sorter(
     params=KILOSORT25_PARAMS,
     forms=("container",),  # MATLAB and its mex files come only as the image
     checks=_kilosort25_checks,
+    output_reader=Kilosort25Output,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ks_gui.core.sorters.base import Sorter, param_table
+from ks_gui.core.sorters.kilosort4_output import Kilosort4Output
 from ks_gui.core.sorters.params import Kind, Param
 from ks_gui.drivers import KILOSORT4_DRIVER
 
@@ -74,4 +75,5 @@ KILOSORT4 = Sorter(
     channels_param="n_chan_bin",
     batch_param="batch_size",
     writes_temp_file=False,
+    output_reader=Kilosort4Output,
 )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from ks_gui.core.sorters.param_names import other_sorters_name
 
 
 class Kind(Enum):
@@ -75,9 +78,7 @@ def parse_assignment(text: str, table: dict[str, Param]) -> tuple[str, Any]:
     if not sep or not name:
         raise ParamError(f"--param {text!r} is not KEY=VALUE")
     if name not in table:
-        close = [known for known in table if known.lower() == name.lower()]
-        hint = f" (did you mean {close[0]}?)" if close else ""
-        raise ParamError(f"unknown parameter {name!r}{hint}; known: {', '.join(sorted(table, key=str.lower))}")
+        raise ParamError(_unknown(name, table))
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as err:
@@ -86,3 +87,18 @@ def parse_assignment(text: str, table: dict[str, Param]) -> tuple[str, Any]:
     if problem:
         raise ParamError(problem)
     return name, value
+
+
+def _unknown(name: str, table: dict[str, Param]) -> str:
+    """One line: the other Kilosort's name for a setting, a name in other letters' case, or the nearest names."""
+    if hint := other_sorters_name(name, table, renamed_only=True):  # NT to Kilosort 4 is batch_size, not nt
+        return hint
+    lowered = {known.lower(): known for known in table}
+    if name.lower() in lowered:
+        return f"unknown parameter {name!r} (did you mean {lowered[name.lower()]}?)"
+    if hint := other_sorters_name(name, table):
+        return hint
+    nearest = [lowered[n] for n in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)]
+    if nearest:
+        return f"unknown parameter {name!r} (nearest: {', '.join(nearest)})"
+    return f"unknown parameter {name!r}: no parameter of this sorter is named like it"

@@ -1,0 +1,53 @@
+"""How Kilosort 4's own output reads: its tqdm bars and the line that names its version.
+
+Kilosort 4 prints a tqdm bar for spike detection over batches (drift, learn, extract) and for clustering over
+centres (learn, merge_split); the driver's `[ks-gui] stage` markers say which stage a bar belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ks_gui.core.sorters.stages import STAGE_TITLES
+
+if TYPE_CHECKING:
+    from ks_gui.core.sorters.progress import Tracker
+
+# Each update of a bar ends with \r, split into lines by lines.py, e.g. " 45%|####5     | 9/20 [00:08<…".
+TQDM = re.compile(r"(\d+)%\|[^|]*\| (\d+)/(\d+) \[")
+TQDM_SHARE = 0.95  # what a stage's bar reaching its end leaves for the rest of the stage
+VERSION_LINE = "kilosort.run_kilosort: Kilosort version 4"
+_BAR_STAGES = ("drift", "learn", "extract", "merge_split")
+
+
+class Kilosort4Output:
+    """Reads Kilosort 4's lines for a Tracker: `read` gives a detail when a line moved the sort, else None."""
+
+    version = "4"
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
+
+    def read(self, text: str) -> str | None:
+        if text[0].isdigit():
+            return self._bar(text) if "%|" in text else None
+        if text.startswith(VERSION_LINE):
+            self.tracker.sorter_version = "4"
+        return None
+
+    def tick_share(self) -> float | None:
+        """Kilosort 4 writes no file to follow while it is quiet."""
+        return None
+
+    def _bar(self, text: str) -> str | None:
+        tracker = self.tracker
+        match = TQDM.match(text)
+        if match is None or tracker.stage not in _BAR_STAGES:
+            return None
+        done, total = int(match.group(2)), int(match.group(3))
+        if total <= 0 or tracker.counter == (done, total):
+            return None
+        tracker.counter = (done, total)
+        tracker.advance(TQDM_SHARE * done / total)
+        return f"{STAGE_TITLES[tracker.stage]}: {done} of {total}"

@@ -1,0 +1,58 @@
+"""The stages a sort goes through (docker/CONTRACT.md), their share of a run's time, and quiet stretches.
+
+Shared by the Tracker (progress.py) and the sorters' output readers (kilosort25_output.py, kilosort4_output.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ks_gui.core.contract import STAGES
+
+STAGE_TITLES = {
+    "start": "Starting",
+    "compile": "Compiling mex files",
+    "preprocess": "Preprocessing",
+    "drift": "Drift correction",
+    "learn": "Learning templates",
+    "extract": "Extracting spikes",
+    "merge_split": "Merging and splitting",
+    "export": "Exporting to phy",
+    "done": "Done",
+}
+
+# Share of a typical run's time spent in each stage (reference §3c, "suggested stage weights"; start and compile
+# from the first runs of an image: MATLAB's start and sign-in, then 9 mexcuda calls of tens of seconds each).
+STAGE_WEIGHTS = {
+    "start": 0.02,
+    "compile": 0.06,
+    "preprocess": 0.14,
+    "drift": 0.18,
+    "learn": 0.28,
+    "extract": 0.22,
+    "merge_split": 0.08,
+    "export": 0.02,
+    "done": 0.0,
+}
+INDEX = {name: i for i, name in enumerate(STAGES)}
+BEFORE = {name: sum(STAGE_WEIGHTS[s] for s in STAGES[: INDEX[name]]) for name in STAGES}
+
+# Phases that print nothing: rough durations guess how fast to interpolate until rates are known.
+GUESS_SECONDS = {"start": 30.0, "compile_file": 25.0, "whitening": 20.0, "merge": 60.0, "export": 30.0}
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A stretch without output: the stage fraction goes from `low` towards `high` over `seconds`."""
+
+    low: float
+    high: float
+    since: float
+    seconds: float
+    known: bool  # the duration comes from an observed rate: go linearly; else approach the end slowly
+
+    def at(self, now: float) -> float:
+        x = max(now - self.since, 0.0) / max(self.seconds, 1e-3)
+        share = min(x, 0.95) if self.known else 0.95 * (1.0 - math.exp(-x))  # the end comes from a line only
+        return self.low + (self.high - self.low) * share
