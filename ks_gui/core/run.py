@@ -71,7 +71,9 @@ class SortRun:
         self.place = place
         self._readiness = readiness
         self.log_file = run_log_file(job.job_id)
-        self.tracker = Tracker(n_batches=job.n_batches, temp_file=job.temp_file, temp_file_bytes=job.temp_file_bytes)
+        self.tracker = Tracker(
+            n_batches=job.n_batches, temp_file=job.temp_file, temp_file_bytes=job.temp_file_bytes, sorter=job.sorter
+        )
         self._handle: Handle | None = None
         self._cancelled = threading.Event()
         self._detached = threading.Event()

@@ -392,12 +392,7 @@ class SortForm(QWidget):
         if not output_text:
             raise _refused("output", "choose an output folder")
         from ks_gui.core.job import SortJob
-        from ks_gui.core.places.container_spec import (
-            EnvironmentVariableError,
-            MountError,
-            parse_environment,
-            parse_mount,
-        )
+        from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
 
         try:
             overrides = self.param_form.overrides()
