@@ -18,7 +18,6 @@ from ks_gui.core.places.docker_engine import EngineError
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.output_lines import LineSplitter
 from ks_gui.core.readable import human_bytes
-from ks_gui.core.sorters import KILOSORT25
 
 BASE_IMAGE = "mathworks/matlab-deep-learning:r2021b"
 # The seed README: "just under 17gb"; the base image is nearly all of it.
@@ -255,7 +254,7 @@ class ImageBuild:
     def __init__(
         self,
         engine: BuildEngine,
-        tag: str = KILOSORT25.default_image,
+        tag: str,
         context: Path = IMAGE_CONTEXT,
         base_image: str | None = BASE_IMAGE,
     ) -> None:
