@@ -43,8 +43,8 @@ def place_problem(sorter: Sorter, place: str) -> Problem | None:
     if place not in PLACES:
         return Problem("place", f"there is no place called {place!r} (choose {' or '.join(PLACES)})", "--on")
     if PLACES[place][1] not in sorter.forms:
-        where = " or ".join(place_title(name) for name in places_for(sorter))
-        return Problem("place", f"{sorter.title} cannot run on {place_title(place)}: choose {where}", "--on")
+        where = " or ".join(f"'{name}'" for name in places_for(sorter))
+        return Problem("place", f"{sorter.title} does not run on '{place}': it runs on {where}", "--on")
     return None
 
 
