@@ -10,9 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ks_gui.core import storage
+from ks_gui.core import launch, storage
 from ks_gui.core.license import SIGNIN_CACHE_PATH, SIGNIN_VOLUME_PURPOSE, signin_volume_name
-from ks_gui.core.places import container_spec
 from ks_gui.core.places.base import VolumeMount
 from tests.conftest import SIM_IMAGE, run_cli, sign_in_run
 
@@ -25,7 +24,7 @@ def signin_volume(engine, monkeypatch) -> Iterator[str]:
     """A volume name of this test's own in place of the user's `ks-gui-matlab-signin-<uid>`, so the test never
     signs the person running it out, nor collides with a test run beside it; removed at the end."""
     name = f"ks-gui-test-signin-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setattr(container_spec, "signin_volume_name", lambda: name)
+    monkeypatch.setattr(launch, "signin_volume_name", lambda: name)
     yield name
     engine.remove_volume(name)
 

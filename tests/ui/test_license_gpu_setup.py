@@ -9,8 +9,8 @@ import uuid
 import pytest
 from PySide6.QtCore import Qt
 
+from ks_gui.core import launch
 from ks_gui.core.doctor import Check
-from ks_gui.core.places import container_spec
 from ks_gui.core.places.gpus import GpuScan, parse_nvidia_smi
 from ks_gui.core.settings import Settings, load_settings, settings_file
 from ks_gui.ui import dialogs
@@ -112,7 +112,7 @@ def test_window_keeps_signed_in_and_forward_compat_and_remembers_both(
     qtbot, recording, tmp_path, sim_image, engine, monkeypatch
 ):
     volume = f"ks-gui-test-signin-{uuid.uuid4().hex[:12]}"  # not the user's own volume: never signs them out
-    monkeypatch.setattr(container_spec, "signin_volume_name", lambda: volume)
+    monkeypatch.setattr(launch, "signin_volume_name", lambda: volume)
     asked: list[str] = []
 
     def ask_secret(parent, title, label):
