@@ -1,4 +1,4 @@
-"""The Python environment the app manages for Kilosort 4 (`kilosort4-local`): where it is, whether it works,
+"""The Python environment the app manages for Kilosort 4 (the `local` place): where it is, whether it works,
 and how to create or repair it with venv and pip, with the torch build that fits the machine.
 
 torch is installed first, pinned: an unpinned `torch` from PyPI is a CUDA build of several GB, which a machine

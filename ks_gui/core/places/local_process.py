@@ -1,4 +1,4 @@
-"""A sorter run as a local process instead of a container, behind the same interface as engine.ContainerRun.
+"""A sorter run as a local process instead of a container, a Handle as a container is (places/base.py).
 
 The local environment's place (local_env.py) runs its driver on the job file with the environment's python. The
 process gets its own session (process group), so stopping it stops everything it started.
