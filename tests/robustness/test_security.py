@@ -17,6 +17,7 @@ import pytest
 
 from ks_gui.core.contract import CONTRACT_VERSION, LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.events import Outcome, SignInPrompt
+from ks_gui.core.launch import launch_for
 from ks_gui.core.locations import mex_cache_dir
 from ks_gui.core.places.container_spec import spec_for
 from ks_gui.core.sorters.progress import ProgressEvent
@@ -80,7 +81,7 @@ def test_a_write_into_the_recording_from_inside_the_container_fails(engine, sim_
         )
     )
     spec = dataclasses.replace(
-        spec_for(job, mex_cache), entrypoint=["/bin/sh", "-c", attempts], command=[], user="0:0"
+        spec_for(launch_for(job), "0:0", mex_cache), entrypoint=["/bin/sh", "-c", attempts], command=[]
     )  # root in the container: only the mount can stop it
     container = engine.start(spec)
     said = [line.text for line in container.lines()]
