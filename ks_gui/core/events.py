@@ -63,3 +63,6 @@ class Outcome:
 
 
 RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome
+
+
+RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome

@@ -17,7 +17,7 @@ from typing import IO
 
 from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.contract import channel_map_file, job_file
-from ks_gui.core.events import LogLine, Notice, Outcome, PromptKind, SignInPrompt
+from ks_gui.core.events import LogLine, Notice, Outcome, PromptKind, RunEvent, SignInPrompt
 from ks_gui.core.job import SortJob
 from ks_gui.core.launch import launch_for
 from ks_gui.core.license import MathWorksAccount
@@ -29,9 +29,7 @@ from ks_gui.core.results import history
 from ks_gui.core.results.phy_folder import read_counts, remove_earlier_results
 from ks_gui.core.results.provenance import Provenance, write_provenance
 from ks_gui.core.sorters.diagnosis import Failure, diagnose
-from ks_gui.core.sorters.progress import ProgressEvent, Result, Tracker
-
-RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome
+from ks_gui.core.sorters.progress import Result, Tracker
 
 PHY_REQUIRED_FILES = (
     "params.py",

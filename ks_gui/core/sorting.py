@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
-from ks_gui.core.places.base import FoundRun, Place, PlaceError, Readiness
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness
+from ks_gui.core.results import history
 from ks_gui.core.sorters.base import Sorter
 
 if TYPE_CHECKING:
@@ -19,11 +20,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Checked", "PlaceError", "SortRun", "check", "follow_found", "open_place", "plan", "prepare", "start"]
 
-# Where a sort can run, by the name `--on` takes: (title the window shows, the form the place runs).
-PLACES: dict[str, tuple[str, str]] = {
-    "docker": ("This computer's Docker", "container"),
-    "local": ("This computer, without Docker (Kilosort 4 environment)", "python"),
-}
+# Where a sort can run, by the name `--on` takes.
+PLACES = tuple(PLACE_KINDS)
 DEFAULT_PLACE = "docker"
 # How long a face waits for Docker to answer when it connects: long enough for a busy engine.
 CONNECT_TIMEOUT_S = 60
@@ -31,18 +29,22 @@ CONNECT_TIMEOUT_S = 60
 
 def places_for(sorter: Sorter) -> list[str]:
     """The places that can run `sorter`: those whose form it ships in."""
-    return [name for name, (_, form) in PLACES.items() if form in sorter.forms]
+    return [kind.name for kind in PLACE_KINDS.values() if kind.form in sorter.forms]
 
 
 def place_title(name: str) -> str:
-    return PLACES[name][0]
+    return PLACE_KINDS[name].title
+
+
+def _unknown_place(name: str) -> str:
+    return f"there is no place called {name!r} (choose {' or '.join(PLACES)})"
 
 
 def place_problem(sorter: Sorter, place: str) -> Problem | None:
     """Why `sorter` cannot run on `place` (it does not ship in that place's form), or None."""
-    if place not in PLACES:
-        return Problem("place", f"there is no place called {place!r} (choose {' or '.join(PLACES)})", "--on")
-    if PLACES[place][1] not in sorter.forms:
+    if place not in PLACE_KINDS:
+        return Problem("place", _unknown_place(place), "--on")
+    if PLACE_KINDS[place].form not in sorter.forms:
         where = " or ".join(f"'{name}'" for name in places_for(sorter))
         return Problem("place", f"{sorter.title} does not run on '{place}': it runs on {where}", "--on")
     return None
@@ -58,7 +60,7 @@ def open_place(name: str, timeout: int = CONNECT_TIMEOUT_S) -> Place:
         from ks_gui.core.places.docker_place import DockerPlace  # docker loads here, not when the window opens
 
         return DockerPlace.connect(timeout=timeout)
-    raise PlaceError(f"there is no place called {name!r} (choose {' or '.join(PLACES)})")
+    raise PlaceError(_unknown_place(name))
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ def check(job: SortJob, place: Place, gpu_request: GpuRequest = "auto", gpus: li
         found.append(Problem("gpu", readiness.gpu_refusal, "--gpu none"))
     if readiness.image is not None and readiness.gpu_required and gpu is None and not found:
         found.append(
-            Problem("gpu", f"the image {job.image} needs an NVIDIA GPU, and none is chosen (none found, or no GPU)")
+            Problem(
+                "gpu", f"the image {job.image} needs an NVIDIA GPU, and none is chosen", "none found, or --gpu none"
+            )
         )
     chosen = dataclasses.replace(job, gpu=gpu)
     if not found:
@@ -162,8 +166,6 @@ def follow_found(place: Place, found: FoundRun) -> SortRun:
 def earlier_runs(place: Place) -> list[FoundRun]:
     """The sorts this user started on `place` that are still there (running, or ended while nobody followed them).
     A run on record as running that is not among them ended without its launcher: it is marked interrupted."""
-    from ks_gui.core.results import history
-
     found = place.found_runs()
     history.mark_interrupted(history.load_all(), alive_job_ids={f.job_id for f in found})
     return found

@@ -19,6 +19,24 @@ if TYPE_CHECKING:
 Form = Literal["container", "python"]
 
 
+@dataclass(frozen=True)
+class PlaceKind:
+    """A kind of place as the faces list it, known without reaching it (nothing heavy is imported for this)."""
+
+    name: str  # what `--on` takes
+    title: str  # what the window shows
+    form: Form  # what it runs: an image or a Python program
+
+
+PLACE_KINDS: dict[str, PlaceKind] = {
+    kind.name: kind
+    for kind in (
+        PlaceKind("docker", "This computer's Docker", "container"),
+        PlaceKind("local", "This computer, without Docker (Kilosort 4 environment)", "python"),
+    )
+}
+
+
 class PlaceError(Exception):
     """A place cannot do what was asked (not reachable, refused); `message` is for the user, in one sentence."""
 

@@ -4,30 +4,26 @@ process. No Docker, no image; a sort ends with the launcher that started it."""
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from ks_gui.core.places import kilosort4_env
-from ks_gui.core.places.base import FoundRun, Launch, PlaceError, Readiness
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness
 from ks_gui.core.places.gpus import Gpu, detect_gpus
 from ks_gui.core.places.local_process import LocalRun, LocalSpec, local_spec_for
 from ks_gui.drivers import driver_path
 
 
 class LocalEnvPlace:
-    name = "local"
-    title = "This computer, without Docker (Kilosort 4 environment)"
-    form = "python"
+    name, title, form = PLACE_KINDS["local"].name, PLACE_KINDS["local"].title, PLACE_KINDS["local"].form
     runs_detached = False  # a child process: closing the launcher stops it
     service = ""
-
-    def __init__(self) -> None:
-        self._status: kilosort4_env.EnvStatus | None = None
 
     def gpus(self) -> list[Gpu]:
         return detect_gpus()
 
     def readiness(self, image: str = "", thorough: bool = False) -> Readiness:
         """The environment must import kilosort and torch; a GPU is usable only when its torch can use one."""
-        self._status = status = kilosort4_env.check(thorough=thorough)  # the driver says so if an import fails
+        status = kilosort4_env.check(thorough=thorough)  # the driver says so if an import fails
         problems = () if status.ready else (("place", status.problem),)
         refusal = (
             ""
@@ -37,16 +33,18 @@ class LocalEnvPlace:
         )
         return Readiness(problems=problems, gpu_refusal=refusal, environment=status.versions())
 
-    def process_spec(self, launch: Launch) -> LocalSpec:
-        status = self._status or kilosort4_env.check(thorough=False)
-        return local_spec_for(launch, status.python, driver_path(launch.driver))
+    def process_spec(self, launch: Launch, readiness: Readiness) -> LocalSpec:
+        """The driver run by the python of the environment readiness() looked at."""
+        assert readiness.environment is not None, "readiness() first"
+        python = kilosort4_env.env_python(Path(readiness.environment["path"]))
+        return local_spec_for(launch, python, driver_path(launch.driver))
 
     def plan(self, launch: Launch, readiness: Readiness) -> tuple[dict, str]:
-        spec = self.process_spec(launch)
+        spec = self.process_spec(launch, readiness)
         return {"process": spec.to_json(), "environment": readiness.environment}, shlex.join(spec.command)
 
     def start(self, launch: Launch, readiness: Readiness) -> LocalRun:
-        return LocalRun(self.process_spec(launch), stdin_open=launch.stdin_open, cwd=launch.output)
+        return LocalRun(self.process_spec(launch, readiness), stdin_open=launch.stdin_open, cwd=launch.output)
 
     def found_runs(self) -> list[FoundRun]:
         return []  # a child process does not outlive the launcher that started it
