@@ -57,9 +57,6 @@ class JobQueue:
         self.waiting.append(queued)
         return queued
 
-    def waiting_job(self, job_id: str) -> QueuedJob | None:
-        return next((queued for queued in self.waiting if queued.job_id == job_id), None)
-
     def remove(self, job_id: str) -> None:
         self.waiting = [queued for queued in self.waiting if queued.job_id != job_id]
 

@@ -85,7 +85,7 @@ class Sorts(QWidget):
 
         for placement in self.job_queue.start_next(self._gpus()):
             job = placement.job
-            panel = self._panel_for(job.job_id, recording_title(job.recording.binary))
+            panel = self._panel_for(job.job_id, placement.queued.label)
             panel.start(SortWorker(job, placement.gpu_request))  # the GPU was chosen here, once
             self._status(f"Checking {job.recording.binary.name}…")
         self._refresh_queue()
