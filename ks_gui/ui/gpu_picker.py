@@ -56,7 +56,10 @@ class GpuPicker(QWidget):
         self._list(scan.gpus)
         self.combo.setCurrentIndex(max(0, self.combo.findData(chosen)))
         self.note.setText(
-            f"No GPU: {scan.problem}. Kilosort 2.5 needs an NVIDIA GPU; see Check setup." if scan.problem else ""
+            f"No GPU: {scan.problem}. Kilosort 2.5 needs an NVIDIA GPU (Kilosort 4 can sort on the CPU); "
+            "see Check setup."
+            if scan.problem
+            else ""
         )
         self.note.setVisible(bool(scan.problem))
         self.scanned.emit()

@@ -32,7 +32,7 @@ PLACE_KINDS: dict[str, PlaceKind] = {
     kind.name: kind
     for kind in (
         PlaceKind("docker", "This computer's Docker", "container"),
-        PlaceKind("local", "This computer, without Docker (Kilosort 4 environment)", "python"),
+        PlaceKind("local", "This computer, no Docker", "python"),
     )
 }
 
