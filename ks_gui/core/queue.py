@@ -42,8 +42,9 @@ class Placement:
 
     @property
     def gpu_request(self) -> GpuRequest:
-        """The request the sort starts with: the device chosen here, so nothing chooses again."""
-        return "none" if self.device == CPU else int(self.device)
+        """The request the sort starts with: the GPU chosen here, so nothing chooses again. On the CPU's line the
+        user's own request stands (auto before nvidia-smi answered may still find a GPU at the check)."""
+        return self.queued.gpu_request if self.device == CPU else int(self.device)
 
 
 @dataclass

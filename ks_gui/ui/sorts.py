@@ -130,6 +130,7 @@ class Sorts(QWidget):
 
     def _on_run_ended(self, job_id: str, outcome: Outcome | None) -> None:
         self.job_queue.finished(job_id)
+        self.changed.emit()  # the form says at once what the ended sort left (its output now holds a sort)
         self.ended.emit()
         panel = self._panels[job_id]
         self._status(f"{panel.title}: {panel.stage.text()}")

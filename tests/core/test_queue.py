@@ -55,3 +55,15 @@ def test_reorder_and_remove_waiting_jobs():
     queue.move("a", 10)
     queue.remove("b")
     assert [j.job_id for j in queue.waiting] == ["d", "c", "a"]
+
+
+def test_a_placement_hands_on_the_gpu_it_chose_and_the_users_request_on_the_cpu_line():
+    queue = JobQueue()
+    queue.add(job("a"), "auto")
+    queue.add(job("b"), "auto")
+    (on_gpu,) = queue.start_next(TWO_GPUS[:1])
+    assert on_gpu.gpu_request == 0  # chosen once, here: the check does not choose again
+    cpu_queue = JobQueue()
+    cpu_queue.add(job("c"), "auto")
+    (on_cpu,) = cpu_queue.start_next([])  # nvidia-smi has not answered yet
+    assert on_cpu.device == "cpu" and on_cpu.gpu_request == "auto"

@@ -117,4 +117,4 @@ def test_two_sorts_share_the_cpu_line_when_the_user_allows_it(qtbot, window, tmp
     window.close()
     reopened = MainWindow()
     qtbot.addWidget(reopened)
-    assert reopened.sorts_per_gpu.value() == 2  # remembered
+    assert reopened.form.sorts_per_gpu.value() == 2  # remembered
