@@ -13,18 +13,20 @@ import tempfile
 import time
 from pathlib import Path
 
+from ks_gui.core import sorting
 from ks_gui.core.events import LogLine
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.docker_engine import connect
+from ks_gui.core.places.docker_place import DockerPlace
 from ks_gui.core.recordings.recording import inspect
 from ks_gui.core.run import SortRun
-from tests.conftest import SIM_IMAGE, prepared_run, write_recording
+from tests.conftest import SIM_IMAGE, write_recording
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 
 
-def new_run(engine, recording_folder: Path, output: Path) -> SortRun:
+def checked_job(engine, recording_folder: Path, output: Path) -> sorting.Checked:
     job = SortJob(
         recording=inspect(recording_folder),
         output=output,
@@ -32,7 +34,11 @@ def new_run(engine, recording_folder: Path, output: Path) -> SortRun:
         image=SIM_IMAGE,
         param_overrides={"NchanTOT": 32, "fs": 30000.0},
     )
-    return prepared_run(job, engine)
+    return sorting.check(job, DockerPlace(engine), "none", [])
+
+
+def new_run(engine, recording_folder: Path, output: Path) -> SortRun:
+    return sorting.prepare(checked_job(engine, recording_folder, output))
 
 
 def ours(engine, recording_folder: Path, output: Path) -> float:
@@ -49,7 +55,9 @@ def ours(engine, recording_folder: Path, output: Path) -> float:
 
 
 def baseline(engine, recording_folder: Path, output: Path) -> float:
-    command = new_run(engine, recording_folder, output).write_files().docker_run_command()
+    checked = checked_job(engine, recording_folder, output)
+    sorting.prepare(checked).write_files()
+    command = sorting.plan(checked)["docker_run"]
     started = time.perf_counter()
     process = subprocess.Popen(command, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     process.stdout.readline()
