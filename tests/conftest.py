@@ -299,6 +299,7 @@ SUITE_BUDGET_SECONDS = {
     "e2e": 300,
     "phy": 180,
     "robustness": 300,
+    "server": 120,
     "ui": 420,
 }
 _suite_seconds: dict[str, float] = {}

@@ -24,6 +24,7 @@ from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
 from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS
+from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
 from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, sorter_named
 from ks_gui.core.sorters.params import ParamError, parse_assignment
@@ -63,9 +64,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sort.add_argument(
         "--on",
         metavar="PLACE",
-        choices=sorted(sorting.PLACES),
-        help="where it runs: docker (this computer's Docker, the default) or local (the app's Kilosort 4 "
-        "environment on this computer: no Docker)",
+        help="where it runs: docker (this computer's Docker, the default), local (the app's Kilosort 4 "
+        "environment on this computer: no Docker) or a GPU server's Docker over SSH, ssh://USER@HOST",
+    )
+    sort.add_argument(
+        "--path-map",
+        action="append",
+        default=None,
+        metavar="LOCAL=SERVER",
+        help="with --on ssh://…: a folder of this computer as the server names it (the same shared storage); "
+        "repeatable; default: the map remembered for the server, else the same paths on both",
     )
     sort.add_argument("--image", metavar="IMG", help="container image (default: the sorter's image)")
     sort.add_argument(
@@ -233,6 +241,7 @@ def run(args: argparse.Namespace) -> int:
         gpu_request = parse_gpu_request(args.gpu)
     except GpuChoiceError as err:
         raise BadInputError(str(err)) from err
+    _path_map(args)  # bad pairs are refused before anything is read
     jobs = _jobs_from_args(args)
     if args.dry_run and len(jobs) > 1:
         raise BadInputError("--dry-run shows one job: give one recording")
@@ -268,9 +277,21 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_CANCELLED if EXIT_CANCELLED in codes else EXIT_OK if codes == {EXIT_OK} else EXIT_FAILED
 
 
+def _path_map(args: argparse.Namespace) -> PathMap | None:
+    """--path-map's pairs; None when not given (a server's remembered map is used)."""
+    if args.path_map is None:
+        return None
+    if not (args.on or "").startswith("ssh://"):
+        raise BadInputError("--path-map is for a server: use it with --on ssh://USER@HOST")
+    try:
+        return PathMap.parse(args.path_map)
+    except ValueError as err:
+        raise BadInputError(str(err)) from err
+
+
 def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, quiet_json: bool = False) -> int:
     try:
-        checked = sorting.check(job, sorting.open_place(job.place), gpu_request)
+        checked = sorting.check(job, sorting.open_place(job.place, path_map=_path_map(args)), gpu_request)
     except sorting.PlaceError as err:
         raise BadInputError(err.message) from err
 

@@ -15,6 +15,7 @@ from ks_gui.core.gpu_choice import forward_compat_enabled
 from ks_gui.core.license import License, license_problems
 from ks_gui.core.places.base import Mount
 from ks_gui.core.places.gpus import Gpu
+from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.recordings.channel_map import ChannelMap, linear
 from ks_gui.core.recordings.recording import Recording
@@ -228,8 +229,9 @@ class SortJob:
 
     # --- what the sorter reads -----------------------------------------------------------------------------
 
-    def document(self, mex_cache: Path | None) -> dict:
-        """The job file's content (docker/CONTRACT.md)."""
+    def document(self, mex_cache: Path | None, path_map: PathMap | None = None) -> dict:
+        """The job file's content (docker/CONTRACT.md), its paths as the place sees them (`path_map`)."""
+        there = (path_map or PathMap()).to_server
         chan_map = self.effective_channel_map
         assert chan_map is not None and self.n_channels and self.sample_rate, "check problems() first"
         return {
@@ -237,35 +239,37 @@ class SortJob:
             "sorter": self.sorter.name,
             "place": self.place,
             "job_id": self.job_id,
-            "binary": str(self.recording.binary),
+            "binary": there(str(self.recording.binary)),
             "n_channels": self.n_channels,
             "n_channels_connected": chan_map.n_connected,
             "sample_rate": self.sample_rate,
             "dtype": self.recording.dtype,
             "n_samples": self.n_samples,
-            "output": str(self.output),
-            "temp_file": str(self.temp_file),
+            "output": there(str(self.output)),
+            "temp_file": there(str(self.temp_file)),
             "mex_cache": "" if mex_cache is None else str(mex_cache),  # none for Kilosort 4
-            "channel_map": str(channel_map_file(self.output)),
+            "channel_map": there(str(channel_map_file(self.output))),
             "forward_compat": forward_compat_enabled(self.cuda_forward_compat, self.gpu),
             "params": self.params,
         }
 
     @classmethod
-    def from_document(cls, document: dict) -> SortJob:
+    def from_document(cls, document: dict, path_map: PathMap | None = None) -> SortJob:
         """The job a job file describes, for a run found again after the launcher restarted. Built from the file
-        alone (the recording is not read again: it may be gone), so the progress and the result read as they did."""
+        alone (the recording is not read again: it may be gone), so the progress and the result read as they did.
+        `path_map` turns the place's paths back into this computer's."""
+        here = (path_map or PathMap()).to_local
         sorter, place = sorter_named(document["sorter"])
         n_channels, sample_rate = int(document["n_channels"]), float(document["sample_rate"])
         recording = Recording(
             format="binary",
-            binary=Path(document["binary"]),
+            binary=Path(here(document["binary"])),
             size_bytes=int(document["n_samples"]) * n_channels * 2,
             n_channels=n_channels,
             sample_rate=sample_rate,
         )
-        output = Path(document["output"])
-        temp_folder = Path(document["temp_file"]).parent if document.get("temp_file") else output
+        output = Path(here(document["output"]))
+        temp_folder = Path(here(document["temp_file"])).parent if document.get("temp_file") else output
         return cls(
             recording=recording,
             output=output,

@@ -20,11 +20,12 @@ from ks_gui.core.license import (
     signin_volume_name,
 )
 from ks_gui.core.places.base import Launch, Mount, VolumeMount
+from ks_gui.core.places.path_map import PathMap
 
 
-def launch_for(job: SortJob) -> Launch:
-    """What the place starts for `job`: the sorter's command on the job file, the recording read-only and the
-    output read-write at their own paths, the license's files and variables."""
+def launch_for(job: SortJob, path_map: PathMap | None = None) -> Launch:
+    """What the place starts for `job`: the sorter's command on the job file (named as the place sees it), the
+    recording read-only and the output read-write at their own paths, the license's files and variables."""
     mounts = [Mount(job.recording.folder, str(job.recording.folder), True), Mount(job.output, str(job.output), False)]
     temp_folder = job.temp_file.parent
     if temp_folder != job.output and job.output not in temp_folder.parents:
@@ -36,7 +37,7 @@ def launch_for(job: SortJob) -> Launch:
     environment = dict(job.environment)
     if license is not None:
         environment.update(container_environment(license))
-    command = job.sorter.command(str(job_file(job.output)))
+    command = job.sorter.command((path_map or PathMap()).to_server(str(job_file(job.output))))
     entrypoint = None
     if isinstance(license, BatchToken):
         entrypoint, command = matlab_batch_invocation(command)

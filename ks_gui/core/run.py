@@ -87,7 +87,7 @@ class SortRun:
         """Follow a sort an earlier launcher started (and perhaps did not see end): its job file says what it runs,
         its output is read again from the beginning, its history record is finished when it ends."""
         document = json.loads(job_file(Path(found.output)).read_text(encoding="utf-8"))
-        job = SortJob.from_document(document)
+        job = SortJob.from_document(document, place.path_map)
         image = place.image_info(found.image) or ImageInfo(name=found.image, id="")
         run = cls(job, place, Readiness(image=image))
         run._document = document
@@ -105,23 +105,23 @@ class SortRun:
     def write_files(self) -> None:
         """Write the channel map and the job file into the output folder."""
         job = self.job
-        job.output.mkdir(parents=True, exist_ok=True)
         if job.overwrite:
             remove_earlier_results(job.output)
-        if job.temp_dir is not None:
-            job.temp_dir.mkdir(parents=True, exist_ok=True)
+        # Made where the sorter runs (on a server: by its account, which then owns what the sorter writes).
+        self.place.make_folders([job_file(job.output).parent, *([job.temp_dir] if job.temp_dir else [])])
         chan_map = job.effective_channel_map
         assert chan_map is not None and job.sample_rate is not None, "check problems() first"
         chan_map.write_mat(channel_map_file(job.output), job.sample_rate)
-        self._document = job.document(self._readiness.mex_cache)
-        write_json_atomically(job_file(job.output), self._document)
+        self._document = job.document(self._readiness.mex_cache, self.place.path_map)
+        # Readable by others: on a server, the sorter runs as the server's account (no secret is in the job file).
+        write_json_atomically(job_file(job.output), self._document, mode=0o644)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
 
     def start(self) -> None:
         """Write the job's files, then start it on its place."""
         self.write_files()
         self._started = datetime.now()
-        self._handle = self.place.start(launch_for(self.job), self._readiness)
+        self._handle = self.place.start(launch_for(self.job, self.place.path_map), self._readiness)
         self._record = self._new_record()
         history.save(self._record)
 
@@ -161,7 +161,7 @@ class SortRun:
         try:
             self._handle.remove()
         except EngineLostError:  # gone again: the container stays; `ks-gui status --attach` removes it later
-            self._note("Docker stopped answering again; the container is left for `ks-gui status --attach`.")
+            self._note(f"{self._service} stopped answering again; the container is left for `ks-gui status --attach`.")
         yield self._finish(exit_code, tail)
 
     def _relay(self, log: IO[str], tail: deque[str], skip: int) -> Generator[RunEvent, None, int]:
@@ -192,6 +192,8 @@ class SortRun:
         """The sorter's exit code. EngineLostError when Docker went away, also when its last act was to stop the
         container (a signal's exit code, and the engine no longer answers)."""
         assert self._handle is not None
+        if self._handle.output_lost():
+            raise EngineLostError("the connection to the sort's output broke; it runs on")
         exit_code = self._handle.wait()
         if (
             exit_code in (KILLED, TERMINATED)
@@ -208,7 +210,7 @@ class SortRun:
         stays away, failed when it comes back without the container."""
         assert self._handle is not None
         self._engine_lost = True
-        yield self._notice(log, "Docker stopped answering; waiting for it to come back…")
+        yield self._notice(log, f"{self._service} stopped answering; waiting for it to come back…")
         deadline = time.monotonic() + self.engine_wait_seconds
         container_id = self._handle.id
         while True:
@@ -222,17 +224,22 @@ class SortRun:
                     return self._interrupted(log)
                 self._wake.wait(0.5)
         if again is None:
-            yield self._notice(log, "Docker answers again, but the sort's container is gone.")
+            yield self._notice(log, f"{self._service} answers again, but the sort's container is gone.")
             self._handle = None
             return self._finish(None, deque(), gone=True)
         self._handle = again
         if again.running:
-            yield self._notice(log, "Docker answers again; the sort went on meanwhile, following it again.")
+            yield self._notice(log, f"{self._service} answers again; the sort went on meanwhile, following it again.")
             if self._cancelled.is_set():
                 self.cancel()
         else:
-            yield self._notice(log, "Docker answers again; the sort's container has stopped.")
+            yield self._notice(log, f"{self._service} answers again; the sort's container has stopped.")
         return None
+
+    @property
+    def _service(self) -> str:
+        """What the run depends on, in words: "Docker", or a server's Docker."""
+        return self.place.service or "Docker"
 
     def _notice(self, log: IO[str], text: str) -> Notice:
         _write_note(log, text)
@@ -247,14 +254,14 @@ class SortRun:
         """Docker did not come back in time: the run is not over (its container may sort on, or be stopped), but
         this launcher stops following it. The history says interrupted until a launcher finds the container."""
         if self._cancelled.is_set():
-            message = "Docker stopped answering, so the sort could not be stopped."
+            message = f"{self._service} stopped answering, so the sort could not be stopped."
         else:
-            message = f"Docker did not come back within {wait_text(self.engine_wait_seconds)}."
+            message = f"{self._service} did not come back within {wait_text(self.engine_wait_seconds)}."
         failure = Failure(
             "engine_gone",
             message,
-            "When Docker runs again, `ks-gui status --attach` (or opening ks-gui) finds the sort's container and "
-            "records how it ended.",
+            f"When {self._service} answers again, `ks-gui status --attach` (or opening ks-gui) finds the sort's "
+            "container and records how it ended.",
             self.tracker.stage,
         )
         outcome = Outcome(
@@ -309,7 +316,7 @@ class SortRun:
         containers on the way out)."""
         return Failure(
             "engine_stopped",
-            "Docker stopped during the run; "
+            f"{self._service} stopped during the run; "
             + ("the sort's container is gone." if gone else "the container was stopped with it."),
             "The log so far is kept; sort again.",
             self.tracker.stage,

@@ -31,6 +31,8 @@ class Settings:
     last_recording_folder: str = ""
     phy_path: str = ""  # empty: the app's own phy, then PATH
     sorts_per_gpu: int = 1  # how many queued sorts may run on one GPU (or on the CPU) at a time
+    # GPU servers the user added: address (ssh://me@gpu-server) -> its path map, ["LOCAL=SERVER", ...]
+    servers: dict[str, list] = field(default_factory=dict)
 
 
 def settings_file() -> Path:

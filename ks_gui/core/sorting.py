@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness, kind_of
+from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.results import history
 from ks_gui.core.sorters.base import Sorter
 
@@ -20,19 +21,27 @@ if TYPE_CHECKING:
 
 __all__ = ["Checked", "PlaceError", "SortRun", "check", "follow_found", "open_place", "plan", "prepare", "start"]
 
-# Where a sort can run, by the name `--on` takes.
-PLACES = tuple(PLACE_KINDS)
+# Where a sort can run, by the name `--on` takes (a server by its address, ssh://me@gpu-server).
+PLACES = ("docker", "local", "ssh://USER@HOST")
 DEFAULT_PLACE = "docker"
 # How long a face waits for Docker to answer when it connects: long enough for a busy engine.
 CONNECT_TIMEOUT_S = 60
 
 
 def places_for(sorter: Sorter) -> list[str]:
-    """The places that can run `sorter`: those whose form it ships in."""
-    return [kind.name for kind in PLACE_KINDS.values() if kind.form in sorter.forms]
+    """The places that can run `sorter`: this computer's, in the forms it ships in, then the servers the user added
+    (they run containers)."""
+    from ks_gui.core.servers import remembered_servers
+
+    names = [kind.name for kind in PLACE_KINDS.values() if kind.form in sorter.forms and kind.name != "ssh"]
+    if PLACE_KINDS["ssh"].form in sorter.forms:
+        names += list(remembered_servers())
+    return names
 
 
 def place_title(name: str) -> str:
+    if kind_of(name) == "ssh":
+        return f"{name.removeprefix('ssh://').rpartition('@')[2]} (server)"
     return PLACE_KINDS[name].title
 
 
@@ -42,16 +51,29 @@ def _unknown_place(name: str) -> str:
 
 def place_problem(sorter: Sorter, place: str) -> Problem | None:
     """Why `sorter` cannot run on `place` (it does not ship in that place's form), or None."""
-    if place not in PLACE_KINDS:
+    if kind_of(place) not in PLACE_KINDS:
         return Problem("place", _unknown_place(place), "--on")
-    if PLACE_KINDS[place].form not in sorter.forms:
-        where = " or ".join(f"'{name}'" for name in places_for(sorter))
+    if PLACE_KINDS[kind_of(place)].form not in sorter.forms:
+        kinds = [kind.name for kind in PLACE_KINDS.values() if kind.form in sorter.forms]
+        where = " or ".join("a server (ssh://…)" if kind == "ssh" else f"'{kind}'" for kind in kinds)
         return Problem("place", f"{sorter.title} does not run on '{place}': it runs on {where}", "--on")
     return None
 
 
-def open_place(name: str, timeout: int = CONNECT_TIMEOUT_S) -> Place:
-    """Reach the place (connect to Docker); PlaceError, with a sentence for the user, when it cannot be reached."""
+def open_place(name: str, timeout: int = CONNECT_TIMEOUT_S, path_map: PathMap | None = None) -> Place:
+    """Reach the place (connect to Docker, log in to a server); PlaceError, with a sentence for the user, when it
+    cannot be reached. `path_map` says how a server names this computer's folders (a server's remembered map when
+    None)."""
+    if kind_of(name) == "ssh":
+        from ks_gui.core.places.server_place import ServerPlace
+        from ks_gui.core.places.ssh import SshTarget
+        from ks_gui.core.servers import remembered_path_map
+
+        try:
+            target = SshTarget.parse(name)
+        except ValueError as err:
+            raise PlaceError(str(err)) from err
+        return ServerPlace(target, remembered_path_map(target.url) if path_map is None else path_map, timeout)
     if name == "local":
         from ks_gui.core.places.local_env import LocalEnvPlace
 
@@ -85,6 +107,8 @@ def check(job: SortJob, place: Place, gpu_request: GpuRequest = "auto", gpus: li
         found.append(mismatch)
     readiness = place.readiness(job.image)
     found += [Problem(field, message) for field, message in readiness.problems]
+    if not found:
+        found += [Problem(field, message) for field, message in place.launch_problems(launch_for(job))]
     if readiness.image is not None:
         found += [Problem("image", p) for p in readiness.image.problems(job.sorter.name)]
     gpus = place.gpus() if gpus is None else gpus
@@ -128,11 +152,11 @@ def plan(checked: Checked) -> dict:
     """A dry run: what would start (the place's own description, and the line a user can read), the job file, and
     the problems, without starting or writing anything."""
     job = checked.job
-    document, line = checked.place.plan(launch_for(job), checked.readiness)
+    document, line = checked.place.plan(launch_for(job, checked.place.path_map), checked.readiness)
     has_facts = bool(job.n_channels and job.sample_rate)
     return {
         **document,
-        "job": job.document(checked.readiness.mex_cache) if has_facts else None,
+        "job": job.document(checked.readiness.mex_cache, checked.place.path_map) if has_facts else None,
         "command_line": line,
         "problems": [p.command_line_text() for p in checked.problems],
     }
@@ -167,5 +191,7 @@ def earlier_runs(place: Place) -> list[FoundRun]:
     """The sorts this user started on `place` that are still there (running, or ended while nobody followed them).
     A run on record as running that is not among them ended without its launcher: it is marked interrupted."""
     found = place.found_runs()
-    history.mark_interrupted(history.load_all(), alive_job_ids={f.job_id for f in found})
+    # Other places (a server) answer for their own runs; a local process never outlives its launcher.
+    mine = [record for record in history.load_all() if record.place in (place.name, "local")]
+    history.mark_interrupted(mine, alive_job_ids={f.job_id for f in found})
     return found

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ks_gui.core.places.base import FoundRun, Launch, Readiness
+from ks_gui.core.places.base import FoundRun, Launch, Readiness, SeesLocalFiles
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.output_lines import OutputLine, OutputReader
@@ -102,11 +102,14 @@ class ReplayHandle:
     def remove(self) -> None:
         pass
 
+    def output_lost(self) -> bool:
+        return False  # its output ends with it
+
     def killed_for_memory(self) -> bool:
         return False
 
 
-class ReplayPlace:
+class ReplayPlace(SeesLocalFiles):
     """A container place (as far as core can tell) whose image is `image` (None: not there) and whose GPUs are
     `gpus`; each start() replays `script`."""
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from ks_gui.core.places.path_map import PathMap
+
 if TYPE_CHECKING:
     from ks_gui.core.places.gpus import Gpu
     from ks_gui.core.places.images import ImageInfo
@@ -33,8 +35,14 @@ PLACE_KINDS: dict[str, PlaceKind] = {
     for kind in (
         PlaceKind("docker", "This computer's Docker", "container"),
         PlaceKind("local", "This computer, no Docker", "python"),
+        PlaceKind("ssh", "A GPU server's Docker, over SSH", "container"),
     )
 }
+
+
+def kind_of(place_name: str) -> str:
+    """The kind a place's name is of: a server's name is its address (ssh://me@gpu-server)."""
+    return "ssh" if place_name.startswith("ssh://") else place_name
 
 
 class PlaceError(Exception):
@@ -132,6 +140,10 @@ class Handle(Protocol):
 
     def killed_for_memory(self) -> bool: ...
 
+    def output_lost(self) -> bool:
+        """Whether the output ended while the run goes on (the connection to it broke): then it is followed again."""
+        ...
+
 
 class Place(Protocol):
     """Where sorts run. `name` is what `--on` takes; `title` what the window shows."""
@@ -165,3 +177,27 @@ class Place(Protocol):
     def follow_again(self, handle_id: str) -> Handle | None: ...
 
     def version(self) -> str | None: ...
+
+    # How this place sees this computer's files (places that see them as they are: SeesLocalFiles).
+    path_map: PathMap
+
+    def launch_problems(self, launch: Launch) -> list[tuple[str, str]]:
+        """(form field, message) for each folder of `launch` the place cannot see or write."""
+        ...
+
+    def make_folders(self, folders: list[Path]) -> None:
+        """Make a run's folders where the sorter runs, before the launcher writes into them."""
+        ...
+
+
+class SeesLocalFiles:
+    """A place on this computer: it sees this computer's files under their own names."""
+
+    path_map = PathMap()
+
+    def launch_problems(self, launch: Launch) -> list[tuple[str, str]]:
+        return []
+
+    def make_folders(self, folders: list[Path]) -> None:
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)

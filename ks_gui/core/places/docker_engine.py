@@ -107,19 +107,29 @@ def _gpu_uuids(host_config: dict) -> tuple[str, ...]:
     return tuple(uuid for request in requests_ for uuid in (request.get("DeviceIDs") or []))
 
 
-def connect(timeout: int = 60) -> Engine:
-    """Connect to the engine named by DOCKER_HOST (or the default socket), with classified errors."""
+def _new_client(base_url: str | None, timeout: int | None) -> docker.DockerClient:
+    """A client of the engine at `base_url` (ssh://… through the system's ssh), or the one DOCKER_HOST names (or the
+    default socket) when None."""
+    if base_url is None:
+        return docker.from_env(timeout=timeout)
+    return docker.DockerClient(base_url=base_url, use_ssh_client=True, timeout=timeout)
+
+
+def connect(timeout: int = 60, base_url: str | None = None) -> Engine:
+    """Connect to the engine at `base_url`, or the one DOCKER_HOST names (or the default socket), with classified
+    errors."""
     try:
-        client = docker.from_env(timeout=timeout)
+        client = _new_client(base_url, timeout)
         client.ping()
-    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+    except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as exc:
         raise classify_connection_error(exc) from exc
-    return Engine(client)
+    return Engine(client, base_url)
 
 
 class Engine:
-    def __init__(self, client: docker.DockerClient) -> None:
+    def __init__(self, client: docker.DockerClient, base_url: str | None = None) -> None:
         self._client = client
+        self._base_url = base_url
 
     def version(self) -> str:
         with _engine_answering():
@@ -130,12 +140,12 @@ class Engine:
         the default socket): a stopped daemon fails at once, a hung one within about twice `timeout` seconds (the
         SDK asks for the API version, then pings)."""
         try:
-            client = docker.from_env(timeout=timeout)
-        except (docker.errors.DockerException, *_CONNECTION_LOST):
+            client = _new_client(self._base_url, int(timeout))
+        except (docker.errors.DockerException, *_CONNECTION_LOST, OSError):
             return False
         try:
             return bool(client.ping())
-        except (docker.errors.DockerException, *_CONNECTION_LOST):
+        except (docker.errors.DockerException, *_CONNECTION_LOST, OSError):
             return False
         finally:
             client.close()
@@ -325,7 +335,7 @@ class Engine:
         """Pull `name` (repository:tag): the engine's progress messages, decoded (ks_gui.core.places.image_build reads
         them). Cancellable: EngineStream.cancel() from another thread ends the download."""
         repository, _, tag = name.rpartition(":") if ":" in name.rsplit("/", 1)[-1] else (name, "", "latest")
-        return EngineStream(lambda api: api.pull(repository, tag=tag, stream=True, decode=True))
+        return EngineStream(lambda api: api.pull(repository, tag=tag, stream=True, decode=True), self._base_url)
 
     def build(
         self, context: Path, tag: str, dockerfile: str = "Dockerfile", build_args: dict | None = None
@@ -334,7 +344,8 @@ class Engine:
         return EngineStream(
             lambda api: api.build(
                 path=str(context), tag=tag, dockerfile=dockerfile, buildargs=build_args or {}, rm=True, decode=True
-            )
+            ),
+            self._base_url,
         )
 
 
@@ -389,6 +400,18 @@ class ContainerRun:
         with contextlib.suppress(docker.errors.NotFound), _engine_answering():
             self._container.stop(timeout=timeout)
 
+    def output_lost(self) -> bool:
+        """The output ended, yet the container runs: the connection that carried it broke (an SSH connection to a
+        server dropped). EngineLostError when the engine does not answer now."""
+        try:
+            with _engine_answering():
+                self._container.reload()
+        except docker.errors.NotFound:
+            return False
+        except docker.errors.APIError as exc:
+            raise _api_error(exc) from exc
+        return self.running
+
     def killed_for_memory(self) -> bool:
         """Whether the kernel's out-of-memory killer ended the container."""
         try:
@@ -400,16 +423,18 @@ class ContainerRun:
 
     def detach(self) -> None:
         """Stop following the container and leave it running (a later launcher attaches to it again)."""
+        self._close_streams()
+
+    def _close_streams(self) -> None:
         for closable in (self._stdin, self._output):
             if closable is not None:
-                with contextlib.suppress(OSError):
+                # The SDK's stream cannot find its socket on an ssh connection (UnboundLocalError in docker 7):
+                # the stream is done with either way.
+                with contextlib.suppress(OSError, UnboundLocalError, AttributeError):
                     closable.close()
 
     def remove(self) -> None:
-        for closable in (self._stdin, self._output):
-            if closable is not None:
-                with contextlib.suppress(OSError):
-                    closable.close()
+        self._close_streams()
         try:
             with _engine_answering():  # EngineLostError: the engine is away
                 self._container.remove(force=True)
@@ -428,8 +453,9 @@ class EngineStream:
     reading loop then ends at once, and the engine stops the pull or build when its client goes away.
     """
 
-    def __init__(self, call: Callable[[docker.APIClient], Iterator[dict]]) -> None:
+    def __init__(self, call: Callable[[docker.APIClient], Iterator[dict]], base_url: str | None = None) -> None:
         self._call = call
+        self._base_url = base_url
         self._responses: list[requests.Response] = []
         self._api: docker.APIClient | None = None
         self._cancelled = threading.Event()
@@ -440,7 +466,7 @@ class EngineStream:
 
     def __iter__(self) -> Iterator[dict]:
         try:
-            self._api = docker.from_env(timeout=None).api
+            self._api = _new_client(self._base_url, None).api
             self._api.hooks["response"].append(lambda response, **_: self._responses.append(response))
             for message in self._call(self._api):
                 if self._cancelled.is_set():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ks_gui.core.locations import mex_cache_dir
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, Readiness
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, Readiness, SeesLocalFiles
 from ks_gui.core.places.container_spec import ContainerSpec, spec_for
 from ks_gui.core.places.docker_engine import ContainerRun, Engine, connect
 from ks_gui.core.places.gpus import Gpu, detect_gpus
@@ -13,7 +13,7 @@ from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.outage import EngineLostError
 
 
-class DockerPlace:
+class DockerPlace(SeesLocalFiles):
     name, title, form = PLACE_KINDS["docker"].name, PLACE_KINDS["docker"].title, PLACE_KINDS["docker"].form
     runs_detached = True  # a container sorts on when the launcher closes; found again by its labels
     service = "Docker"

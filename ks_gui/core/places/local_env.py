@@ -7,13 +7,13 @@ import shlex
 from pathlib import Path
 
 from ks_gui.core.places import kilosort4_env
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, SeesLocalFiles
 from ks_gui.core.places.gpus import Gpu, detect_gpus
 from ks_gui.core.places.local_process import LocalRun, LocalSpec, local_spec_for
 from ks_gui.drivers import driver_path
 
 
-class LocalEnvPlace:
+class LocalEnvPlace(SeesLocalFiles):
     name, title, form = PLACE_KINDS["local"].name, PLACE_KINDS["local"].title, PLACE_KINDS["local"].form
     runs_detached = False  # a child process: closing the launcher stops it
     service = ""

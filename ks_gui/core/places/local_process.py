@@ -83,6 +83,9 @@ class LocalRun:
     def running(self) -> bool:
         return self._process.poll() is None
 
+    def output_lost(self) -> bool:
+        return False  # its output ends with it
+
     def killed_for_memory(self) -> bool:
         return False  # the kernel says so for a container only; a killed process reads as killed
 
