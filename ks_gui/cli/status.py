@@ -4,6 +4,7 @@ follow them (and record how they ended)."""
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ks_gui.cli.common import EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.core import sorting
@@ -28,24 +29,25 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        place = sorting.open_place("docker")
-        found = sorting.earlier_runs(place)
-    except sorting.PlaceError as err:
-        raise BadInputError(err.message) from err
+    found, unreachable = sorting.earlier_runs_everywhere()
+    if len(unreachable) == len(sorting.places_with_earlier_runs()):
+        raise BadInputError(*unreachable)
+    for message in unreachable:  # the others are listed; this one is said
+        print(f"ks-gui: {message}", file=sys.stderr)
     runs = [
         {
             "job_id": f.job_id,
             "output": f.output,
             "state": "running" if f.running else "ended unseen",
             "container": f.id[:12],
+            "place": f.place,
         }
         for f in found
     ]
     outcomes: list[Outcome] = []
     if args.attach:
         for container in found:
-            sort = sorting.follow_found(place, container)
+            sort = sorting.follow_found(sorting.open_place(container.place), container)
             outcome = next(e for e in sort.events() if isinstance(e, Outcome))
             outcomes.append(outcome)
     if args.json:
@@ -61,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         if not runs:
             print("No sort is running, and none ended unseen.")
         for item in runs:
-            print(f"{item['job_id']}  {item['state']:<13} {item['output']}")
+            where = "" if item["place"] == sorting.DEFAULT_PLACE else f"  (on {sorting.place_title(item['place'])})"
+            print(f"{item['job_id']}  {item['state']:<13} {item['output']}{where}")
         for outcome in outcomes:
             print(outcome.summary())
     return EXIT_FAILED if any(not o.succeeded for o in outcomes) else EXIT_OK

@@ -251,7 +251,13 @@ class SortJob:
             "channel_map": there(str(channel_map_file(self.output))),
             "forward_compat": forward_compat_enabled(self.cuda_forward_compat, self.gpu),
             "params": self.params,
+            # A server names this computer's folders its own way (a path map): the same files as named here, for
+            # phy opened on this computer.
+            **({"launcher_paths": self._launcher_paths()} if path_map else {}),
         }
+
+    def _launcher_paths(self) -> dict:
+        return {"binary": str(self.recording.binary), "output": str(self.output), "temp_file": str(self.temp_file)}
 
     @classmethod
     def from_document(cls, document: dict, path_map: PathMap | None = None) -> SortJob:

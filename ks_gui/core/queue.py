@@ -1,4 +1,5 @@
-"""Sorts waiting to run, and which may start now: at most `per_gpu` running sorts on each GPU (or on the CPU).
+"""Sorts waiting to run, and which may start now: at most `per_gpu` running sorts on each GPU (or on the CPU) of
+each machine (this computer, each GPU server).
 
 The queue holds the jobs themselves: whoever shows it (the window's list, a status line) reads them from here."""
 
@@ -8,10 +9,17 @@ from dataclasses import dataclass, field
 
 from ks_gui.core.gpu_choice import GpuRequest
 from ks_gui.core.job import SortJob
+from ks_gui.core.places.base import kind_of
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.readable import recording_title
 
 CPU = "cpu"
+HERE = "this computer"  # the machine of the places on this computer (its Docker, its Python environment)
+
+
+def machine_of(place: str) -> str:
+    """Whose GPUs a place uses: this computer's, or a server's (its address)."""
+    return place if kind_of(place) == "ssh" else HERE
 
 
 @dataclass
@@ -51,7 +59,7 @@ class Placement:
 class JobQueue:
     per_gpu: int = 1
     waiting: list[QueuedJob] = field(default_factory=list)
-    running: dict[str, int | str] = field(default_factory=dict)  # job id -> device
+    running: dict[str, tuple[str, int | str]] = field(default_factory=dict)  # job id -> (machine, device)
 
     def add(self, job: SortJob, gpu_request: GpuRequest) -> QueuedJob:
         queued = QueuedJob(job, gpu_request)
@@ -67,34 +75,39 @@ class JobQueue:
         queued = self.waiting.pop(index)
         self.waiting.insert(max(0, min(len(self.waiting), index + places)), queued)
 
-    def mark_running(self, job_id: str, device: int | str) -> None:
+    def mark_running(self, job_id: str, device: int | str, place: str = "docker") -> None:
         """A sort that runs without having waited here (one an earlier launcher started) takes its device."""
-        self.running[job_id] = device
+        self.running[job_id] = (machine_of(place), device)
 
     def finished(self, job_id: str) -> None:
         self.running.pop(job_id, None)
 
-    def _load(self, device: int | str) -> int:
-        return sum(1 for used in self.running.values() if used == device)
+    def _load(self, machine: str, device: int | str) -> int:
+        return sum(1 for used in self.running.values() if used == (machine, device))
 
-    def _device_for(self, request: GpuRequest, gpus: list[Gpu]) -> int | str | None:
+    def _device_for(self, request: GpuRequest, machine: str, gpus: list[Gpu]) -> int | str | None:
         if request == "none" or (request == "auto" and not gpus):
-            return CPU if self._load(CPU) < self.per_gpu else None
+            return CPU if self._load(machine, CPU) < self.per_gpu else None
         if request == "auto":
-            free = [g for g in gpus if self._load(g.index) < self.per_gpu]
+            free = [g for g in gpus if self._load(machine, g.index) < self.per_gpu]
             # Fewest of our own jobs first, then the one the rest of the machine uses least.
-            best = min(free, key=lambda g: (self._load(g.index), g.memory_used_mib), default=None)
+            best = min(free, key=lambda g: (self._load(machine, g.index), g.memory_used_mib), default=None)
             return None if best is None else best.index
-        return request if self._load(request) < self.per_gpu else None
+        return request if self._load(machine, request) < self.per_gpu else None
 
-    def start_next(self, gpus: list[Gpu]) -> list[Placement]:
-        """Every waiting job that may start now, in queue order, moved to running."""
+    def start_next(self, gpus: list[Gpu], server_gpus: dict[str, list[Gpu]] | None = None) -> list[Placement]:
+        """Every waiting job that may start now, in queue order, moved to running. `gpus` are this computer's,
+        `server_gpus` each server's (by address) as far as they are known; a server's sorts wait on its own GPUs."""
         placed = []
         for queued in list(self.waiting):
-            device = self._device_for(queued.gpu_request, gpus)
+            machine = machine_of(queued.job.place)
+            if machine != HERE and machine not in (server_gpus or {}):
+                continue  # its GPUs are not known yet
+            known = gpus if machine == HERE else (server_gpus or {})[machine]
+            device = self._device_for(queued.gpu_request, machine, known)
             if device is None:
                 continue
             self.waiting.remove(queued)
-            self.running[queued.job_id] = device
+            self.running[queued.job_id] = (machine, device)
             placed.append(Placement(queued, device))
         return placed

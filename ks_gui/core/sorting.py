@@ -195,3 +195,26 @@ def earlier_runs(place: Place) -> list[FoundRun]:
     mine = [record for record in history.load_all() if record.place in (place.name, "local")]
     history.mark_interrupted(mine, alive_job_ids={f.job_id for f in found})
     return found
+
+
+def places_with_earlier_runs() -> list[str]:
+    """Where sorts of this user's may still run: this computer's Docker, and each server with a sort on record as
+    running or interrupted (the connection broke; it may sort on there)."""
+    servers = {
+        record.place
+        for record in history.load_all()
+        if kind_of(record.place) == "ssh" and record.status in ("running", "interrupted")
+    }
+    return [DEFAULT_PLACE, *sorted(servers)]
+
+
+def earlier_runs_everywhere(timeout: int = CONNECT_TIMEOUT_S) -> tuple[list[FoundRun], list[str]]:
+    """earlier_runs() of every place in places_with_earlier_runs(), and why a place could not be asked (in words)."""
+    found: list[FoundRun] = []
+    unreachable: list[str] = []
+    for name in places_with_earlier_runs():
+        try:
+            found += earlier_runs(open_place(name, timeout=timeout))
+        except PlaceError as err:
+            unreachable.append(err.message)
+    return found, unreachable

@@ -36,6 +36,7 @@ TABLE: tuple[Row | tuple[str, None], ...] = (
     Row("&View", "Storage…", "open_storage", None, "fa6s.hard-drive"),
     Row("&View", "Check setup…", "open_setup_check", None, "fa6s.stethoscope"),
     Row("&Tools", "Build image…", "open_image_dialog", None, "fa6s.hammer"),
+    Row("&Tools", "Add a GPU server…", "open_server_dialog", None, "fa6s.server"),
     Row("&Tools", "Add ks-gui to the application menu", "install_desktop_entry"),
     Row("&Help", "About ks-gui", "show_about"),
 )

@@ -238,6 +238,15 @@ class MainWindow(QMainWindow):
         ImageDialog(self.form.image.text().strip() or self.form.sorter.default_image, self).exec()
 
     @Slot()
+    def open_server_dialog(self) -> None:
+        """Add a GPU server; once it answered, the form offers it under Runs on, chosen."""
+        from ks_gui.ui.server_dialog import ServerDialog
+
+        dialog = ServerDialog(self)
+        if dialog.exec() and dialog.added:
+            self.form.offer_places(dialog.added)
+
+    @Slot()
     def open_setup_check(self) -> None:
         from ks_gui.ui.setup_view import SetupView  # loads the engine: only when asked for
 

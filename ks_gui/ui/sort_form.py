@@ -357,6 +357,10 @@ class SortForm(QWidget):
         self.form.setRowVisible(self.place_choice, len(places_for(sorter)) > 1)
         self.place_choice.offer(sorter, place)  # calls _place_changed, which validates
 
+    def offer_places(self, place: str | None = None) -> None:
+        """List the places again (a server was added), choosing `place`."""
+        self._sorter_changed(self.sorter, place)
+
     @Slot(str)
     def _place_changed(self, place: str) -> None:
         """The local environment reads the recording where it is: no image, no folders to mount."""

@@ -69,7 +69,7 @@ class SortWorker(QObject):
     def _check_start_and_follow(self) -> None:
         if self._found is not None:
             try:
-                self._run = sorting.follow_found(sorting.open_place("docker"), self._found)
+                self._run = sorting.follow_found(sorting.open_place(self._found.place), self._found)
             except (sorting.PlaceError, OSError, ValueError, KeyError) as err:
                 self.refused.emit([f"The sort in {self._found.output} cannot be followed: {err}"])
                 return

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from ks_gui.core.queue import CPU, JobQueue
+from ks_gui.core.queue import CPU, HERE, JobQueue, machine_of
 from ks_gui.core.readable import recording_title
 from ks_gui.ui import dialogs
 from ks_gui.ui.queue_view import QueueRow, QueueView, RowState
@@ -41,7 +41,10 @@ class Sorts(QWidget):
         self._gpus = gpus
         self.job_queue = JobQueue(per_gpu=max(1, per_gpu))  # the waiting sorts: their jobs and GPU requests
         self._panels: dict[str, RunPanel] = {}  # the started sorts
-        self._followed_gpus: dict[str, tuple[str, ...]] = {}  # sorts an earlier launcher started: their GPUs' UUIDs
+        self._server_gpus: dict[str, list[Gpu]] = {}  # each GPU server's GPUs, asked when a sort first queues for it
+        self._asking: set[str] = set()
+        # Sorts an earlier launcher started: their place and their GPUs' UUIDs.
+        self._followed_gpus: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.queue_view = QueueView()
         self.queue_view.show_requested.connect(self.show_run)
         self.queue_view.move_requested.connect(self._move_waiting)
@@ -78,12 +81,21 @@ class Sorts(QWidget):
 
     def enqueue(self, job: SortJob, gpu_request: GpuRequest) -> None:
         self.job_queue.add(job, gpu_request)
+        server = machine_of(job.place)
+        if server != HERE and server not in self._server_gpus and server not in self._asking:
+            self._asking.add(server)  # its sorts wait until its GPUs are known (none, when it does not answer)
+            run_in_background(lambda: _server_gpus(server), lambda gpus: self._server_gpus_known(server, gpus), self)
+        self.start_what_may_start()
+
+    def _server_gpus_known(self, server: str, gpus: object) -> None:
+        self._asking.discard(server)
+        self._server_gpus[server] = gpus if isinstance(gpus, list) else []
         self.start_what_may_start()
 
     def start_what_may_start(self) -> None:
         from ks_gui.ui.sort_worker import SortWorker
 
-        for placement in self.job_queue.start_next(self._gpus()):
+        for placement in self.job_queue.start_next(self._gpus(), self._server_gpus):
             job = placement.job
             panel = self._panel_for(job.job_id, placement.queued.label)
             panel.start(SortWorker(job, placement.gpu_request))  # the GPU was chosen here, once
@@ -147,10 +159,11 @@ class Sorts(QWidget):
         """A followed sort's GPU is taken while it runs: new sorts queue behind it (on the CPU's line when it has
         no GPU, or while the GPUs are not known yet)."""
         by_uuid = {gpu.uuid: gpu.index for gpu in self._gpus()}
-        for job_id, uuids in self._followed_gpus.items():
+        for job_id, (place, uuids) in self._followed_gpus.items():
             if self._panels[job_id].running:
-                device = next((by_uuid[uuid] for uuid in uuids if uuid in by_uuid), CPU)
-                self.job_queue.mark_running(job_id, device)
+                # A server's GPUs are not listed here: its followed sort holds the server's CPU line.
+                device = next((by_uuid[uuid] for uuid in uuids if uuid in by_uuid and place == "docker"), CPU)
+                self.job_queue.mark_running(job_id, device, place)
 
     @Slot(str, int)
     def _move_waiting(self, job_id: str, places: int) -> None:
@@ -202,7 +215,7 @@ class Sorts(QWidget):
         for container in (f for f in found if not f.running):
             run_in_background(lambda c=container: _harvest(c), lambda _result: self.ended.emit(), self)
         for container in (f for f in found if f.running and f.job_id not in self._panels):
-            self._followed_gpus[container.job_id] = container.gpu_uuids
+            self._followed_gpus[container.job_id] = (container.place, container.gpu_uuids)
             panel = self._panel_for(container.job_id, _found_title(container))
             panel.start(
                 SortWorker(None, found=container),
@@ -286,17 +299,27 @@ def _found_title(found) -> str:
     return Path(found.output).name if record is None else recording_title(record.recording)
 
 
+def _server_gpus(server: str) -> list:
+    """A server's GPUs (blocking: off the GUI thread); none when it cannot be reached (its sorts then say why)."""
+    from ks_gui.core import sorting
+
+    try:
+        return sorting.open_place(server, timeout=10).gpus()
+    except sorting.PlaceError:
+        return []
+
+
 def _find_earlier_runs() -> list:
     """The launcher's containers (blocking: off the GUI thread); runs on record whose container is gone end as
     interrupted."""
     from ks_gui.core import sorting
 
-    return sorting.earlier_runs(sorting.open_place("docker", timeout=10))
+    return sorting.earlier_runs_everywhere(timeout=10)[0]
 
 
 def _harvest(found) -> None:
     """A sort that ended while no launcher followed it: read its output, record its result, remove its container."""
     from ks_gui.core import sorting
 
-    for _event in sorting.follow_found(sorting.open_place("docker", timeout=10), found).events():
+    for _event in sorting.follow_found(sorting.open_place(found.place, timeout=10), found).events():
         pass

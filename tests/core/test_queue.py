@@ -67,3 +67,17 @@ def test_a_placement_hands_on_the_gpu_it_chose_and_the_users_request_on_the_cpu_
     cpu_queue.add(job("c"), "auto")
     (on_cpu,) = cpu_queue.start_next([])  # nvidia-smi has not answered yet
     assert on_cpu.device == "cpu" and on_cpu.gpu_request == "auto"
+
+
+def test_a_servers_sorts_wait_on_the_servers_gpus_not_on_this_computers():
+    queue = JobQueue()
+    server = "ssh://me@gpu-server"
+    for name in "abc":
+        queue.add(job(name), "auto")
+    for name in "xyz":
+        queued = queue.add(job(name), "auto")
+        queued.job.place = server
+    # This computer has no GPU (one sort on its CPU); the server has two: one sort on each.
+    assert ids(queue.start_next([], {server: TWO_GPUS})) == [("a", "cpu"), ("x", 1), ("y", 0)]
+    queue.finished("x")
+    assert ids(queue.start_next([], {server: TWO_GPUS})) == [("z", 1)]

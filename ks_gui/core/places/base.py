@@ -115,6 +115,7 @@ class FoundRun:
     running: bool
     image: str
     gpu_uuids: tuple[str, ...] = ()  # the GPUs it holds, so a new queue counts them as taken
+    place: str = "docker"  # where it runs, by the name `--on` takes
 
 
 class Handle(Protocol):

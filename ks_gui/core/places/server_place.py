@@ -149,7 +149,7 @@ class ServerPlace(DockerPlace):
 
     def found_runs(self) -> list[FoundRun]:
         return [
-            dataclasses.replace(found, output=self.path_map.to_local(found.output))
+            dataclasses.replace(found, output=self.path_map.to_local(found.output), place=self.name)
             for found in self.engine.launched_containers(uid=self.uid)
         ]
 

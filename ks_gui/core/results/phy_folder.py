@@ -172,11 +172,15 @@ class DatPathPlan:
 
 
 def _job_document(folder: Path) -> dict:
+    """The job file, its paths as this computer names them (a server's job file says both)."""
     try:
         document = json.loads(job_file(folder).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return document if isinstance(document, dict) else {}
+    if not isinstance(document, dict):
+        return {}
+    here = document.get("launcher_paths")
+    return {**document, **here} if isinstance(here, dict) else document
 
 
 def _fits(path: Path, n_channels: int | None, itemsize: int = 2) -> bool:
