@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ks_gui.cli.common import EXIT_FAILED, EXIT_OK, print_json
+from ks_gui.cli.common import EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.core.doctor import run_checks
 
 NAME = "doctor"
@@ -28,11 +28,29 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     doctor.add_argument(
         "--temp-dir", type=Path, metavar="DIR", help="where Kilosort's temp file will go (default: your home)"
     )
+    doctor.add_argument(
+        "--on", metavar="ssh://USER@HOST", help="check a GPU server instead: SSH, its Docker, GPUs, images, disk"
+    )
+    doctor.add_argument(
+        "--path-map", action="append", default=None, metavar="LOCAL=SERVER", help="with --on: the server's path map"
+    )
     doctor.add_argument("--json", action="store_true", help='print {"checks": [{"name","ok","detail","fix"}]}')
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = run_checks(images=args.image or None, temp_folder=args.temp_dir)
+    if args.on:
+        from ks_gui.core.places.path_map import PathMap
+        from ks_gui.core.server_checks import server_checks
+
+        if not args.on.startswith("ssh://"):
+            raise BadInputError(f"--on {args.on}: doctor checks this computer, or a server given as ssh://USER@HOST")
+        try:
+            path_map = None if args.path_map is None else PathMap.parse(args.path_map)
+        except ValueError as err:
+            raise BadInputError(str(err)) from err
+        checks = server_checks(args.on, path_map, images=args.image or None, temp_folder=args.temp_dir)
+    else:
+        checks = run_checks(images=args.image or None, temp_folder=args.temp_dir)
     if args.json:
         print_json({"checks": [check.to_json() for check in checks]})
     else:

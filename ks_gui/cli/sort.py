@@ -176,10 +176,24 @@ def _sorter_and_place(args: argparse.Namespace) -> tuple:
     sorter, implied = sorter_named(args.sorter)
     if implied and args.on and args.on != implied:
         raise BadInputError(f"--sorter {args.sorter} runs on {implied}, not on {args.on}: use --sorter {sorter.name}")
-    place = args.on or implied or sorting.DEFAULT_PLACE
+    place = _docker_context(args.on) or implied or sorting.DEFAULT_PLACE
     if (problem := sorting.place_problem(sorter, place)) is not None:
         raise BadInputError(problem.message)
     return sorter, place
+
+
+def _docker_context(on: str | None) -> str | None:
+    """`--on NAME` for a Docker context of the user's whose engine is over SSH: that server's address."""
+    if not on or on in sorting.PLACE_KINDS or on.startswith("ssh://"):
+        return on
+    from ks_gui.core.places.docker_engine import context_address
+
+    address = context_address(on)
+    if address is None:
+        return on  # place_problem says what --on takes
+    if not address.startswith("ssh://"):
+        raise BadInputError(f"the Docker context {on} reaches {address}: ks-gui sorts on a server over SSH only")
+    return address
 
 
 def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:

@@ -149,3 +149,39 @@ def test_an_image_missing_on_the_server_says_how_to_build_it_there(shared: Path)
 
     assert done.returncode == 2
     assert f"is not on ks-gui-test-server: build it there first (ks-gui image build --on {SERVER_URL})" in done.stderr
+
+
+def test_doctor_checks_a_server_item_by_item(sim_image, shared: Path):
+    done = run_cli("doctor", "--on", SERVER_URL, "--image", SIM_IMAGE, "--path-map", f"/nowhere={shared}", "--json")
+
+    checks = {check["name"]: check for check in json.loads(done.stdout)["checks"]}
+    assert checks["SSH and Docker"]["ok"] and "logged in to ks-gui-test-server" in checks["SSH and Docker"]["detail"]
+    assert checks[f"Image {SIM_IMAGE}"]["ok"]
+    assert not checks["GPUs"]["ok"] and "no NVIDIA driver" in checks["GPUs"]["detail"]  # this machine has none
+    assert checks["Path map"]["ok"] and f"/nowhere is {shared} there" in checks["Path map"]["detail"]
+    assert "free in" in checks["Free disk"]["detail"]
+    assert done.returncode == 1  # not everything is ready: no GPU
+
+
+def test_doctor_says_in_one_line_when_the_server_refuses(sshd: LoopbackSshd):
+    sshd.drop_connections()
+    done = run_cli("doctor", "--on", f"ssh://{REFUSED}", "--json")
+    (check,) = json.loads(done.stdout)["checks"]
+    assert not check["ok"] and "refused the login" in check["detail"]
+
+
+def test_a_docker_context_over_ssh_is_a_server_by_its_name(
+    sim_image, shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # The user's contexts, made by the Docker CLI itself, in a config folder of the test's own.
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
+    subprocess.run(["docker", "context", "create", "lab-gpu", "--docker", f"host={SERVER_URL}"], check=True)
+    subprocess.run(["docker", "context", "create", "lab-tcp", "--docker", "host=tcp://10.0.0.9:2375"], check=True)
+    recording = write_recording(shared / "rec", seconds=1.0)
+
+    done = run_cli(*sim_sort_args(recording.folder, shared / "sorted", "--on", "lab-gpu"), timeout=240)
+    assert done.returncode == 0, done.stderr
+    assert history.load_all()[0].place == SERVER_URL
+
+    refused = run_cli(*sim_sort_args(recording.folder, shared / "other", "--on", "lab-tcp"))
+    assert refused.returncode == 2 and "over SSH only" in refused.stderr
