@@ -12,7 +12,6 @@ from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
 from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness, kind_of
-
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.results import history
 from ks_gui.core.sorters.base import Sorter
