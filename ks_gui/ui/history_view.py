@@ -18,10 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from ks_gui.core.readable import clock_text, recording_title
+from ks_gui.core.sorting import place_title
 from ks_gui.core.results import history
 from ks_gui.core.results.history import RunRecord
 
-COLUMNS = ("Recording", "Started", "Duration", "Status", "Units (good)", "Output")
+COLUMNS = ("Recording", "Started", "Duration", "Status", "Ran on", "Units (good)", "Output")
 
 
 class HistoryView(QWidget):
@@ -84,6 +85,7 @@ class HistoryView(QWidget):
                 record.started.replace("T", " "),
                 "" if duration is None else clock_text(duration),
                 record.status,
+                place_title(record.place),
                 units,
                 record.output,
             )

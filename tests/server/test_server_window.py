@@ -55,3 +55,6 @@ def test_add_a_server_then_sort_on_it_from_the_window(qtbot, window, sim_image, 
     assert (output / "spike_times.npy").stat().st_uid == sshd.uid  # the server's account owns the results
     (record,) = history.load_all()
     assert record.place == SERVER_URL and record.status == "succeeded"
+    window.show_history()
+    window.history_view.reload()
+    assert window.history_view.table.item(0, 4).text() == "ks-gui-test-server (server)"  # History says where it ran
