@@ -18,9 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from ks_gui.core.readable import clock_text, recording_title
-from ks_gui.core.sorting import place_title
 from ks_gui.core.results import history
 from ks_gui.core.results.history import RunRecord
+from ks_gui.core.sorting import place_title
 
 COLUMNS = ("Recording", "Started", "Duration", "Status", "Ran on", "Units (good)", "Output")
 
