@@ -39,8 +39,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.on:
-        from ks_gui.core.places.path_map import PathMap
         from ks_gui.core.server_checks import server_checks
+        from ks_gui.core.servers import PathMap
 
         if not args.on.startswith("ssh://"):
             raise BadInputError(f"--on {args.on}: doctor checks this computer, or a server given as ssh://USER@HOST")

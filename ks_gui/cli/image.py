@@ -6,21 +6,25 @@ import argparse
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
-from ks_gui.core.places.docker_engine import Engine, EngineError, connect
-from ks_gui.core.places.image_build import (
+from ks_gui.core.engine import EngineError, connect
+from ks_gui.core.images import (
     BASE_IMAGE,
     IMAGE_CONTEXT,
     BuildFinished,
     BuildLine,
     ImageBuild,
     LayerProgress,
+    clear_compiled_files,
     space_check,
 )
-from ks_gui.core.places.mex_cache import clear_compiled_files
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.sorters import KILOSORT25
+
+if TYPE_CHECKING:
+    from ks_gui.core.engine import Engine
 
 NAME = "image"
 

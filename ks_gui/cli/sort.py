@@ -23,8 +23,6 @@ from ks_gui.core.gpu_choice import (
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
 from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
-from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS
-from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
 from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, sorter_named
 from ks_gui.core.sorters.params import ParamError, parse_assignment
@@ -131,10 +129,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     sort.add_argument(
         "--docker-wait",
         type=_seconds,
-        default=DEFAULT_WAIT_SECONDS,
+        default=sorting.DEFAULT_WAIT_SECONDS,
         metavar="SECONDS",
         help="when Docker stops answering mid-run, wait this long for it to come back (default: "
-        f"{DEFAULT_WAIT_SECONDS:g}); then the sort is left to `ks-gui status --attach`",
+        f"{sorting.DEFAULT_WAIT_SECONDS:g}); then the sort is left to `ks-gui status --attach`",
     )
     sort.add_argument(
         "--overwrite",
@@ -186,7 +184,7 @@ def _docker_context(on: str | None) -> str | None:
     """`--on NAME` for a Docker context of the user's whose engine is over SSH: that server's address."""
     if not on or on in sorting.PLACE_KINDS or on.startswith("ssh://"):
         return on
-    from ks_gui.core.places.docker_engine import context_address
+    from ks_gui.core.engine import context_address
 
     address = context_address(on)
     if address is None:
@@ -291,14 +289,14 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_CANCELLED if EXIT_CANCELLED in codes else EXIT_OK if codes == {EXIT_OK} else EXIT_FAILED
 
 
-def _path_map(args: argparse.Namespace) -> PathMap | None:
+def _path_map(args: argparse.Namespace) -> sorting.PathMap | None:
     """--path-map's pairs; None when not given (a server's remembered map is used)."""
     if args.path_map is None:
         return None
     if not (args.on or "").startswith("ssh://"):
         raise BadInputError("--path-map is for a server: use it with --on ssh://USER@HOST")
     try:
-        return PathMap.parse(args.path_map)
+        return sorting.PathMap.parse(args.path_map)
     except ValueError as err:
         raise BadInputError(str(err)) from err
 

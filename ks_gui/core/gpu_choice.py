@@ -3,7 +3,9 @@ forward compatibility for the MATLAB image."""
 
 from __future__ import annotations
 
-from ks_gui.core.places.gpus import Gpu
+from ks_gui.core.places.gpus import Gpu, GpuScan, detect_gpus, scan_gpus  # the faces read GPUs here
+
+__all__ = ["Gpu", "GpuChoiceError", "GpuScan", "detect_gpus", "scan_gpus"]
 
 
 class GpuChoiceError(ValueError):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.settings import load_settings, save_settings
 
+__all__ = ["PathMap", "forget_server", "remember_server", "remembered_path_map", "remembered_servers"]
+
 
 def remembered_servers() -> dict[str, PathMap]:
     """Address -> path map, in the order they were added (a stored map that no longer parses counts as none)."""

@@ -12,6 +12,7 @@ from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
 from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness, kind_of
+from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.results import history
 from ks_gui.core.sorters.base import Sorter
@@ -19,7 +20,21 @@ from ks_gui.core.sorters.base import Sorter
 if TYPE_CHECKING:
     from ks_gui.core.run import SortRun
 
-__all__ = ["Checked", "PlaceError", "SortRun", "check", "follow_found", "open_place", "plan", "prepare", "start"]
+# What the faces use of places, through this door.
+__all__ = [
+    "DEFAULT_WAIT_SECONDS",
+    "Checked",
+    "FoundRun",
+    "PathMap",
+    "PlaceError",
+    "SortRun",
+    "check",
+    "follow_found",
+    "open_place",
+    "plan",
+    "prepare",
+    "start",
+]
 
 # Where a sort can run, by the name `--on` takes (a server by its address, ssh://me@gpu-server).
 PLACES = ("docker", "local", "ssh://USER@HOST")

@@ -7,8 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
 
-from ks_gui.core.gpu_choice import GpuRequest
-from ks_gui.core.places.gpus import Gpu, GpuScan, scan_gpus
+from ks_gui.core.gpu_choice import Gpu, GpuRequest, GpuScan, scan_gpus
 from ks_gui.ui.threads import run_in_background
 
 

@@ -18,17 +18,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.places.docker_engine import EngineError, connect
-from ks_gui.core.places.image_build import (
+from ks_gui.core.engine import EngineError, connect
+from ks_gui.core.images import (
     BASE_IMAGE,
     IMAGE_CONTEXT,
     BuildFinished,
     BuildLine,
     ImageBuild,
     LayerProgress,
+    clear_compiled_files,
     space_check,
 )
-from ks_gui.core.places.mex_cache import clear_compiled_files
 from ks_gui.core.readable import human_bytes
 from ks_gui.ui.threads import end_thread, start_on_thread
 

@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_storage(self) -> None:
-        from ks_gui.core.places.docker_engine import EngineError, connect  # Docker is looked up only when asked for
+        from ks_gui.core.engine import EngineError, connect  # Docker is looked up only when asked for
 
         try:
             engine = connect(timeout=10)

@@ -16,8 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.places.path_map import PathMap
-from ks_gui.core.servers import remember_server, remembered_servers
+from ks_gui.core.servers import PathMap, remember_server, remembered_servers
 from ks_gui.ui.threads import run_in_background
 
 

@@ -14,8 +14,8 @@ from ks_gui.core.sorters.progress import ProgressEvent
 
 if TYPE_CHECKING:
     from ks_gui.core.gpu_choice import GpuRequest
-    from ks_gui.core.places.base import FoundRun
     from ks_gui.core.run import SortRun
+    from ks_gui.core.sorting import FoundRun
 
 
 class SortWorker(QObject):

@@ -98,9 +98,8 @@ class PlaceChoice(QWidget):
         local = self.place == LOCAL
         self.install_button.setVisible(local)
         if local:
-            from ks_gui.core.places import (
-                kilosort4_env,  # only for the local place: it is not needed to open the window
-            )
+            # Only for the local place: it is not needed to open the window.
+            from ks_gui.core import kilosort4_install as kilosort4_env
 
             # Only the python file is looked at here: importing torch to check the environment takes seconds.
             installed = kilosort4_env.env_python(kilosort4_env.env_dir()).exists()

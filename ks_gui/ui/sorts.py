@@ -19,9 +19,8 @@ from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.threads import run_in_background
 
 if TYPE_CHECKING:
-    from ks_gui.core.gpu_choice import GpuRequest
+    from ks_gui.core.gpu_choice import Gpu, GpuRequest
     from ks_gui.core.job import SortJob
-    from ks_gui.core.places.gpus import Gpu
     from ks_gui.core.run import Outcome
 
 

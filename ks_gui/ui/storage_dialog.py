@@ -60,7 +60,7 @@ class StorageDialog(QDialog):
         self.total.setText(f"In all: {human_bytes(sum(item.size_bytes for item in self.items))}")
 
     def _remove(self, item: StoredItem) -> None:
-        from ks_gui.core.places.docker_engine import EngineError
+        from ks_gui.core.engine import EngineError
 
         if dialogs.confirm(self, "Remove", f"Remove {item.name} ({human_bytes(item.size_bytes)})?"):
             try:
