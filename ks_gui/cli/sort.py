@@ -213,7 +213,9 @@ def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
         overrides = dict(parse_assignment(text, sorter.params) for text in args.param)
         environment = parse_environment(args.env)
         mounts = tuple(parse_mount(text) for text in args.mount)
-    except (RecordingError, LicenseError, ParamError, EnvironmentVariableError, MountError, GpuChoiceError) as err:
+    except (ParamError, EnvironmentVariableError, MountError) as err:
+        raise BadInputError(err.command_line_text()) from err
+    except (RecordingError, LicenseError, GpuChoiceError) as err:
         raise BadInputError(str(err)) from err
     return [
         SortJob(

@@ -11,12 +11,30 @@ _VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
 
 
-class EnvironmentVariableError(ValueError):
+class _GivenError(ValueError):
+    """Something the user typed that cannot be used: the message (str) names what was typed, not how (the window's
+    field or the CLI's option); command_line_text() adds the option."""
+
+    option = ""
+
+    def __init__(self, message: str, about_the_text: bool = True) -> None:
+        super().__init__(message)
+        self.about_the_text = about_the_text  # the message starts with what was typed (so the option may lead it)
+
+    def command_line_text(self) -> str:
+        return f"{self.option} {self}" if self.about_the_text else str(self)
+
+
+class EnvironmentVariableError(_GivenError):
     """An environment assignment that is not KEY=VALUE; the message is for the user."""
 
+    option = "--env"
 
-class MountError(ValueError):
+
+class MountError(_GivenError):
     """An extra mount that cannot be given to the container; the message is for the user."""
+
+    option = "--mount"
 
 
 def parse_mount(text: str) -> Mount:
@@ -26,15 +44,15 @@ def parse_mount(text: str) -> Mount:
     if read_only or parts[-1] == "rw":
         parts = parts[:-1]
     if not parts or len(parts) > 2 or not parts[0]:
-        raise MountError(f"--mount {text!r} is not SRC[:DST][:ro]")
+        raise MountError(f"{text!r} is not SRC[:DST][:ro]")
     source = Path(parts[0]).expanduser().absolute()
     target = parts[1] if len(parts) == 2 and parts[1] else str(source)
     if not source.exists():
-        raise MountError(f"--mount {text!r}: {source} does not exist")
+        raise MountError(f"{text!r}: {source} does not exist")
     if not target.startswith("/"):
-        raise MountError(f"--mount {text!r}: the path inside the container must be absolute, not {target!r}")
+        raise MountError(f"{text!r}: the path inside the container must be absolute, not {target!r}")
     if str(source.resolve()) in DOCKER_SOCKETS or target in DOCKER_SOCKETS:
-        raise MountError("the Docker socket is never given to a sorter's container")
+        raise MountError("the Docker socket is never given to a sorter's container", about_the_text=False)
     return Mount(source=source, target=target, read_only=read_only)
 
 
@@ -44,6 +62,6 @@ def parse_environment(assignments: list[str]) -> dict[str, str]:
     for text in assignments:
         key, sep, value = text.partition("=")
         if not sep or not _VARIABLE_NAME.match(key):
-            raise EnvironmentVariableError(f"--env {text!r} is not KEY=VALUE")
+            raise EnvironmentVariableError(f"{text!r} is not KEY=VALUE")
         environment[key] = value
     return environment

@@ -50,3 +50,22 @@ def test_sort_refused_shows_and_focuses_the_field(qtbot, window, tmp_path):
     assert marked(form.output) and form.output.hasFocus()
     assert form.form_message.text() == "Choose an output folder"
     assert not window.running
+
+
+def test_a_bad_mount_variable_or_parameter_is_said_in_the_windows_words(qtbot, window, tmp_path):
+    form = window.form
+    drop_path(form.drop_zone, spikeglx_run(tmp_path, metas=(NP1_META,)))
+    qtbot.waitUntil(lambda: window.recording is not None)
+    type_into(qtbot, form.license_value, "27000@license.example.org")
+    form.advanced.setChecked(True)
+    for field, text, words in (
+        (form.mounts, "a:b:c:d", "'a:b:c:d' is not SRC[:DST][:ro]"),
+        (form.environment, "NOEQUALS", "'NOEQUALS' is not KEY=VALUE"),
+        (form.param_form.fields["Th"], "[10,", "Th=[10,: the value is not valid JSON"),
+    ):
+        field.setFocus()
+        qtbot.keyClicks(field, text)
+        qtbot.waitUntil(lambda: "is not" in form.sort_reason.text())
+        reason = form.sort_reason.text()
+        assert words.lower() in reason.lower() and "--" not in reason, reason
+        field.clear()

@@ -68,7 +68,15 @@ def _numbers(kind: Kind, value: Any) -> list[float | None] | None:
 
 
 class ParamError(ValueError):
-    """A `--param` that cannot be used; the message is for the user."""
+    """A parameter value that cannot be used; the message (str) is for the user in the window's words,
+    command_line_text() in the CLI's (`--param …`)."""
+
+    def __init__(self, message: str, about_the_text: bool = False) -> None:
+        super().__init__(message)
+        self.about_the_text = about_the_text  # the message starts with what was typed (KEY=VALUE)
+
+    def command_line_text(self) -> str:
+        return f"--param {self}" if self.about_the_text else str(self)
 
 
 def parse_assignment(text: str, table: dict[str, Param]) -> tuple[str, Any]:
@@ -76,13 +84,15 @@ def parse_assignment(text: str, table: dict[str, Param]) -> tuple[str, Any]:
     name, sep, raw = text.partition("=")
     name = name.strip()
     if not sep or not name:
-        raise ParamError(f"--param {text!r} is not KEY=VALUE")
+        raise ParamError(f"{text!r} is not KEY=VALUE", about_the_text=True)
     if name not in table:
         raise ParamError(_unknown(name, table))
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as err:
-        raise ParamError(f"--param {name}={raw}: the value is not valid JSON (e.g. 10, 0.5, [10,4])") from err
+        raise ParamError(
+            f"{name}={raw}: the value is not valid JSON (e.g. 10, 0.5, [10,4])", about_the_text=True
+        ) from err
     problem = table[name].problem(value)
     if problem:
         raise ParamError(problem)
