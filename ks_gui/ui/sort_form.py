@@ -9,19 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore
-from PySide6.QtCore import QMargins, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -35,10 +31,10 @@ from ks_gui.core.sorters.params import ParamError
 from ks_gui.core.sorting import DEFAULT_PLACE, places_for
 from ks_gui.ui import dialogs, icons
 from ks_gui.ui.drop_zone import DropZone
-from ks_gui.ui.forward_compat_choice import ForwardCompatChoice
+from ks_gui.ui.field_marks import MARK_STYLE, set_marked
+from ks_gui.ui.form_parts import AdvancedSection, form_layout, narrowable
 from ks_gui.ui.gpu_picker import GpuPicker
 from ks_gui.ui.license_box import LicenseBox
-from ks_gui.ui.param_form import ParamForm
 from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice
 
 if TYPE_CHECKING:
@@ -46,8 +42,6 @@ if TYPE_CHECKING:
     from ks_gui.core.recordings.recording import Recording
 
 # A widget marked as the one a problem names: a red frame, the message as its tooltip (issue 15).
-MARKED = "problem"
-MARK_STYLE = '*[problem="true"] { border: 2px solid #b00020; border-radius: 3px; }'
 
 
 class RefusedError(ValueError):
@@ -78,20 +72,6 @@ def next_free_folder(folder: Path) -> Path:
         n += 1
         candidate = folder.with_name(f"{folder.name}_{n}")
     return candidate
-
-
-def _form_layout(box: QWidget) -> QFormLayout:
-    """A form whose fields go under their labels where the panel is too narrow for both side by side."""
-    form = QFormLayout(box)
-    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-    return form
-
-
-def _narrowable(field: QWidget) -> QWidget:
-    """A field that gives up width before the panel clips it (its text scrolls inside it)."""
-    field.setMinimumWidth(80)
-    field.setSizePolicy(QSizePolicy.Policy.Ignored, field.sizePolicy().verticalPolicy())
-    return field
 
 
 class SortForm(QWidget):
@@ -144,7 +124,7 @@ class SortForm(QWidget):
         self.sorter_choice.changed.connect(self._sorter_changed)
         self.place_choice = PlaceChoice()
         self.place_choice.changed.connect(self._place_changed)
-        self.image = _narrowable(QLineEdit(self.sorter.default_image))
+        self.image = narrowable(QLineEdit(self.sorter.default_image))
         self.image_button = QPushButton("Build image…")
         self.image_button.setToolTip("Build the Kilosort image, or clear its compiled files")
         self.image_button.clicked.connect(self.image_dialog_requested)
@@ -153,7 +133,7 @@ class SortForm(QWidget):
         self.license_mode = self.license_box.mode
         self.license_value = self.license_box.value
         sorter_box = QGroupBox("Sorter")
-        self.form = _form_layout(sorter_box)
+        self.form = form_layout(sorter_box)
         self.form.addRow("Sorter", self.sorter_choice)
         self.form.addRow("Runs on", self.place_choice)
         self.form.addRow("Image", self._image_row)
@@ -168,21 +148,21 @@ class SortForm(QWidget):
         self.sample_rate.setSuffix(" Hz")
         self.sample_rate.setSpecialValueText("enter the sample rate")
         recording_box = QGroupBox("Recording")
-        recording_form = _form_layout(recording_box)
+        recording_form = form_layout(recording_box)
         recording_form.addRow("Channels", self.channels)
         recording_form.addRow("Sample rate", self.sample_rate)
 
-        self.output = _narrowable(QLineEdit())
+        self.output = narrowable(QLineEdit())
         self.output.setPlaceholderText("a new folder for the results")
         output_browse = QPushButton("Browse…")
         output_browse.clicked.connect(lambda: self._browse_into(self.output, "Choose the output folder"))
-        self.temp_dir = _narrowable(QLineEdit())
+        self.temp_dir = narrowable(QLineEdit())
         self.temp_dir.setPlaceholderText("the output folder")
         self.temp_dir.setToolTip("Kilosort's temp file is as large as the recording: a fast disk with room helps")
         temp_browse = QPushButton("Browse…")
         temp_browse.clicked.connect(lambda: self._browse_into(self.temp_dir, "Choose a folder for the temp file"))
         output_box = QGroupBox("Results")
-        output_form = _form_layout(output_box)
+        output_form = form_layout(output_box)
         output_form.addRow("Output folder", _browse_row(self.output, output_browse))
         output_form.addRow("Temp file in", _browse_row(self.temp_dir, temp_browse))
 
@@ -198,34 +178,10 @@ class SortForm(QWidget):
         gpu_layout.addWidget(self.gpu_picker)
         gpu_layout.addWidget(self.sorts_per_gpu)
 
-        self.environment = _narrowable(QLineEdit())
-        self.environment.setPlaceholderText("KEY=VALUE pairs, e.g. HTTPS_PROXY=http://proxy:3128")
-        self.mounts = QPlainTextEdit()
-        self.mounts.setPlaceholderText("one folder per line: SRC[:DST][:ro]")
-        self.mounts.setFixedHeight(52)
-        self.param_form = ParamForm(self.sorter)
-        self.advanced = QGroupBox("Advanced: container and Kilosort parameters")
-        self.advanced.setToolTip("Empty fields keep their defaults")
-        self.advanced.setCheckable(True)
-        self.advanced.setChecked(False)
-        advanced_content = QWidget()
-        self._advanced_form = advanced_form = _form_layout(advanced_content)
-        advanced_form.addRow("Environment", self.environment)
-        advanced_form.addRow("Extra folders", self.mounts)
-        self.forward_compat = ForwardCompatChoice()
-        advanced_form.addRow("CUDA forward compatibility", self.forward_compat)
-        advanced_form.addRow(self.param_form)
-        advanced_layout = QVBoxLayout(self.advanced)
-        advanced_layout.addWidget(advanced_content)
-        open_margins = advanced_layout.contentsMargins()
-
-        def open_advanced(opened: bool) -> None:
-            advanced_content.setVisible(opened)
-            self.advanced.setFlat(not opened)  # collapsed: the title alone, no empty frame under it
-            advanced_layout.setContentsMargins(open_margins if opened else QMargins())
-
-        open_advanced(False)
-        self.advanced.toggled.connect(open_advanced)
+        self.advanced = AdvancedSection(self.sorter)
+        self._advanced_form = self.advanced.form
+        self.environment, self.mounts = self.advanced.environment, self.advanced.mounts
+        self.param_form, self.forward_compat = self.advanced.param_form, self.advanced.forward_compat
 
         self.check_setup_button = QPushButton(icons.icon("fa6s.stethoscope"), "Check setup")
         self.check_setup_button.clicked.connect(self.check_setup_requested)
@@ -495,10 +451,10 @@ class SortForm(QWidget):
         """Frame the field `problem` names in red, with its message as the tooltip; unmark the one marked before."""
         widget = None if problem is None else self.field_widget(problem.field)
         if self._marked is not None and self._marked is not widget:
-            self._set_marked(self._marked, False, "")
+            set_marked(self._marked, False, "")
         self._marked = widget
         if widget is not None:
-            self._set_marked(widget, True, problem.message)
+            set_marked(widget, True, problem.message)
 
     def show_refusal(self, problem: Problem) -> None:
         """A job refused at Sort: its field marked, shown (opening Advanced when it is there) and focused."""
@@ -510,21 +466,6 @@ class SortForm(QWidget):
             self.scroll.ensureWidgetVisible(widget)
             widget.setFocus()
         self.show_message(problem.message[:1].upper() + problem.message[1:])
-
-    @staticmethod
-    def _set_marked(widget: QWidget, marked: bool, message: str) -> None:
-        if bool(widget.property(MARKED)) == marked and widget.toolTip() == message:
-            return
-        if marked and widget.property("tooltip_before_problem") is None:
-            widget.setProperty("tooltip_before_problem", widget.toolTip())
-        widget.setProperty(MARKED, marked)
-        # A plain container (the license box) draws a style sheet's frame only with a styled background.
-        widget.setAttribute(QtCore.Qt.WidgetAttribute.WA_StyledBackground, True)
-        widget.setToolTip(message if marked else widget.property("tooltip_before_problem") or "")
-        if not marked:
-            widget.setProperty("tooltip_before_problem", None)
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
 
     # --- replacing an earlier sort's results -------------------------------------------------------------------
 

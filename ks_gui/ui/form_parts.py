@@ -1,0 +1,59 @@
+"""Small pieces the sort form is built from: a form layout that wraps, fields that give up width, and the
+Advanced section (container settings and the sorter's own parameters), closed until the user opens it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMargins
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
+
+from ks_gui.core.sorters import Sorter
+from ks_gui.ui.forward_compat_choice import ForwardCompatChoice
+from ks_gui.ui.param_form import ParamForm
+
+
+def form_layout(box: QWidget) -> QFormLayout:
+    """A form whose fields go under their labels where the panel is too narrow for both side by side."""
+    form = QFormLayout(box)
+    form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+    return form
+
+
+def narrowable(field: QWidget) -> QWidget:
+    """A field that gives up width before the panel clips it (its text scrolls inside it)."""
+    field.setMinimumWidth(80)
+    field.setSizePolicy(QSizePolicy.Policy.Ignored, field.sizePolicy().verticalPolicy())
+    return field
+
+
+class AdvancedSection(QGroupBox):
+    """Environment variables and extra folders for the container, CUDA forward compatibility, the sorter's
+    parameters. Collapsed, it is its title alone; checked, it opens."""
+
+    def __init__(self, sorter: Sorter) -> None:
+        super().__init__("Advanced: container and Kilosort parameters")
+        self.setToolTip("Empty fields keep their defaults")
+        self.setCheckable(True)
+        self.setChecked(False)
+        self.environment = narrowable(QLineEdit())
+        self.environment.setPlaceholderText("KEY=VALUE pairs, e.g. HTTPS_PROXY=http://proxy:3128")
+        self.mounts = QPlainTextEdit()
+        self.mounts.setPlaceholderText("one folder per line: SRC[:DST][:ro]")
+        self.mounts.setFixedHeight(52)
+        self.param_form = ParamForm(sorter)
+        self.forward_compat = ForwardCompatChoice()
+        self._content = QWidget()
+        self.form = form_layout(self._content)
+        self.form.addRow("Environment", self.environment)
+        self.form.addRow("Extra folders", self.mounts)
+        self.form.addRow("CUDA forward compatibility", self.forward_compat)
+        self.form.addRow(self.param_form)
+        self._layout = QVBoxLayout(self)
+        self._layout.addWidget(self._content)
+        self._open_margins = self._layout.contentsMargins()
+        self._open(False)
+        self.toggled.connect(self._open)
+
+    def _open(self, opened: bool) -> None:
+        self._content.setVisible(opened)
+        self.setFlat(not opened)  # collapsed: the title alone, no empty frame under it
+        self._layout.setContentsMargins(self._open_margins if opened else QMargins())
