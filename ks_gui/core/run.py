@@ -386,7 +386,7 @@ class SortRun:
             )
         except OSError as err:  # a full or vanished output disk: the log and the history still say what happened
             if failure is None and not succeeded:
-                failure = diagnose([str(err)], stage=self.tracker.stage)
+                failure = diagnose([str(err)], stage=self.tracker.stage, sorter=self.job.sorter.name)
             self._note(f"the record of this run could not be written into {self.job.output}: {err}")
         outcome = Outcome(
             succeeded, self._cancelled.is_set(), exit_code, self.job.output, self.log_file, result, failure
