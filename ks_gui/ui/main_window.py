@@ -47,6 +47,9 @@ class MainWindow(QMainWindow):
 
         self.form = SortForm(self.settings)
         self.sorts = Sorts(self, lambda: self.form.gpu_picker.gpus, self.settings.sorts_per_gpu)
+        self.sorts.check_refused.connect(
+            self.form.found_at_sort
+        )  # the image, the GPU, a server's folders: found at Sort
         self.form.outputs_in_use = self.sorts.outputs_in_use
         self.form.busy = lambda: self.sorts.running
         self._connect()

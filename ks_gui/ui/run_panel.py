@@ -166,10 +166,11 @@ class RunPanel(QWidget):
         self.cancel_button.setEnabled(False)
 
     @Slot(list)
-    def _on_refused(self, messages: list) -> None:
+    def _on_refused(self, reasons: list) -> None:
+        """`reasons`: sentences, or the check's Problems (each a message, and the field it names)."""
         self._end_thread()
         self.stage.setText("Stopped" if self._started_at else "Not started")
-        self.show_message("\n".join(messages), error=True)
+        self.show_message("\n".join(getattr(reason, "message", reason) for reason in reasons), error=True)
         self.changed.emit()
         self.ended.emit(None)
 

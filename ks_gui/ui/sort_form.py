@@ -106,6 +106,8 @@ class SortForm(QWidget):
         self._suggested_output = ""  # the output folder the form proposed (replaced when another recording comes)
         self._replace_confirmed: Path | None = None  # the output folder whose earlier results the user gave up
         self._marked: QWidget | None = None
+        # What the check at Sort found (the image, the GPU, a server's folders): marked until the user edits.
+        self._found_at_sort: Problem | None = None
         self._build()
         self.setStyleSheet(MARK_STYLE)
 
@@ -237,7 +239,7 @@ class SortForm(QWidget):
             self.mounts.textChanged,
             self.param_form.changed,
         ):
-            signal.connect(self.validate)  # cheap: metadata and folder checks only, so at every keystroke
+            signal.connect(self._edited)  # cheap: metadata and folder checks only, so at every keystroke
 
     # --- settings ----------------------------------------------------------------------------------------------
 
@@ -409,6 +411,16 @@ class SortForm(QWidget):
         """A yes to replacing results was for the sort just queued only."""
         self._replace_confirmed = None
 
+    def found_at_sort(self, problem: Problem) -> None:
+        """A problem only the check at Sort could find (it asks the engine): its field stays marked until an edit."""
+        self._found_at_sort = problem
+        self.mark(problem)
+
+    @Slot()
+    def _edited(self) -> None:
+        self._found_at_sort = None
+        self.validate()
+
     @Slot()
     def validate(self) -> None:
         """Sort is enabled only for a job that may start; otherwise the reason is shown beside it and its field is
@@ -423,7 +435,8 @@ class SortForm(QWidget):
         self.sort_button.setToolTip("Starts as soon as its GPU is free" if busy else "")
         message = "" if problem is None else problem.message
         self.sort_reason.setText(message[:1].upper() + message[1:])
-        self.mark(problem if problem is not None and self.recording is not None else None)
+        shown = problem if problem is not None and self.recording is not None else self._found_at_sort
+        self.mark(shown)
         self.replace_button.setVisible(problem is not None and self._output_holds_earlier_sort())
 
     # --- marking the field a problem names ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from ks_gui.core import sorting
 from ks_gui.core.events import LogLine, Notice, Outcome, SignInPrompt
-from ks_gui.core.job import SortJob
+from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.sorters.progress import ProgressEvent
 
 if TYPE_CHECKING:
@@ -79,10 +79,10 @@ class SortWorker(QObject):
         try:
             checked = sorting.check(self._job, sorting.open_place(self._job.place), self._gpu_request)
         except sorting.PlaceError as err:
-            self.refused.emit([err.message])
+            self.refused.emit([Problem("place", err.message)])
             return
         if checked.problems:
-            self.refused.emit([p.message for p in checked.problems])
+            self.refused.emit(list(checked.problems))  # each names its field: the form marks the first it shows
             return
         try:
             self._run = sorting.start(checked)

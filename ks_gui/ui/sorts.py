@@ -32,6 +32,7 @@ class Sorts(QWidget):
 
     changed = Signal()
     ended = Signal()
+    check_refused = Signal(object)  # the first Problem a sort's check found at Sort (the form marks its field)
     shown_changed = Signal()
 
     def __init__(self, window: QMainWindow, gpus: Callable[[], list[Gpu]], per_gpu: int) -> None:
@@ -97,10 +98,18 @@ class Sorts(QWidget):
         for placement in self.job_queue.start_next(self._gpus(), self._server_gpus):
             job = placement.job
             panel = self._panel_for(job.job_id, placement.queued.label)
-            panel.start(SortWorker(job, placement.gpu_request))  # the GPU was chosen here, once
+            worker = SortWorker(job, placement.gpu_request)  # the GPU was chosen here, once
+            worker.refused.connect(self._on_check_refused)
+            panel.start(worker)
             self._status(f"Checking {job.recording.binary.name}…")
         self._refresh_queue()
         self.changed.emit()
+
+    @Slot(list)
+    def _on_check_refused(self, reasons: list) -> None:
+        problems = [reason for reason in reasons if not isinstance(reason, str)]
+        if problems:
+            self.check_refused.emit(problems[0])
 
     def set_per_gpu(self, limit: int) -> None:
         self.job_queue.per_gpu = limit

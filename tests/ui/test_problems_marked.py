@@ -69,3 +69,20 @@ def test_a_bad_mount_variable_or_parameter_is_said_in_the_windows_words(qtbot, w
         reason = form.sort_reason.text()
         assert words.lower() in reason.lower() and "--" not in reason, reason
         field.clear()
+
+
+def test_an_image_missing_at_sort_marks_the_image_field(qtbot, window, tmp_path, sim_image):
+    form = window.form
+    drop_path(form.drop_zone, spikeglx_run(tmp_path, metas=(NP1_META,)))
+    qtbot.waitUntil(lambda: window.recording is not None)
+    type_into(qtbot, form.license_value, "27000@license.example.org")
+    type_into(qtbot, form.image, "ks-gui/not-built:latest")
+    form.gpu.setCurrentIndex(form.gpu.findData("none"))
+    qtbot.waitUntil(lambda: form.sort_button.isEnabled())  # the image is looked for at Sort, in the engine
+
+    window.start_sort()
+    qtbot.waitUntil(lambda: not window.running, timeout=30_000)
+
+    assert marked(form.image)
+    assert "the image ks-gui/not-built:latest is not on this machine" in form.image.toolTip()
+    assert "not on this machine" in window.run_panel.message.text()
