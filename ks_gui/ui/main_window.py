@@ -47,9 +47,8 @@ class MainWindow(QMainWindow):
 
         self.form = SortForm(self.settings)
         self.sorts = Sorts(self, lambda: self.form.gpu_picker.gpus, self.settings.sorts_per_gpu)
-        self.sorts.check_refused.connect(
-            self.form.found_at_sort
-        )  # the image, the GPU, a server's folders: found at Sort
+        # The image, the GPU, a server's folders: found only by the check at Sort.
+        self.sorts.check_refused.connect(self.form.found_at_sort)
         self.form.outputs_in_use = self.sorts.outputs_in_use
         self.form.busy = lambda: self.sorts.running
         self._connect()
