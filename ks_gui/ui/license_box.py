@@ -41,6 +41,7 @@ class LicenseBox(QWidget):
         )
         self.status = QLabel()
         self.status.setWordWrap(True)
+        self.status.hide()
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -115,4 +116,5 @@ class LicenseBox(QWidget):
             text, error = str(err), True
         self.status.setStyleSheet("color: #b00020;" if error else "color: palette(mid);")
         self.status.setText(text)
+        self.status.setVisible(bool(text))  # an empty line would still take its height (and the problem frame's)
         self.changed.emit()

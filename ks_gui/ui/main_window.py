@@ -58,7 +58,10 @@ class MainWindow(QMainWindow):
         splitter = QSplitter()  # side by side
         splitter.addWidget(self.form)
         splitter.addWidget(self.sorts)
-        splitter.setStretchFactor(1, 1)
+        # A wider window widens the form too (a quarter of the extra width): on a large screen its long choices and
+        # parameter fields are not kept at their narrowest while the log takes the rest.
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
         splitter.setSizes([520, 680])
         self.splitter = splitter
         self.tabs = QTabWidget()

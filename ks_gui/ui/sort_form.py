@@ -451,7 +451,7 @@ class SortForm(QWidget):
             "n_channels": self.channels,
             "sample_rate": self.sample_rate,
             "params": self.param_form,
-            "license": self.license_box,
+            "license": self.license_value,  # the field typed into: a frame around the whole box hides behind it
             "image": self.image,
             "gpu": self.gpu,
             "sorter": self.sorter_choice,

@@ -11,7 +11,7 @@ def marked(widget) -> bool:
     return bool(widget.property("problem"))
 
 
-def test_a_job_without_a_license_marks_the_license_box(qtbot, window, tmp_path):
+def test_a_job_without_a_license_marks_the_license_field(qtbot, window, tmp_path):
     form = window.form
     drop_path(form.drop_zone, spikeglx_run(tmp_path, metas=(NP1_META,)))
     qtbot.waitUntil(lambda: window.recording is not None)
@@ -20,12 +20,12 @@ def test_a_job_without_a_license_marks_the_license_box(qtbot, window, tmp_path):
     assert not form.sort_button.isEnabled()
     reason = form.sort_reason.text()
     assert reason == "Choose how MATLAB is licensed"
-    assert "--" not in reason and "--" not in form.license_box.toolTip()
-    assert marked(form.license_box) and form.license_box.toolTip() == "choose how MATLAB is licensed"
+    assert "--" not in reason and "--" not in form.license_value.toolTip()
+    assert marked(form.license_value) and form.license_value.toolTip() == "choose how MATLAB is licensed"
     assert not marked(form.output) and not marked(form.channels)
 
     type_into(qtbot, form.license_value, "27000@license.example.org")
-    assert not marked(form.license_box)  # the problem is gone, and so is its mark
+    assert not marked(form.license_value)  # the problem is gone, and so is its mark
 
 
 def test_the_problem_moves_to_the_field_it_names(qtbot, window, tmp_path):
@@ -35,7 +35,7 @@ def test_the_problem_moves_to_the_field_it_names(qtbot, window, tmp_path):
     type_into(qtbot, form.license_value, "27000@license.example.org")
     form.advanced.setChecked(False)
     type_into(qtbot, form.temp_dir, str(window.recording.folder))  # the temp file beside the raw data: refused
-    assert marked(form.temp_dir) and not marked(form.license_box)
+    assert marked(form.temp_dir) and not marked(form.license_value)
     assert form.temp_dir.toolTip() == "choose a temp folder other than the recording's own folder"
     assert "--" not in form.sort_reason.text()
 
