@@ -4,11 +4,22 @@ Advanced section (container settings and the sorter's own parameters), closed un
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLineEdit, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ks_gui.core.sorters import Sorter
 from ks_gui.ui.forward_compat_choice import ForwardCompatChoice
 from ks_gui.ui.param_form import ParamForm
+
+QWIDGETSIZE_MAX = 16777215  # Qt's "no maximum"
 
 
 def form_layout(box: QWidget) -> QFormLayout:
@@ -57,3 +68,6 @@ class AdvancedSection(QGroupBox):
         self._content.setVisible(opened)
         self.setFlat(not opened)  # collapsed: the title alone, no empty frame under it
         self._layout.setContentsMargins(self._open_margins if opened else QMargins())
+        # A flat box still draws an empty strip under its title: collapsed, it is cut to the title's height.
+        title = max(self.fontMetrics().height(), self.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorHeight))
+        self.setMaximumHeight(QWIDGETSIZE_MAX if opened else title + 2)
