@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
@@ -40,6 +41,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     build.add_argument(
         "--tag", default=KILOSORT25.default_image, metavar="IMG", help="image name (default: %(default)s)"
     )
+    build.add_argument(
+        "--on", metavar="ssh://USER@HOST", help="build it in a GPU server's Docker (its own disk and network)"
+    )
     build.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     clear = actions.add_parser(
         "clear-cache",
@@ -61,6 +65,21 @@ def run(args: argparse.Namespace) -> int:
     return _build(args) if args.image_command == "build" else _clear(args)
 
 
+def _engine_to_build_in(on: str | None) -> tuple[Engine, Callable[[str], int | None] | None]:
+    """This computer's engine, or a server's (and how to measure free space there, where its images are kept)."""
+    if on is None:
+        return _connect(), None
+    from ks_gui.core import sorting
+
+    if not on.startswith("ssh://"):
+        raise BadInputError(f"--on {on}: an image is built here, or on a server given as ssh://USER@HOST")
+    try:
+        server = sorting.open_place(on)
+    except sorting.PlaceError as err:
+        raise BadInputError(err.message) from err
+    return server.engine, server.free_bytes
+
+
 def _clear(args: argparse.Namespace) -> int:
     engine = _connect()
     image = engine.image(args.image)
@@ -77,9 +96,10 @@ def _clear(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     if not (IMAGE_CONTEXT / "Dockerfile").is_file():
         raise BadInputError(f"no Dockerfile in {IMAGE_CONTEXT}: this ks-gui install lacks its image files")
-    engine = _connect()
+    engine, free_bytes = _engine_to_build_in(args.on)
     base_present = engine.image(BASE_IMAGE) is not None
-    space = space_check(engine.info().get("DockerRootDir"), base_present)
+    docker_root = engine.info().get("DockerRootDir")
+    space = space_check(docker_root, base_present, free_bytes(docker_root) if free_bytes else None)
     if not space.enough:
         raise BadInputError(space.message())
     log = sys.stderr if args.json else sys.stdout

@@ -3,7 +3,6 @@ images there, free disk there for the temp file, and the path map."""
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 from ks_gui.core.contract import LABEL_SORTER
@@ -66,11 +65,9 @@ def server_checks(
 
 def _free_disk(place, folder: Path) -> Check:
     there = place.path_map.to_server(str(folder))
-    done = place.shell.run(["sh", "-c", f"df -Pk {shlex.quote(there)} | tail -n 1"])
-    fields = done.stdout.split()
-    if done.returncode != 0 or len(fields) < 4 or not fields[3].isdigit():
+    free = place.free_bytes(there)
+    if free is None:
         return Check("Free disk", False, f"{place.target.name} cannot tell the free space in {there}", "")
-    free = int(fields[3]) * 1024
     detail = f"{human_bytes(free)} free in {there} on {place.target.name} for Kilosort's temp file"
     if free < FREE_DISK_WANTED:
         return Check("Free disk", False, detail, "choose a temp folder on a larger disk there (--temp-dir)")

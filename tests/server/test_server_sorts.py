@@ -185,3 +185,30 @@ def test_a_docker_context_over_ssh_is_a_server_by_its_name(
 
     refused = run_cli(*sim_sort_args(recording.folder, shared / "other", "--on", "lab-tcp"))
     assert refused.returncode == 2 and "over SSH only" in refused.stderr
+
+
+def test_an_image_builds_in_the_servers_docker_with_its_progress(sim_image, tmp_path: Path):
+    from ks_gui.core.images import BuildFinished, BuildLine, ImageBuild
+
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text(f"FROM {SIM_IMAGE}\nLABEL ks-gui.test.built-over=ssh\nRUN echo built there\n")
+    server = sorting.open_place(SERVER_URL, path_map=PathMap())
+    tag = "ks-gui-test/built-over-ssh:latest"
+    try:
+        events = list(ImageBuild(server.engine, tag=tag, context=context, base_image=None).events())
+        finished = events[-1]
+        assert isinstance(finished, BuildFinished) and finished.succeeded, finished.summary()
+        assert any(isinstance(e, BuildLine) and "built there" in e.text for e in events)  # streamed as it built
+        assert server.image_info(tag).labels["ks-gui.test.built-over"] == "ssh"
+    finally:
+        import docker
+
+        docker.from_env().images.remove(tag, force=True)
+
+
+def test_image_build_on_a_server_that_refuses_says_so_in_one_line(sshd: LoopbackSshd):
+    sshd.drop_connections()
+    done = run_cli("image", "build", "--on", f"ssh://{REFUSED}")
+    assert done.returncode == 2 and "refused the login" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -232,14 +232,18 @@ class SpaceCheck:
         return text if self.enough else f"{text} Free some space first."
 
 
-def space_check(docker_root: str | None, base_present: bool) -> SpaceCheck:
-    """Compare the image's size with the free space where the engine keeps images (`docker info` DockerRootDir)."""
+def space_check(docker_root: str | None, base_present: bool, free_bytes: int | None = None) -> SpaceCheck:
+    """Compare the image's size with the free space where the engine keeps images (`docker info` DockerRootDir):
+    measured here, unless `free_bytes` says it (a server measures its own disk)."""
     folder = Path(docker_root or "/")
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:  # the engine's folder may be out of sight (another machine, a VM): the root disk says most
-        folder = Path("/")
-        free = shutil.disk_usage(folder).free
+    if free_bytes is not None:
+        free = free_bytes
+    else:
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:  # the engine's folder may be out of sight (another machine, a VM): the root disk says most
+            folder = Path("/")
+            free = shutil.disk_usage(folder).free
     needed = SPACE_MARGIN_BYTES if base_present else IMAGE_SIZE_BYTES + SPACE_MARGIN_BYTES
     return SpaceCheck(folder, free, needed)
 

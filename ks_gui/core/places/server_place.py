@@ -115,6 +115,14 @@ class ServerPlace(DockerPlace):
             )
         return f"{self.target.name} does not see {local} (as {there} there): check the path map"
 
+    def free_bytes(self, folder: str) -> int | None:
+        """Free space in `folder` (a path on the server), or None when the server cannot tell."""
+        done = self.shell.run(["sh", "-c", f"df -Pk {shlex.quote(folder)} | tail -n 1"])
+        fields = done.stdout.split()
+        if done.returncode != 0 or len(fields) < 4 or not fields[3].isdigit():
+            return None
+        return int(fields[3]) * 1024
+
     def make_folders(self, folders: list[Path]) -> None:
         """Make the run's folders on the server, so they belong to the account the container runs as."""
         paths = [self.path_map.to_server(str(folder)) for folder in folders]
