@@ -132,3 +132,23 @@ def test_a_folder_that_is_not_a_sort():
     )
     assert done.returncode == 2
     assert "/nonexistent/folder is not a folder" in done.stderr
+
+
+def test_a_servers_job_file_leads_phy_to_the_raw_file_through_this_computers_path(tmp_path: Path):
+    """Sorted on a GPU server with a path map: the job file names the server's paths (absent here) and, as
+    launcher_paths, this computer's names for the same files."""
+    import json
+
+    folder = write_kilosort_folder(tmp_path / "out", n_channels=32)
+    (tmp_path / "mnt" / "lab").mkdir(parents=True)
+    raw = write_int16(tmp_path / "mnt" / "lab" / "rec.bin", n_channels=32)
+    write_job_file(folder, Path("/data/lab/rec.bin"), n_channels=32, n_connected=32)
+    job = json.loads((folder / ".ks-gui" / "job.json").read_text())
+    job["place"] = "ssh://me@gpu-server"
+    job["launcher_paths"] = {"binary": str(raw), "output": str(folder), "temp_file": str(folder / "temp_wh.dat")}
+    (folder / ".ks-gui" / "job.json").write_text(json.dumps(job))
+
+    repair = repair_dat_path(plan_dat_path(folder))
+
+    assert repair is not None and repair.data.kind == "raw"
+    assert params_as_phy_reads_them(folder)["dat_path"] == str(raw)

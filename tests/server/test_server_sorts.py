@@ -97,6 +97,7 @@ def test_a_folder_the_server_cannot_see_names_both_sides_and_a_path_map_sorts_it
     assert job["binary"] == str(server_view / "rec" / "recording.bin")
     assert job["output"] == str(server_view / "sorted")
     assert (local_view / "sorted" / "spike_times.npy").exists()
+    assert job["launcher_paths"]["output"] == str(local_view / "sorted")  # for phy opened here
 
 
 def test_a_bad_path_map_is_refused_before_anything_is_read(shared: Path):
