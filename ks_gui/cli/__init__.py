@@ -7,7 +7,6 @@ Exit codes: 0 success, 1 the action failed, 2 bad input or usage (nothing starte
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import sys
 from pathlib import Path
@@ -60,6 +59,8 @@ def _open_window(argv: list[str]) -> int:
 
 def unknown_first_word(word: str) -> str:
     """Why `ks-gui WORD` does not open the window: WORD is neither a command nor an existing file or folder."""
+    import difflib  # only for this message
+
     if "/" in word or "." in word:
         return f"no such recording: {word} (neither a file nor a folder)"
     close = difflib.get_close_matches(word, SUBCOMMANDS, n=1)
