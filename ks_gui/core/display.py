@@ -164,11 +164,16 @@ def libraries_for_doctor(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m ks_gui.core.display [--debian-packages]`: the message (exit 2 when the window cannot open), or
-    only the Debian/Ubuntu packages to install, one line (make run installs them)."""
+    """`python -m ks_gui.core.display`: the message and exit code 2 when the window cannot open here.
+    `--debian-packages`: the Debian/Ubuntu packages to install, one line (scripts/display-libraries.sh, make run).
+    `--install-commands`: the commands that install them, Debian/Ubuntu and Fedora."""
     argv = sys.argv[1:] if argv is None else argv
     if argv == ["--debian-packages"]:
         print(" ".join(libraries_for_doctor().debian_packages()))
+        return 0
+    if argv == ["--install-commands"]:
+        libraries = libraries_for_doctor()
+        print(libraries.install_commands() if libraries.missing else "")
         return 0
     check = check_display()
     if check.ok:

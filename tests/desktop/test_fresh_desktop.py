@@ -161,3 +161,31 @@ def test_on_wayland_the_window_opens_through_qts_wayland_plugin_without_the_xcb_
     assert docker("inspect", "--format", "{{.State.Running}}", name) == "true"
     png = screenshot(screen, "fresh-desktop-wayland.png")
     assert png.stat().st_size > 20_000
+
+
+def test_make_runs_check_installs_the_libraries_as_root_and_otherwise_prints_the_one_command(app: str, screen: str):
+    """scripts/display-libraries.sh, as `make run` calls it first (with the system's Python, before the venv)."""
+
+    def check(*user: str) -> subprocess.CompletedProcess[str]:
+        script = "/src/scripts/display-libraries.sh python3 && PYTHONPATH=/src python3 -m ks_gui.core.display"
+        mounts = ["-v", f"{REPOSITORY}:/src:ro", "-e", f"DISPLAY={screen}"]
+        return subprocess.run(
+            ["docker", "run", "--rm", *user, *mounts, app, "bash", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+    as_a_user = check("--user", "65534:65534")  # no sudo in this system
+    assert as_a_user.returncode == 2
+    assert as_a_user.stderr.startswith(
+        "make run: the window needs system libraries that are missing. Install them (Debian/Ubuntu: sudo apt-get "
+        "install "
+    )
+    assert "libxcb-cursor0" in as_a_user.stderr and "Fedora: sudo dnf install " in as_a_user.stderr
+
+    as_root = check()
+    assert as_root.returncode == 0, as_root.stderr  # then ks-gui's own check passes
+    assert as_root.stdout.startswith("make run: installing the libraries the window needs: ")
+    assert "libxcb-cursor0" in as_root.stdout
