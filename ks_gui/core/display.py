@@ -70,14 +70,15 @@ PLATFORM_TITLES = {"xcb": "X11 (Qt's xcb plugin)", "wayland": "Wayland"}
 class DisplayCheck:
     """`platform`: "xcb", "wayland", "none" (no display in this session) or "other" (QT_QPA_PLATFORM names a plugin
     that needs no desktop, such as offscreen or vnc: nothing to check). `missing`: the libraries that platform needs
-    and that would not load."""
+    and that would not load. `unreachable`: the X display named in DISPLAY when no X server there lets us in."""
 
     platform: str
     missing: tuple[Library, ...] = ()
+    unreachable: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.platform != "none" and not self.missing
+        return self.platform != "none" and not self.missing and not self.unreachable
 
     def debian_packages(self) -> list[str]:
         return list(dict.fromkeys(lib.debian for lib in self.missing))
@@ -98,6 +99,12 @@ class DisplayCheck:
                 "no display: the window needs a desktop session (X11 or Wayland; DISPLAY and WAYLAND_DISPLAY are "
                 "not set). Without one, use the command line (ks-gui sort RECORDING --output FOLDER; ks-gui --help), "
                 "or connect with ssh -X to show the window on your own screen."
+            )
+        if self.unreachable:
+            return (
+                f"no X server answers on DISPLAY={self.unreachable} (or it does not let this user in): the window "
+                "cannot open there. From a desktop, run ks-gui in one of its terminals; over SSH, connect with ssh -X; "
+                "without a display, use the command line (ks-gui sort RECORDING --output FOLDER; ks-gui --help)."
             )
         if not self.missing:
             return ""
@@ -134,12 +141,30 @@ def _loads(soname: str) -> bool:
     return True
 
 
+def x_server_answers(display: str) -> bool:
+    """Whether libxcb connects to `display` (a stale DISPLAY, in tmux or after a logout, would make Qt abort)."""
+    xcb = ctypes.CDLL("libxcb.so.1")
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)  # never NULL: an error is kept in the connection
+    try:
+        return xcb.xcb_connection_has_error(connection) == 0
+    finally:
+        xcb.xcb_disconnect(connection)
+
+
 def missing_libraries(platform: str, loads: Callable[[str], bool] = _loads) -> tuple[Library, ...]:
     return tuple(lib for lib in LIBRARIES.get(platform, []) if not loads(lib.soname))
 
 
-def check_display(environ: Mapping[str, str] | None = None, loads: Callable[[str], bool] = _loads) -> DisplayCheck:
-    """What `ks-gui` asks before it loads Qt for the window."""
+def check_display(
+    environ: Mapping[str, str] | None = None,
+    loads: Callable[[str], bool] = _loads,
+    answers: Callable[[str], bool] = x_server_answers,
+) -> DisplayCheck:
+    """What `ks-gui` asks before it loads Qt for the window; `answers` says whether an X server lets us in."""
     env = os.environ if environ is None else environ
     platform = session_platform(env)
     if platform in ("none", "other"):
@@ -148,7 +173,9 @@ def check_display(environ: Mapping[str, str] | None = None, loads: Callable[[str
     # Qt falls back to X11 when its Wayland plugin cannot start: the window opens if xcb's libraries are there.
     falls_back = platform == "wayland" and env.get("DISPLAY") and not env.get("QT_QPA_PLATFORM")
     if missing and falls_back and not missing_libraries("xcb", loads):
-        return DisplayCheck("xcb")
+        platform, missing = "xcb", ()
+    if platform == "xcb" and not missing and not answers(env["DISPLAY"]):
+        return DisplayCheck("xcb", unreachable=env["DISPLAY"])
     return DisplayCheck(platform, missing)
 
 
@@ -157,7 +184,7 @@ def libraries_for_doctor(
 ) -> DisplayCheck:
     """The display libraries as `ks-gui doctor` and Check setup see them: this session's platform, or X11's
     libraries when there is no display here (the window will need them on a desktop)."""
-    check = check_display(environ, loads)
+    check = check_display(environ, loads, answers=lambda display: True)  # the libraries only
     if check.platform == "none":
         return DisplayCheck("none", missing_libraries("xcb", loads))
     return check

@@ -63,6 +63,12 @@ def test_an_existing_folder_goes_to_the_window_which_says_there_is_no_display(tm
     assert "ks-gui sort RECORDING --output FOLDER" in stderr and "ssh -X" in stderr
 
 
+def test_a_stale_display_is_named_instead_of_a_qt_abort(tmp_path: Path):
+    code, qt_loaded, stderr = ks_gui(str(tmp_path), DISPLAY=":987")
+    assert (code, qt_loaded) == (2, False)
+    assert stderr.startswith("ks-gui: no X server answers on DISPLAY=:987 (or it does not let this user in)")
+
+
 def test_the_commands_still_run(tmp_path: Path):
     done = subprocess.run(
         [sys.executable, "-m", "ks_gui", "explain", "--help"], capture_output=True, text=True, timeout=60, check=False

@@ -10,7 +10,15 @@ from pathlib import Path
 import PySide6
 import pytest
 
-from ks_gui.core.display import LIBRARIES, _loads, check_display, libraries_for_doctor, session_platform
+from ks_gui.core.display import (
+    LIBRARIES,
+    DisplayCheck,
+    _loads,
+    check_display,
+    libraries_for_doctor,
+    session_platform,
+)
+from tests.conftest import running_xvfb
 
 QT = Path(PySide6.__file__).parent / "Qt"
 # What Qt loads for a window, by platform (the plugin and the Qt libraries it pulls in that reach outside the wheel).
@@ -110,14 +118,26 @@ def test_without_waylands_libraries_qt_falls_back_to_x11_when_its_libraries_are_
     def loads(soname: str) -> bool:
         return "wayland" not in soname
 
-    assert check_display({"WAYLAND_DISPLAY": "w", "DISPLAY": ":0"}, loads) == check_display({"DISPLAY": ":0"}, loads)
+    fell_back = check_display({"WAYLAND_DISPLAY": "w", "DISPLAY": ":0"}, loads, answers=lambda display: True)
+    assert fell_back.ok and fell_back.platform == "xcb"
     only_wayland = check_display({"WAYLAND_DISPLAY": "w"}, loads)
     assert [lib.debian for lib in only_wayland.missing] == ["libwayland-client0", "libwayland-cursor0"]
 
 
 def test_the_real_loader_finds_this_machines_libraries_and_not_an_absent_one():
-    assert check_display({"DISPLAY": ":0"}).missing == ()
+    assert check_display({"DISPLAY": ":0"}, answers=lambda display: True) == DisplayCheck("xcb")
     assert not _loads("libks-gui-no-such-library.so.0")
+
+
+def test_a_display_where_no_x_server_answers_is_named_before_qt_would_abort_on_it():
+    with running_xvfb("640x480x24") as display:
+        assert check_display({"DISPLAY": display}).ok
+    # A display with no server: a stale DISPLAY, as in a tmux session after a logout.
+    display = next(f":{n}" for n in range(900, 1000) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    check = check_display({"DISPLAY": display})
+    assert not check.ok and check.unreachable == display
+    assert check.message().startswith(f"no X server answers on DISPLAY={display} (or it does not let this user in)")
+    assert "ssh -X" in check.message() and "ks-gui sort RECORDING --output FOLDER" in check.message()
 
 
 def test_doctor_checks_x11s_libraries_when_there_is_no_display():

@@ -168,7 +168,7 @@ def test_make_runs_check_installs_the_libraries_as_root_and_otherwise_prints_the
 
     def check(*user: str) -> subprocess.CompletedProcess[str]:
         script = "/src/scripts/display-libraries.sh python3 && PYTHONPATH=/src python3 -m ks_gui.core.display"
-        mounts = ["-v", f"{REPOSITORY}:/src:ro", "-e", f"DISPLAY={screen}"]
+        mounts = ["-v", f"{REPOSITORY}:/src:ro", "-v", f"{X11_SOCKETS}:{X11_SOCKETS}", "-e", f"DISPLAY={screen}"]
         return subprocess.run(
             ["docker", "run", "--rm", *user, *mounts, app, "bash", "-c", script],
             capture_output=True,
