@@ -12,8 +12,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m pip install --quiet -e '.[test]'
 	touch $@
 
-## Open the window.
-run: $(VENV)/.installed
+## Open the window. First the system libraries Qt's window needs: missing ones are installed on Debian/Ubuntu when
+## that needs no password (root, or sudo without one), else named with the command that installs them.
+run:
+	scripts/display-libraries.sh $(SYSTEM_PYTHON)
+	$(MAKE) --no-print-directory $(VENV)/.installed
 	$(VENV)/bin/ks-gui
 
 ## Everything the tests need (system packages, a Docker engine, the stand-in image), then lint, pytest and the

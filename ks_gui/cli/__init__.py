@@ -46,14 +46,37 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _open_window(argv: list[str]) -> int:
+    from ks_gui.core.display import check_display
+
+    display = check_display()  # before Qt: a missing xcb library or no display would make Qt abort (issue #22)
+    if not display.ok:
+        print(f"ks-gui: {display.message()}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     from ks_gui.ui.app import run_app  # Qt is loaded only for the window
 
     return run_app(Path(argv[0]) if argv else None)
 
 
+def unknown_first_word(word: str) -> str:
+    """Why `ks-gui WORD` does not open the window: WORD is neither a command nor an existing file or folder."""
+    import difflib  # only for this message
+
+    if "/" in word or "." in word:
+        return f"no such recording: {word} (neither a file nor a folder)"
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return (
+        f"unknown command '{word}'{hint}; the commands: {', '.join(SUBCOMMANDS)} (ks-gui --help); "
+        "or open the window with a recording: ks-gui [RECORDING]"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
+        if argv and not Path(argv[0]).exists():
+            print(f"ks-gui: {unknown_first_word(argv[0])}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         return _open_window(argv)
     args = _parser().parse_args(argv)
     try:

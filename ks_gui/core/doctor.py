@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ks_gui.core.contract import LABEL_CONTRACT, LABEL_SORTER
+from ks_gui.core.display import PLATFORM_TITLES, libraries_for_doctor
 from ks_gui.core.license import NoKeyringError, keyring_status
 from ks_gui.core.locations import shipped
 from ks_gui.core.places.docker_engine import Engine, EngineError, connect
@@ -185,6 +186,21 @@ def _keyring_check() -> Check:
         )
 
 
+def _display_check() -> Check:
+    """The system libraries the window's Qt plugin loads (ks_gui.core.display); a sort needs none of them."""
+    check = libraries_for_doctor()
+    if check.platform == "other":
+        return Check("Display libraries", True, "not checked: QT_QPA_PLATFORM names a plugin that needs no desktop")
+    title = PLATFORM_TITLES.get(check.platform, "X11 (Qt's xcb plugin)")
+    where = "no display in this session; " if check.platform == "none" else ""
+    if check.missing:
+        names = ", ".join(lib.soname for lib in check.missing)
+        return Check(
+            "Display libraries", False, f"{where}the window on {title} needs {names}", check.install_commands()
+        )
+    return Check("Display libraries", True, f"{where}the libraries the window needs on {title} load")
+
+
 def run_checks(
     images: list[str] | None = None,
     temp_folder: Path | None = None,
@@ -207,4 +223,5 @@ def run_checks(
     checks.append(_disk_check(temp_folder or Path.home()))
     checks.append(_phy_check())
     checks.append(_keyring_check())
+    checks.append(_display_check())
     return checks
