@@ -255,7 +255,7 @@ class MainWindow(QMainWindow):
     def open_setup_check(self) -> None:
         from ks_gui.ui.setup_view import SetupView  # loads the engine: only when asked for
 
-        SetupView(self).exec()
+        SetupView(self, place=self.form.place).exec()  # where the form sorts: this computer, or a server
 
     @Slot()
     def open_storage(self) -> None:

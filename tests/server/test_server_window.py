@@ -58,3 +58,18 @@ def test_add_a_server_then_sort_on_it_from_the_window(qtbot, window, sim_image, 
     window.show_history()
     window.history_view.reload()
     assert window.history_view.table.item(0, 4).text() == "ks-gui-test-server (server)"  # History says where it ran
+
+
+def test_check_setup_checks_the_server_the_form_sorts_on(qtbot, sim_image):
+    from ks_gui.ui.setup_view import SetupView
+
+    view = SetupView(place=SERVER_URL)
+    qtbot.addWidget(view)
+    rows = {
+        view.table.topLevelItem(i).text(1): view.table.topLevelItem(i) for i in range(view.table.topLevelItemCount())
+    }
+    assert view.windowTitle() == "Check setup: ks-gui-test-server"
+    assert rows["SSH and Docker"].text(0) == "ok" and "logged in to ks-gui-test-server" in rows["SSH and Docker"].text(
+        2
+    )
+    assert {"NVIDIA container runtime", "GPUs", "Free disk", "Path map"} <= set(rows)
