@@ -260,7 +260,7 @@ class SortRun:
         failure = Failure(
             "engine_gone",
             message,
-            f"When {self._service} answers again, `ks-gui status --attach` (or opening ks-gui) finds the sort's "
+            f"When {self._service} runs again, `ks-gui status --attach` (or opening ks-gui) finds the sort's "
             "container and records how it ended.",
             self.tracker.stage,
         )
