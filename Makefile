@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 SYSTEM_PYTHON ?= python3
 
-.PHONY: run test unit lint bench system-packages engine sshd sim-image phy-env ks4-env clean
+.PHONY: run test unit lint bench system-packages engine sshd slurm sim-image phy-env ks4-env clean
 
 $(VENV)/.installed: pyproject.toml
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ run:
 
 ## Everything the tests need (system packages, a Docker engine, the stand-in image), then lint, pytest and the
 ## benchmarks (their ratios land in the CI log). pytest's exit code 5 (no tests collected) fails the target too.
-test: $(VENV)/.installed system-packages engine sshd sim-image phy-env ks4-env lint
+test: $(VENV)/.installed system-packages engine sshd slurm sim-image phy-env ks4-env lint
 	$(PYTHON) -m pytest
 	$(MAKE) --no-print-directory bench
 
@@ -48,6 +48,10 @@ system-packages:
 
 engine: system-packages
 	tests/setup/docker-engine.sh
+
+## A one-node SLURM cluster on this machine (munged, slurmctld, slurmd) for the cluster tests.
+slurm: system-packages
+	tests/setup/slurm.sh
 
 ## OpenSSH and the test account the GPU-server tests log in as (tests/server start their own sshd on loopback).
 sshd: engine

@@ -301,6 +301,7 @@ SUITE_BUDGET_SECONDS = {
     "phy": 180,
     "robustness": 300,
     "server": 120,
+    "cluster": 480,
     "ui": 420,
 }
 _suite_seconds: dict[str, float] = {}

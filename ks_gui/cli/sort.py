@@ -7,11 +7,13 @@ import getpass
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import sorting
+from ks_gui.core.clusters import Cluster, remember_cluster, remembered_cluster
 from ks_gui.core.events import Notice, Outcome, SignInPrompt
 from ks_gui.core.gpu_choice import (
     FORWARD_COMPAT_CHOICES,
@@ -73,6 +75,27 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="with --on ssh://…: a folder of this computer as the server names it (the same shared storage); "
         "repeatable; default: the map remembered for the server, else the same paths on both",
     )
+    cluster = sort.add_argument_group(
+        "a SLURM cluster (--on slurm, or slurm+ssh://USER@LOGIN)",
+        "what each job asks for and what runs on the nodes; default: what was used last for the cluster",
+    )
+    cluster.add_argument("--partition", metavar="NAME", help="the partition (default: the cluster's)")
+    cluster.add_argument("--time", metavar="TIME", help="time limit, e.g. 4:00:00")
+    cluster.add_argument("--mem", metavar="SIZE", help="memory, e.g. 64G")
+    cluster.add_argument("--cpus", type=int, metavar="N", help="CPUs per job")
+    cluster.add_argument("--gpus-per-job", type=int, metavar="N", help="GPUs per job (--gres=gpu:N; default 1)")
+    cluster.add_argument("--account", metavar="NAME", help="the account to charge")
+    cluster.add_argument("--qos", metavar="NAME", help="the quality of service")
+    cluster.add_argument(
+        "--sbatch", action="append", default=None, metavar="LINE", help="another #SBATCH line, e.g. --constraint=a100"
+    )
+    cluster.add_argument(
+        "--node-runs",
+        choices=["python", "apptainer", "docker"],
+        help="what runs the sorter on a node: python (Kilosort 4 in --python-env), apptainer (--sif) or docker",
+    )
+    cluster.add_argument("--python-env", metavar="PATH", help="Kilosort 4's environment on shared storage")
+    cluster.add_argument("--sif", metavar="PATH", help="the Apptainer image on shared storage (ks-gui image sif)")
     sort.add_argument("--image", metavar="IMG", help="container image (default: the sorter's image)")
     sort.add_argument(
         "--gpu", default="auto", metavar="auto|INDEX|none", help="GPU to use: auto picks the least busy one (default)"
@@ -271,6 +294,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if len(jobs) == 1:
         return _sort_one(args, jobs[0], gpu_request)
+    if jobs[0].place.startswith("slurm"):
+        return _submit_all_then_follow(args, jobs, gpu_request)
     outcomes = []
     for number, job in enumerate(jobs, start=1):
         print(f"[{number}/{len(jobs)}] {job.recording.binary} -> {job.output}", file=sys.stderr)
@@ -295,17 +320,62 @@ def _path_map(args: argparse.Namespace) -> sorting.PathMap | None:
     """--path-map's pairs; None when not given (a server's remembered map is used)."""
     if args.path_map is None:
         return None
-    if not (args.on or "").startswith("ssh://"):
-        raise BadInputError("--path-map is for a server: use it with --on ssh://USER@HOST")
+    if not (args.on or "").startswith(("ssh://", "slurm")):
+        raise BadInputError("--path-map is for a server or a cluster: use it with --on ssh://USER@HOST or slurm…")
     try:
         return sorting.PathMap.parse(args.path_map)
     except ValueError as err:
         raise BadInputError(str(err)) from err
 
 
+_CLUSTER_FLAGS = ("partition", "time", "mem", "cpus", "gpus_per_job", "account", "qos", "sbatch", "node_runs")
+
+
+def _cluster(args: argparse.Namespace, place: str) -> Cluster | None:
+    """The cluster's settings: the remembered ones with what the command line says over them (then remembered for
+    next time); None for a place that is not a cluster."""
+    given = [flag for flag in (*_CLUSTER_FLAGS, "python_env", "sif") if getattr(args, flag) is not None]
+    if not place.startswith("slurm"):
+        if given:
+            raise BadInputError(f"--{given[0].replace('_', '-')} is for a SLURM cluster: use it with --on slurm")
+        return None
+    known = remembered_cluster(place)
+    options = known.options
+    options = replace(
+        options,
+        partition=args.partition if args.partition is not None else options.partition,
+        time=args.time if args.time is not None else options.time,
+        memory=args.mem if args.mem is not None else options.memory,
+        cpus=args.cpus if args.cpus is not None else options.cpus,
+        gpus=args.gpus_per_job if args.gpus_per_job is not None else options.gpus,
+        account=args.account if args.account is not None else options.account,
+        qos=args.qos if args.qos is not None else options.qos,
+        extra=tuple(args.sbatch) if args.sbatch is not None else options.extra,
+    )
+    path_map = _path_map(args)
+    cluster = replace(
+        known,
+        options=options,
+        runs=args.node_runs or known.runs,
+        python_env=args.python_env if args.python_env is not None else known.python_env,
+        sif=args.sif if args.sif is not None else known.sif,
+        path_map=known.path_map if path_map is None else path_map,
+    )
+    if given:
+        remember_cluster(place, cluster)
+    return cluster
+
+
+def _open(args: argparse.Namespace, job: SortJob):
+    try:
+        return sorting.open_place(job.place, path_map=_path_map(args), cluster=_cluster(args, job.place))
+    except sorting.PlaceError as err:
+        raise BadInputError(err.message) from err
+
+
 def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, quiet_json: bool = False) -> int:
     try:
-        checked = sorting.check(job, sorting.open_place(job.place, path_map=_path_map(args)), gpu_request)
+        checked = sorting.check(job, _open(args, job), gpu_request)
     except sorting.PlaceError as err:
         raise BadInputError(err.message) from err
 
@@ -334,6 +404,44 @@ def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, q
     if outcome.cancelled:
         return EXIT_CANCELLED
     return EXIT_OK if outcome.succeeded else EXIT_FAILED
+
+
+def _submit_all_then_follow(args: argparse.Namespace, jobs: list[SortJob], gpu_request: GpuRequest) -> int:
+    """A cluster: every recording one job, all submitted at once (SLURM spreads them over its nodes), then each
+    followed to its end in turn. A problem with any of them submits none."""
+    place = _open(args, jobs[0])
+    checked = [sorting.check(job, place, gpu_request) for job in jobs]
+    problems = [f"{c.job.recording.binary.name}: {p.command_line_text()}" for c in checked for p in c.problems]
+    if problems:
+        raise BadInputError(*problems)
+    runs = []
+    for number, one in enumerate(checked, start=1):
+        try:
+            run = sorting.start(one)
+        except sorting.PlaceError as err:
+            print(f"ks-gui: [{number}/{len(jobs)}] {one.job.recording.binary}: {err.message}", file=sys.stderr)
+            continue
+        print(
+            f"[{number}/{len(jobs)}] {one.job.recording.binary} -> {one.job.output}: {run.place_handle}",
+            file=sys.stderr,
+        )
+        runs.append(run)
+    outcomes = []
+    for run in runs:
+        outcome = _follow(run)
+        print(outcome.summary(), file=sys.stderr if args.json else sys.stdout)
+        outcomes.append(
+            {
+                "recording": str(run.job.recording.binary),
+                "output": str(run.job.output),
+                "exit_code": EXIT_OK if outcome.succeeded else EXIT_CANCELLED if outcome.cancelled else EXIT_FAILED,
+                "succeeded": outcome.succeeded,
+            }
+        )
+    if args.json:
+        print_json({"runs": outcomes})
+    failed = len(runs) < len(jobs) or any(not o["succeeded"] for o in outcomes)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _follow(run: sorting.SortRun) -> Outcome:

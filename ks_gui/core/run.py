@@ -62,6 +62,10 @@ def _prompt_kind(text: str) -> PromptKind | None:
     return None
 
 
+# Failures that say who sent the signal (the system's memory killer, a cluster's time limit): kept as diagnosed.
+_SIGNAL_EXPLAINED = ("host_out_of_memory", "time_limit", "cluster_out_of_memory", "preempted", "node_failure")
+
+
 class SortRun:
     def __init__(self, job: SortJob, place: Place, readiness: Readiness) -> None:
         """A checked job (sorting.check) on its place; start() or reattach() gives it a handle to follow."""
@@ -123,7 +127,12 @@ class SortRun:
         self._started = datetime.now()
         self._handle = self.place.start(launch_for(self.job, self.place.path_map), self._readiness)
         self._record = self._new_record()
-        history.save(self._record)
+        history.save(self._record)  # at submission: a cluster job's id is on record from the start
+
+    @property
+    def place_handle(self) -> str:
+        """The run as its place names it ("SLURM job 12 on node7")."""
+        return self._handle.describe() if self._handle is not None else ""
 
     def _new_record(self) -> history.RunRecord:
         return history.RunRecord(
@@ -135,6 +144,7 @@ class SortRun:
             image=self.job.image if self.place.form == "container" else "",
             log_file=str(self.log_file),
             started=self._started.isoformat(timespec="seconds"),
+            handle=self.place_handle,
         )
 
     def events(self) -> Iterator[RunEvent]:
@@ -170,6 +180,9 @@ class SortRun:
         assert self._handle is not None
         count = 0
         for line in self._handle.lines(idle_every=_TICK_SECONDS):
+            if line.notice:
+                yield self._notice(log, line.notice)
+                continue
             if line.idle:  # quiet output: time or the temp file's size may still move the progress on
                 if (event := self.tracker.tick()) is not None:
                     yield event
@@ -331,7 +344,7 @@ class SortRun:
                 "Close other programs, or sort on a machine with more memory.",
                 self.tracker.stage,
             )
-        if seen is not None and seen.kind == "host_out_of_memory":
+        if seen is not None and seen.kind in _SIGNAL_EXPLAINED:
             return seen
         how = "killed" if exit_code == KILLED else "stopped"
         return Failure(
@@ -399,6 +412,7 @@ class SortRun:
             good=result.good if result else None,
             spikes=result.spikes if result else None,
             summary=outcome.summary(),
+            handle=self.place_handle or self._record.handle,  # by now a cluster job names its node
         )
         return outcome
 

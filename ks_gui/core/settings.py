@@ -33,6 +33,8 @@ class Settings:
     sorts_per_gpu: int = 1  # how many queued sorts may run on one GPU (or on the CPU) at a time
     # GPU servers the user added: address (ssh://me@gpu-server) -> its path map, ["LOCAL=SERVER", ...]
     servers: dict[str, list] = field(default_factory=dict)
+    # SLURM clusters: "slurm" or "slurm+ssh://me@login" -> what its jobs ask for and what runs on its nodes
+    clusters: dict[str, dict] = field(default_factory=dict)
 
 
 def settings_file() -> Path:

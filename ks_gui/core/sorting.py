@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ks_gui.core.clusters import Cluster, remembered_cluster
 from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
@@ -15,6 +16,7 @@ from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Re
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.results import history
+from ks_gui.core.settings import load_settings
 from ks_gui.core.sorters.base import Sorter
 
 if TYPE_CHECKING:
@@ -37,24 +39,33 @@ __all__ = [
 ]
 
 # Where a sort can run, by the name `--on` takes (a server by its address, ssh://me@gpu-server).
-PLACES = ("docker", "local", "ssh://USER@HOST")
+PLACES = ("docker", "local", "ssh://USER@HOST", "slurm", "slurm+ssh://USER@LOGIN")
 DEFAULT_PLACE = "docker"
 # How long a face waits for Docker to answer when it connects: long enough for a busy engine.
 CONNECT_TIMEOUT_S = 60
 
 
 def places_for(sorter: Sorter) -> list[str]:
-    """The places that can run `sorter`: this computer's, in the forms it ships in, then the servers the user added
-    (they run containers)."""
+    """The places that can run `sorter`: this computer's, in the forms it ships in, then the servers and clusters the
+    user added (a server runs containers; a cluster what its nodes run)."""
     from ks_gui.core.servers import remembered_servers
 
-    names = [kind.name for kind in PLACE_KINDS.values() if kind.form in sorter.forms and kind.name != "ssh"]
+    here = ("docker", "local")
+    names = [name for name in here if PLACE_KINDS[name].form in sorter.forms]
     if PLACE_KINDS["ssh"].form in sorter.forms:
         names += list(remembered_servers())
+    for name, stored in load_settings().settings.clusters.items():
+        runs = stored.get("runs", "python") if isinstance(stored, dict) else "python"
+        if ("python" if runs == "python" else "container") in sorter.forms:
+            names.append(name)
     return names
 
 
 def place_title(name: str) -> str:
+    if name == "slurm":
+        return "SLURM cluster"
+    if kind_of(name) == "slurm":
+        return f"{name.removeprefix('slurm+ssh://').rpartition('@')[2]} (SLURM)"
     if kind_of(name) == "ssh":
         return f"{name.removeprefix('ssh://').rpartition('@')[2]} (server)"
     return PLACE_KINDS[name].title
@@ -64,21 +75,28 @@ def _unknown_place(name: str) -> str:
     return f"there is no place called {name!r} (choose {' or '.join(PLACES)})"
 
 
-def place_problem(sorter: Sorter, place: str) -> Problem | None:
-    """Why `sorter` cannot run on `place` (it does not ship in that place's form), or None."""
+def place_problem(sorter: Sorter, place: str, form: str | None = None) -> Problem | None:
+    """Why `sorter` cannot run on `place` (it does not ship in that place's form), or None. `form`: the opened
+    place's own (a cluster's depends on what runs on its nodes; unknown before it is opened)."""
     if kind_of(place) not in PLACE_KINDS:
         return Problem("place", _unknown_place(place), "--on")
-    if PLACE_KINDS[kind_of(place)].form not in sorter.forms:
+    if form is None and kind_of(place) == "slurm":
+        return None
+    if (form or PLACE_KINDS[kind_of(place)].form) not in sorter.forms:
         kinds = [kind.name for kind in PLACE_KINDS.values() if kind.form in sorter.forms]
         where = " or ".join("a server (ssh://…)" if kind == "ssh" else f"'{kind}'" for kind in kinds)
         return Problem("place", f"{sorter.title} does not run on '{place}': it runs on {where}", "--on")
     return None
 
 
-def open_place(name: str, timeout: int = CONNECT_TIMEOUT_S, path_map: PathMap | None = None) -> Place:
+def open_place(
+    name: str, timeout: int = CONNECT_TIMEOUT_S, path_map: PathMap | None = None, cluster: Cluster | None = None
+) -> Place:
     """Reach the place (connect to Docker, log in to a server); PlaceError, with a sentence for the user, when it
     cannot be reached. `path_map` says how a server names this computer's folders (a server's remembered map when
     None)."""
+    if kind_of(name) == "slurm":
+        return _open_cluster(name, cluster or remembered_cluster(name), path_map)
     if kind_of(name) == "ssh":
         from ks_gui.core.places.server_place import ServerPlace
         from ks_gui.core.places.ssh import SshTarget
@@ -100,6 +118,32 @@ def open_place(name: str, timeout: int = CONNECT_TIMEOUT_S, path_map: PathMap | 
     raise PlaceError(_unknown_place(name))
 
 
+def _open_cluster(name: str, cluster: Cluster, path_map: PathMap | None) -> Place:
+    """A SLURM cluster, asked here (`slurm`, on its login node) or through SSH (`slurm+ssh://me@login`)."""
+    from ks_gui.core.places.node_runners import ApptainerRunner, DockerRunner, PythonEnvRunner
+    from ks_gui.core.places.shell import LocalShell
+    from ks_gui.core.places.slurm_place import SlurmPlace
+    from ks_gui.core.places.ssh import SshShell, SshTarget
+
+    shell = LocalShell()
+    if name != "slurm":
+        try:
+            shell = SshShell(SshTarget.parse(name.removeprefix("slurm+")))
+        except ValueError as err:
+            raise PlaceError(f"{name!r} is not a cluster: write slurm, or slurm+ssh://user@login-node") from err
+    if cluster.runs == "apptainer":
+        if not cluster.sif:
+            raise PlaceError("Apptainer on the nodes needs the image's SIF file: give --sif PATH")
+        runner = ApptainerRunner(cluster.sif)
+    elif cluster.runs == "docker":
+        runner = DockerRunner()
+    else:
+        from ks_gui.core.places.kilosort4_env import env_dir
+
+        runner = PythonEnvRunner(cluster.python_env or str(env_dir()))
+    return SlurmPlace(name, shell, runner, cluster.options, cluster.path_map if path_map is None else path_map)
+
+
 @dataclass(frozen=True)
 class Checked:
     """A job as checked on its place: the copy that would start (its GPU chosen), and every reason it may not."""
@@ -118,7 +162,7 @@ def check(job: SortJob, place: Place, gpu_request: GpuRequest = "auto", gpus: li
     """Everything that stops `job` on `place`: the job itself, what the place has, the GPU, the disk. `gpus` are the
     place's (asked when not given)."""
     found = job.input_problems()
-    if (mismatch := place_problem(job.sorter, place.name)) is not None:
+    if (mismatch := place_problem(job.sorter, place.name, place.form)) is not None:
         found.append(mismatch)
     readiness = place.readiness(job.image)
     found += [Problem(field, message) for field, message in readiness.problems]
@@ -208,6 +252,8 @@ def earlier_runs(place: Place) -> list[FoundRun]:
     found = place.found_runs()
     # Other places (a server) answer for their own runs; a local process never outlives its launcher.
     mine = [record for record in history.load_all() if record.place in (place.name, "local")]
+    if kind_of(place.name) == "slurm":  # a job squeue no longer lists may have ended unseen: SLURM still knows it
+        found += _ended_cluster_jobs(place, mine, alive={f.job_id for f in found})
     history.mark_interrupted(mine, alive_job_ids={f.job_id for f in found})
     return found
 
@@ -215,12 +261,12 @@ def earlier_runs(place: Place) -> list[FoundRun]:
 def places_with_earlier_runs() -> list[str]:
     """Where sorts of this user's may still run: this computer's Docker, and each server with a sort on record as
     running or interrupted (the connection broke; it may sort on there)."""
-    servers = {
+    elsewhere = {
         record.place
         for record in history.load_all()
-        if kind_of(record.place) == "ssh" and record.status in ("running", "interrupted")
+        if kind_of(record.place) in ("ssh", "slurm") and record.status in ("running", "interrupted")
     }
-    return [DEFAULT_PLACE, *sorted(servers)]
+    return [DEFAULT_PLACE, *sorted(elsewhere)]
 
 
 def earlier_runs_everywhere(timeout: int = CONNECT_TIMEOUT_S) -> tuple[list[FoundRun], list[str]]:
@@ -233,3 +279,14 @@ def earlier_runs_everywhere(timeout: int = CONNECT_TIMEOUT_S) -> tuple[list[Foun
         except PlaceError as err:
             unreachable.append(err.message)
     return found, unreachable
+
+
+def _ended_cluster_jobs(place: Place, records: list, alive: set[str]) -> list[FoundRun]:
+    ended = []
+    for record in records:
+        job = record.handle.split()[2] if record.handle.startswith("SLURM job ") else ""
+        if not (record.status == "running" and record.place == place.name and record.job_id not in alive and job):
+            continue
+        if (found := place.found_ended(job, record.output)) is not None:  # type: ignore[attr-defined]
+            ended.append(found)
+    return ended

@@ -102,6 +102,9 @@ class ReplayHandle:
     def remove(self) -> None:
         pass
 
+    def describe(self) -> str:
+        return "replayed output"
+
     def output_lost(self) -> bool:
         return False  # its output ends with it
 

@@ -36,13 +36,19 @@ PLACE_KINDS: dict[str, PlaceKind] = {
         PlaceKind("docker", "This computer's Docker", "container"),
         PlaceKind("local", "This computer, no Docker", "python"),
         PlaceKind("ssh", "A GPU server's Docker, over SSH", "container"),
+        # A cluster's nodes run a Python environment or a container: the cluster's runner says which.
+        PlaceKind("slurm", "A SLURM cluster", "python"),
     )
 }
 
 
 def kind_of(place_name: str) -> str:
     """The kind a place's name is of: a server's name is its address (ssh://me@gpu-server)."""
-    return "ssh" if place_name.startswith("ssh://") else place_name
+    if place_name.startswith("ssh://"):
+        return "ssh"
+    if place_name == "slurm" or place_name.startswith("slurm+ssh://"):
+        return "slurm"
+    return place_name
 
 
 class PlaceError(Exception):
@@ -143,6 +149,10 @@ class Handle(Protocol):
 
     def output_lost(self) -> bool:
         """Whether the output ended while the run goes on (the connection to it broke): then it is followed again."""
+        ...
+
+    def describe(self) -> str:
+        """The run as its place names it, for the history ("container 3f2a…", "SLURM job 12 on node7")."""
         ...
 
 

@@ -12,6 +12,10 @@ from ks_gui.core.places.base import Launch, Mount, VolumeMount
 # The MATLAB image's documentation asks for at least 512 MB of /dev/shm.
 SHM_SIZE = "512m"
 
+# Where a container sees the compiled mex files when they are not kept at the same path as here (a server's named
+# volume, a cluster job's folder).
+MEX_CACHE_TARGET = "/ks-gui/mex-cache"
+
 # Named volumes the launcher creates carry this label (value: what the volume is for), so Storage can list them.
 LABEL_VOLUME = "ks-gui.volume"
 

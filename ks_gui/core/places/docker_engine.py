@@ -415,6 +415,9 @@ class ContainerRun:
         with contextlib.suppress(docker.errors.NotFound), _engine_answering():
             self._container.stop(timeout=timeout)
 
+    def describe(self) -> str:
+        return f"container {self.id[:12]}"
+
     def output_lost(self) -> bool:
         """The output ended, yet the container runs: the connection that carried it broke (an SSH connection to a
         server dropped). EngineLostError when the engine does not answer now."""

@@ -83,6 +83,9 @@ class LocalRun:
     def running(self) -> bool:
         return self._process.poll() is None
 
+    def describe(self) -> str:
+        return f"process {self._process.pid}"
+
     def output_lost(self) -> bool:
         return False  # its output ends with it
 

@@ -55,6 +55,7 @@ class OutputLine:
     text: str
     complete: bool = True
     idle: bool = False  # no output for `idle_every` seconds: not a line, a chance to look at the clock
+    notice: str = ""  # the place's own words about the run (a cluster job waiting in its queue), not output
 
 
 _END = object()

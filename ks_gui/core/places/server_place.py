@@ -12,15 +12,13 @@ import shlex
 from pathlib import Path
 
 from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, Mount, PlaceError, Readiness, VolumeMount
-from ks_gui.core.places.container_spec import ContainerSpec, spec_for
+from ks_gui.core.places.container_spec import MEX_CACHE_TARGET, ContainerSpec, spec_for
 from ks_gui.core.places.docker_engine import connect
 from ks_gui.core.places.docker_place import DockerPlace
 from ks_gui.core.places.gpus import QUERY_FIELDS, Gpu, GpuScan, parse_nvidia_smi
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.places.ssh import SshShell, SshTarget, put_options_on_sdk_ssh
 
-# Where the container sees the server's named volume of compiled mex files.
-MEX_CACHE_TARGET = "/ks-gui/mex-cache"
 MEX_VOLUME_PURPOSE = "compiled mex files"
 
 

@@ -40,6 +40,7 @@ class RunRecord:
     spikes: int | None = None
     summary: str = ""
     place: str = "docker"  # where it ran (`--on`); records older than places have none: Docker, or the shorthand
+    handle: str = ""  # the run as its place names it: "container 3f2a…", "SLURM job 12 on node7"
 
     def __post_init__(self) -> None:
         # Records written before sorters and places were apart name Kilosort 4's local runs "kilosort4-local".

@@ -190,6 +190,35 @@ RULES: tuple[Rule, ...] = (
         "The GPU ran out of memory.",
         "Lower NT (e.g. --param NT=32704, a multiple of 1024 minus ntbuff) or close other programs using the GPU.",
     ),
+    # SLURM's own words in a job's output file (slurmstepd writes them there when it ends the job).
+    Rule(
+        "time_limit",
+        re.compile(r"CANCELLED AT \S+ DUE TO TIME LIMIT"),
+        "The cluster stopped the sort at the job's time limit.",
+        "Ask for more time (--time, e.g. --time 8:00:00) and sort again.",
+        rank=CAUSE + 20,
+    ),
+    Rule(
+        "cluster_out_of_memory",
+        re.compile(r"Detected \d+ oom[-_]kill event|Exceeded job memory limit|oom_kill event"),
+        "The job used more memory than it asked the cluster for, and SLURM ended it.",
+        "Ask for more memory (--mem, e.g. --mem 64G) and sort again.",
+        rank=CAUSE + 20,
+    ),
+    Rule(
+        "preempted",
+        re.compile(r"DUE TO PREEMPTION"),
+        "A job of higher priority took the node, and SLURM ended this one.",
+        "Sort again, or choose a partition or QoS whose jobs are not preempted.",
+        rank=CAUSE + 20,
+    ),
+    Rule(
+        "node_failure",
+        re.compile(r"DUE TO NODE FAILURE"),
+        "The node the sort ran on failed.",
+        "Sort again; if it happens again, tell the cluster's administrators which node (History says it).",
+        rank=CAUSE + 20,
+    ),
     Rule(
         "host_out_of_memory",
         re.compile(r"Out of memory\. Type (?:HELP MEMORY|\"help memory\")"),

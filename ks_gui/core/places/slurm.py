@@ -1,0 +1,190 @@
+"""SLURM as the plain commands a login node has: the batch script ks-gui writes (readable, re-submittable by hand),
+`sbatch --parsable`, `squeue`, `scontrol show job`, `scancel`. No scheduler library: these commands are what every
+cluster has, and over SSH they are all a workstation can reach."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from ks_gui.core.places.base import PlaceError
+from ks_gui.core.places.shell import Shell
+
+JOB_NAME_PREFIX = "ks-gui-"  # a job's name is this and the ks-gui job id: how earlier jobs are found again
+# States of a job that has not ended (squeue/scontrol's words).
+WAITING_STATES = ("PENDING", "CONFIGURING", "REQUEUED", "RESV_DEL_HOLD", "REQUEUE_HOLD", "SUSPENDED")
+RUNNING_STATES = ("RUNNING", "COMPLETING", "STAGE_OUT", "SIGNALING", *WAITING_STATES)
+# Why a job waits, in words (squeue's %r); others are shown as SLURM says them.
+WAIT_REASONS = {
+    "Priority": "other jobs come first (priority)",
+    "Resources": "waiting for a free node with what it asks for (resources)",
+    "QOSMaxJobsPerUserLimit": "you have as many jobs running as your QoS allows",
+    "AssocMaxJobsLimit": "your account has as many jobs running as it may",
+    "ReqNodeNotAvail": "the nodes it asks for are not available",
+    "PartitionTimeLimit": "its time limit is longer than the partition allows",
+    "BeginTime": "its start time has not come",
+    "Dependency": "it waits for another job",
+    "None": "about to start",
+}
+
+
+@dataclass(frozen=True)
+class SlurmOptions:
+    """What each job asks of the cluster (remembered per cluster in the window). Empty means the cluster's default."""
+
+    partition: str = ""
+    time: str = ""  # e.g. 4:00:00
+    memory: str = ""  # e.g. 64G
+    cpus: int = 0
+    gpus: int = 1  # --gres=gpu:N; 0 asks for none (a CPU sort)
+    account: str = ""
+    qos: str = ""
+    extra: tuple[str, ...] = field(default_factory=tuple)  # more #SBATCH lines, as the user wrote them
+
+    def sbatch_lines(self) -> list[str]:
+        lines = []
+        for flag, value in (
+            ("--partition", self.partition),
+            ("--time", self.time),
+            ("--mem", self.memory),
+            ("--cpus-per-task", str(self.cpus) if self.cpus else ""),
+            ("--gres", f"gpu:{self.gpus}" if self.gpus else ""),
+            ("--account", self.account),
+            ("--qos", self.qos),
+        ):
+            if value:
+                lines.append(f"#SBATCH {flag}={value}")
+        lines += [line if line.startswith("#SBATCH") else f"#SBATCH {line}" for line in self.extra if line.strip()]
+        return lines
+
+    def to_json(self) -> dict:
+        return {**self.__dict__, "extra": list(self.extra)}
+
+    @classmethod
+    def from_json(cls, document: dict) -> SlurmOptions:
+        known = {key: document[key] for key in cls.__dataclass_fields__ if key in document}
+        return cls(**{**known, "extra": tuple(known.get("extra", ()))})
+
+
+def batch_script(
+    job_id: str,
+    workdir: str,
+    output_file: str,
+    options: SlurmOptions,
+    environment: dict[str, str],
+    command: list[str],
+    preamble: tuple[str, ...] = (),
+) -> str:
+    """The batch script of one sort: SLURM's requests, the output (stdout and stderr together, unbuffered) into a
+    file the launcher follows, the variables, the command."""
+    lines = [
+        "#!/bin/bash",
+        f"# ks-gui sort {job_id}: written by ks-gui; `sbatch` this file to run the same sort again by hand.",
+        f"#SBATCH --job-name={JOB_NAME_PREFIX}{job_id}",
+        f"#SBATCH --chdir={workdir}",
+        f"#SBATCH --output={output_file}",
+        *options.sbatch_lines(),
+        "",
+        "export PYTHONUNBUFFERED=1",
+        *(f"export {key}={shlex.quote(value)}" for key, value in sorted(environment.items())),
+        *preamble,
+        "",
+        f"exec {shlex.join(command)}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class JobState:
+    """What `scontrol show job` says of a job (None fields: it did not say)."""
+
+    job: str
+    state: str  # RUNNING, PENDING, COMPLETED, FAILED, TIMEOUT, OUT_OF_MEMORY, CANCELLED, NODE_FAIL, PREEMPTED…
+    reason: str = ""
+    exit_code: int | None = None
+    signal: int | None = None
+    node: str = ""
+    name: str = ""
+    workdir: str = ""
+
+    @property
+    def ended(self) -> bool:
+        return self.state not in RUNNING_STATES
+
+    @property
+    def waiting(self) -> bool:
+        return self.state in WAITING_STATES
+
+    def waiting_words(self) -> str:
+        return WAIT_REASONS.get(self.reason, self.reason or "waiting")
+
+
+def parse_scontrol(text: str) -> JobState | None:
+    """`scontrol show job -o ID` (one line of KEY=VALUE words); None when it names no job."""
+    fields = dict(re.findall(r"(\w+)=(\S*)", text))
+    if "JobId" not in fields:
+        return None
+    exit_code = signal = None
+    if match := re.fullmatch(r"(\d+):(\d+)", fields.get("ExitCode", "")):
+        exit_code, signal = int(match.group(1)), int(match.group(2))
+    return JobState(
+        job=fields["JobId"],
+        state=fields.get("JobState", ""),
+        reason=fields.get("Reason", ""),
+        exit_code=exit_code,
+        signal=signal,
+        node="" if fields.get("NodeList") in (None, "(null)") else fields["NodeList"],
+        name=fields.get("JobName", ""),
+        workdir=fields.get("WorkDir", ""),
+    )
+
+
+class Slurm:
+    """The cluster's commands, run where the cluster is reached (this computer, or a login node over SSH)."""
+
+    def __init__(self, shell: Shell, where: str = "this computer") -> None:
+        self.shell = shell
+        self.where = where
+
+    def _run(self, command: list[str], stdin: str | None = None):
+        done = self.shell.run(command, stdin=stdin)
+        if done.returncode == 127 or "command not found" in done.stderr:
+            raise PlaceError(f"{command[0]} is not on {self.where}: is SLURM installed there (and on PATH)?")
+        return done
+
+    def submit(self, script_path: str) -> str:
+        """The job id of the submitted script; PlaceError with SLURM's own words when it refuses."""
+        done = self._run(["sbatch", "--parsable", script_path])
+        if done.returncode != 0:
+            said = done.stderr.strip().removeprefix("sbatch: error: ").splitlines()
+            first = said[0] if said else f"sbatch exit code {done.returncode}"
+            if "Requested node configuration is not available" in first or "Invalid generic resource" in first:
+                first += " (does the partition have GPUs? choose a GPU partition with --partition, or --gpus-per-job 0)"
+            raise PlaceError(f"SLURM refused the job: {first}")
+        return done.stdout.strip().split(";")[0]
+
+    def state(self, job: str) -> JobState | None:
+        """The job's state; None when SLURM no longer knows it (ended longer ago than its MinJobAge)."""
+        done = self._run(["scontrol", "show", "job", "-o", job])
+        return parse_scontrol(done.stdout) if done.returncode == 0 else None
+
+    def my_jobs(self) -> list[JobState]:
+        """This user's jobs that ks-gui submitted and that have not ended (squeue)."""
+        done = self._run(["squeue", "--me", "--noheader", "--format=%i|%j|%T|%r|%Z|%N"])
+        jobs = []
+        for line in done.stdout.splitlines():
+            parts = line.split("|")
+            if len(parts) == 6 and parts[1].startswith(JOB_NAME_PREFIX):
+                job, name, state, reason, workdir, node = parts
+                jobs.append(JobState(job, state, reason, name=name, workdir=workdir, node=node))
+        return jobs
+
+    def cancel(self, job: str, hard: bool = False) -> None:
+        """Gentle: SIGTERM to the batch script itself (the sorter may end cleanly); hard: scancel's own end."""
+        self._run(["scancel", job] if hard else ["scancel", "--batch", "--signal=TERM", job])
+
+    def partitions(self) -> list[str]:
+        done = self._run(["sinfo", "--noheader", "--format=%P"])
+        return [line.strip().rstrip("*") for line in done.stdout.splitlines() if line.strip()]

@@ -1,0 +1,163 @@
+"""Sorting on a SLURM cluster from its login node, as a user does: the real one-node cluster `make test` starts
+(tests/setup/slurm.sh), real batch jobs, the stand-in image through Docker on the node, real Kilosort 4 on the CPU
+in the test environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ks_gui.core import sorting
+from ks_gui.core.clusters import Cluster
+from ks_gui.core.events import Notice, Outcome
+from ks_gui.core.places.slurm import SlurmOptions
+from ks_gui.core.results import history
+from tests.conftest import SIM_IMAGE, run_cli, sim_job, sim_sort_args, write_recording
+from tests.e2e.test_kilosort4_sort import check_phy_folder
+from tests.kilosort4.environment import test_environment
+from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE
+from tests.kilosort4.planted import write_recording as write_planted
+
+pytestmark = pytest.mark.engine
+
+# The test cluster has no GPU: every job asks for none. Docker on the node runs the stand-in image.
+ON_NODE_DOCKER = ("--on", "slurm", "--node-runs", "docker", "--gpus-per-job", "0")
+
+
+def _squeue_jobs() -> list[str]:
+    done = subprocess.run(["squeue", "--me", "--noheader", "--format=%i %j"], capture_output=True, text=True)
+    return [line for line in done.stdout.splitlines() if "ks-gui-" in line]
+
+
+def test_a_sort_is_one_batch_job_with_its_script_its_id_and_its_node_on_record(sim_image, tmp_path: Path):
+    recording = write_recording(tmp_path / "rec", seconds=2.0)
+    output = tmp_path / "sorted"
+
+    done = run_cli(*sim_sort_args(recording.folder, output, *ON_NODE_DOCKER, "--time", "0:10:00"), timeout=240)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("Sorted: 16 units")
+    script = (output / ".ks-gui" / "job.sbatch").read_text()
+    assert "#SBATCH --time=0:10:00" in script and "#SBATCH --job-name=ks-gui-" in script
+    (record,) = history.load_all()
+    assert record.place == "slurm" and record.status == "succeeded"
+    job = record.handle.split()[2]
+    assert record.handle.startswith("SLURM job ") and " on " in record.handle  # which node it ran on
+    assert (output / ".ks-gui" / f"slurm-{job}.out").is_file()  # the job's own output file, the sort's log there
+
+
+def test_real_kilosort4_sorts_on_the_cluster_in_its_python_environment(tmp_path: Path):
+    planted = write_planted(tmp_path / "planted" / "rec", duration_s=40.0)
+    output = tmp_path / "sorted"
+    environment = test_environment()
+
+    done = run_cli(
+        "sort",
+        str(planted.binary.parent),
+        "--sorter",
+        "kilosort4",
+        "--on",
+        "slurm",
+        "--python-env",
+        str(environment),
+        "--gpus-per-job",
+        "0",
+        "--output",
+        str(output),
+        "--param",
+        f"n_chan_bin={N_CHANNELS}",
+        "--param",
+        f"fs={SAMPLE_RATE}",
+        "--json",
+        timeout=540,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["succeeded"] is True
+    check_phy_folder(output, planted)
+    stages = [line for line in done.stderr.splitlines() if "Preprocess" in line or "Learn" in line]
+    assert stages, "the CLI showed Kilosort 4's stages as the job ran"
+
+
+def test_a_job_over_its_time_limit_is_said_in_plain_words(sim_image, tmp_path: Path):
+    recording = write_recording(tmp_path / "rec", seconds=2.0)
+    args = sim_sort_args(recording.folder, tmp_path / "sorted", *ON_NODE_DOCKER, "--time", "0:01:00", "--json")
+    args += ["--env", "KS_GUI_SIM_PACE=30"]  # far longer than a minute
+
+    done = run_cli(*args, timeout=300)
+
+    assert done.returncode == 1
+    failure = json.loads(done.stdout)["failure"]
+    assert failure["kind"] == "time_limit", failure
+    assert "--time" in failure["hint"]
+
+
+def test_waiting_in_the_queue_says_why_and_cancel_ends_the_job(sim_image, tmp_path: Path):
+    recording = write_recording(tmp_path / "rec", seconds=1.0)
+    job = sim_job(recording, tmp_path / "sorted")
+    job.place = "slurm"
+    cluster = Cluster(options=SlurmOptions(gpus=0, extra=("--begin=now+3600",)), runs="docker")
+    checked = sorting.check(job, sorting.open_place("slurm", cluster=cluster), "none")
+    assert not checked.problems, checked.problems
+    run = sorting.start(checked)
+
+    outcome = None
+    for event in run.events():
+        if isinstance(event, Notice) and "Waiting in SLURM's queue" in event.text:
+            assert "start time has not come" in event.text
+            run.cancel()
+        if isinstance(event, Outcome):
+            outcome = event
+    assert outcome is not None and outcome.cancelled
+    assert not any(job.job_id in line for line in _squeue_jobs())
+
+
+def test_several_recordings_are_submitted_at_once_and_each_sorted(sim_image, tmp_path: Path):
+    folders = [write_recording(tmp_path / name, seconds=1.0).folder for name in ("a", "b", "c")]
+
+    done = run_cli(*sim_sort_args(folders, tmp_path / "out", *ON_NODE_DOCKER, "--env", "KS_GUI_SIM_PACE=0.3"))
+
+    assert done.returncode == 0, done.stderr
+    submitted = [line for line in done.stderr.splitlines() if ": SLURM job " in line]
+    assert len(submitted) == 3  # all three submitted before the first was followed
+    assert all((tmp_path / "out" / name / "params.py").is_file() for name in ("a", "b", "c"))
+
+
+def test_a_job_outlives_its_launcher_and_status_attach_follows_it_to_the_end(sim_image, tmp_path: Path):
+    recording = write_recording(tmp_path / "rec", seconds=2.0)
+    args = sim_sort_args(recording.folder, tmp_path / "sorted", *ON_NODE_DOCKER, "--env", "KS_GUI_SIM_PACE=0.5")
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "ks_gui", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    while not history.load_all():
+        time.sleep(0.2)
+    time.sleep(2)
+    launcher.kill()  # the launcher dies mid-sort; the job sorts on
+    launcher.wait()
+    assert history.load_all()[0].status == "running"
+
+    status = run_cli("status", "--attach", "--json", timeout=240)
+
+    assert status.returncode == 0, status.stderr
+    document = json.loads(status.stdout)
+    assert document["runs"][0]["place"] == "slurm"
+    assert document["outcomes"][0]["succeeded"] is True
+    assert history.load_all()[0].status == "succeeded"
+
+
+def test_the_sbatch_script_a_user_can_read_and_submit_again(sim_image, tmp_path: Path):
+    recording = write_recording(tmp_path / "rec", seconds=1.0)
+    args = sim_sort_args(recording.folder, tmp_path / "sorted", *ON_NODE_DOCKER, "--dry-run", "--json")
+
+    done = run_cli(*args)
+
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert plan["command_line"].startswith("sbatch --parsable ")
+    assert "exec sh -c 'exec docker run --rm" in plan["sbatch_script"]
+    assert f"{SIM_IMAGE}" in plan["sbatch_script"] and "--network" not in plan["sbatch_script"]
