@@ -45,6 +45,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "--on", metavar="ssh://USER@HOST", help="build it in a GPU server's Docker (its own disk and network)"
     )
     build.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+    sif = actions.add_parser(
+        "sif",
+        help="make an Apptainer image (SIF) of a sorter image, for a cluster's nodes",
+        description="Build an Apptainer image (SIF) from an image in this computer's Docker, for a SLURM cluster whose "
+        "nodes run Apptainer (--on slurm --node-runs apptainer --sif FILE).",
+    )
+    sif.add_argument("--image", default=KILOSORT25.default_image, metavar="IMG", help="image (default: %(default)s)")
+    sif.add_argument("--output", required=True, metavar="FILE.sif", help="the SIF to write (on shared storage)")
+    sif.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     clear = actions.add_parser(
         "clear-cache",
         help="clear the image's compiled files (the next sort compiles them again)",
@@ -62,7 +71,31 @@ def _connect() -> Engine:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.image_command == "sif":
+        return _sif(args)
     return _build(args) if args.image_command == "build" else _clear(args)
+
+
+def _sif(args: argparse.Namespace) -> int:
+    """`apptainer build FILE.sif docker-daemon:IMAGE`, its output shown as it comes."""
+    import shutil
+    import subprocess
+
+    from ks_gui.core.images import sif_build_command
+
+    command = sif_build_command(args.image, args.output)
+    if shutil.which("apptainer") is None:
+        raise BadInputError(
+            f"Apptainer is not installed on this computer: run `{' '.join(command)}` where it is (with access to "
+            f"this image), or `docker save {args.image} -o image.tar` here and `apptainer build {args.output} "
+            "docker-archive:image.tar` there"
+        )
+    if _connect().image(args.image) is None:
+        raise BadInputError(f"the image {args.image} is not on this computer: build it first (ks-gui image build)")
+    code = subprocess.run(command, check=False).returncode
+    if args.json:
+        print_json({"succeeded": code == 0, "sif": args.output, "command": command})
+    return EXIT_OK if code == 0 else EXIT_FAILED
 
 
 def _engine_to_build_in(on: str | None) -> tuple[Engine, Callable[[str], int | None] | None]:

@@ -14,6 +14,7 @@ from ks_gui.core.places.image_build import (
     space_check,
 )
 from ks_gui.core.places.mex_cache import clear_compiled_files
+from ks_gui.core.places.node_runners import sif_build_command
 
 __all__ = [
     "BASE_IMAGE",
@@ -23,5 +24,6 @@ __all__ = [
     "ImageBuild",
     "LayerProgress",
     "clear_compiled_files",
+    "sif_build_command",
     "space_check",
 ]
