@@ -161,3 +161,13 @@ def test_the_sbatch_script_a_user_can_read_and_submit_again(sim_image, tmp_path:
     assert plan["command_line"].startswith("sbatch --parsable ")
     assert "exec sh -c 'exec docker run --rm" in plan["sbatch_script"]
     assert f"{SIM_IMAGE}" in plan["sbatch_script"] and "--network" not in plan["sbatch_script"]
+
+
+def test_a_partition_the_cluster_lacks_is_one_sentence_and_nothing_is_submitted(sim_image, tmp_path: Path):
+    recording = write_recording(tmp_path / "rec", seconds=1.0)
+
+    done = run_cli(*sim_sort_args(recording.folder, tmp_path / "sorted", *ON_NODE_DOCKER, "--partition", "gpu"))
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == "ks-gui: the cluster has no partition gpu (it has debug)"
+    assert not (tmp_path / "sorted").exists() and _squeue_jobs() == []

@@ -107,7 +107,7 @@ class DockerRunner:
         return []  # the node's Docker is only reached from the node
 
     def prepare(self, folder: Path) -> None:
-        (folder / "mex").mkdir(exist_ok=True)
+        pass  # the place made its mex folder beside the job file
 
     def command(self, launch: Launch, path_map: PathMap, readiness: Readiness) -> NodeCommand:
         node_launch = replace(launch, mounts=tuple(_container_mounts(launch, path_map)), gpu=None)
@@ -140,7 +140,7 @@ class ApptainerRunner:
         return []
 
     def prepare(self, folder: Path) -> None:
-        (folder / "mex").mkdir(exist_ok=True)
+        pass  # the place made its mex folder beside the job file
 
     def command(self, launch: Launch, path_map: PathMap, readiness: Readiness) -> NodeCommand:
         return NodeCommand(

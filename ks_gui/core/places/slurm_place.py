@@ -49,12 +49,27 @@ class SlurmPlace(SeesLocalFiles):
         self.path_map = path_map or PathMap()
         self.slurm = Slurm(shell, "the login node" if name != "slurm" else "this computer")
 
+    def make_folders(self, folders: list[Path]) -> None:
+        """Made by the cluster's account (through SSH, the login node's), which then owns what the job writes; a
+        container's job also gets a folder for its compiled mex files beside its job file."""
+        if self.form == "container" and folders:
+            folders = [*folders, folders[0] / "mex"]
+        paths = [self.path_map.to_server(str(folder)) for folder in folders]
+        done = self.slurm.shell.run(["mkdir", "-p", "--", *paths])
+        if done.returncode != 0:
+            raise PlaceError(f"cannot make {', '.join(paths)} on the cluster: {done.stderr.strip()}")
+
     def gpus(self) -> list[Gpu]:
         return []  # SLURM gives each job its GPU (--gres): nothing is chosen here
 
     def readiness(self, image: str, thorough: bool = False) -> Readiness:
         # An image's labels are read on the node, not here (the SIF or the node's Docker): not checked before.
-        problems = self.runner.problems(self.slurm.shell, image)
+        # The cluster answers (SSH logs in, SLURM's commands run: a PlaceError in words if not) and has the partition.
+        partitions = self.slurm.partitions()
+        problems = []
+        if self.options.partition and self.options.partition not in partitions:
+            problems.append(f"the cluster has no partition {self.options.partition} (it has {', '.join(partitions)})")
+        problems += self.runner.problems(self.slurm.shell, image)
         # A container compiles its mex files into the job's own folder (kept with the results, not between jobs).
         mex_cache = Path(MEX_CACHE_TARGET) if self.form == "container" else None
         return Readiness(
