@@ -42,8 +42,13 @@ def run(args: argparse.Namespace) -> int:
         from ks_gui.core.server_checks import server_checks
         from ks_gui.core.servers import PathMap
 
+        if args.on.startswith("slurm"):
+            from ks_gui.core.cluster_checks import cluster_checks
+
+            checks = cluster_checks(args.on)
+            return _print(checks, args.json)
         if not args.on.startswith("ssh://"):
-            raise BadInputError(f"--on {args.on}: doctor checks this computer, or a server given as ssh://USER@HOST")
+            raise BadInputError(f"--on {args.on}: doctor checks this computer, a server (ssh://USER@HOST) or slurm")
         try:
             path_map = None if args.path_map is None else PathMap.parse(args.path_map)
         except ValueError as err:
@@ -51,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
         checks = server_checks(args.on, path_map, images=args.image or None, temp_folder=args.temp_dir)
     else:
         checks = run_checks(images=args.image or None, temp_folder=args.temp_dir)
-    if args.json:
+    return _print(checks, args.json)
+
+
+def _print(checks: list, as_json: bool) -> int:
+    if as_json:
         print_json({"checks": [check.to_json() for check in checks]})
     else:
         width = max(len(check.name) for check in checks)

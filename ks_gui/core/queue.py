@@ -100,6 +100,11 @@ class JobQueue:
         `server_gpus` each server's (by address) as far as they are known; a server's sorts wait on its own GPUs."""
         placed = []
         for queued in list(self.waiting):
+            if kind_of(queued.job.place) == "slurm":  # the cluster's own queue places its jobs: all go at once
+                self.waiting.remove(queued)
+                self.running[queued.job_id] = (queued.job.place, CPU)
+                placed.append(Placement(queued, CPU))
+                continue
             machine = machine_of(queued.job.place)
             if machine != HERE and machine not in (server_gpus or {}):
                 continue  # its GPUs are not known yet

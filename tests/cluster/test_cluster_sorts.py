@@ -171,3 +171,18 @@ def test_a_partition_the_cluster_lacks_is_one_sentence_and_nothing_is_submitted(
     assert done.returncode == 2
     assert done.stderr.strip() == "ks-gui: the cluster has no partition gpu (it has debug)"
     assert not (tmp_path / "sorted").exists() and _squeue_jobs() == []
+
+
+def test_doctor_checks_the_cluster_item_by_item():
+    from ks_gui.core.clusters import remember_cluster
+
+    remember_cluster("slurm", Cluster(options=SlurmOptions(gpus=1), python_env=str(test_environment())))
+
+    done = run_cli("doctor", "--on", "slurm", "--json")
+
+    checks = {check["name"]: check for check in json.loads(done.stdout)["checks"]}
+    assert checks["SLURM"]["ok"] and "partitions: debug" in checks["SLURM"]["detail"]
+    # The test cluster has no GPU, and a job asks for one by default: said, with the fix.
+    assert not checks["Partition"]["ok"] and "--gpus-per-job 0" in checks["Partition"]["fix"]
+    assert checks["What runs on the nodes"]["ok"], checks["What runs on the nodes"]
+    assert done.returncode == 1

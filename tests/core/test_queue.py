@@ -81,3 +81,12 @@ def test_a_servers_sorts_wait_on_the_servers_gpus_not_on_this_computers():
     assert ids(queue.start_next([], {server: TWO_GPUS})) == [("a", "cpu"), ("x", 1), ("y", 0)]
     queue.finished("x")
     assert ids(queue.start_next([], {server: TWO_GPUS})) == [("z", 1)]
+
+
+def test_a_clusters_sorts_all_start_at_once_its_own_queue_places_them():
+    queue = JobQueue()
+    for name in "abcd":
+        queued = queue.add(job(name), "auto")
+        queued.job.place = "slurm"
+    queue.add(job("here"), "none")
+    assert ids(queue.start_next([])) == [("a", "cpu"), ("b", "cpu"), ("c", "cpu"), ("d", "cpu"), ("here", "cpu")]
