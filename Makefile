@@ -34,9 +34,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check ks_gui tests
 
 ## Speed, as ratios against baselines measured in the same run.
-bench: $(VENV)/.installed engine sshd sim-image ks4-env
+bench: $(VENV)/.installed engine sshd slurm sim-image ks4-env
 	$(PYTHON) -m tests.bench.container_start
 	$(PYTHON) -m tests.bench.server_start
+	$(PYTHON) -m tests.bench.cluster_start
 	$(PYTHON) -m tests.bench.line_parsing
 	$(PYTHON) -m tests.bench.window_start
 	$(PYTHON) -m tests.bench.inspect_recording
