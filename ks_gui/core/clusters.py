@@ -9,6 +9,8 @@ from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.places.slurm import SlurmOptions
 from ks_gui.core.settings import load_settings, save_settings
 
+__all__ = ["NODE_RUNNERS", "Cluster", "SlurmOptions", "remember_cluster", "remembered_cluster"]
+
 NODE_RUNNERS = ("python", "apptainer", "docker")  # what runs a sort on a node: see places/node_runners.py
 
 

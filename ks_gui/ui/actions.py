@@ -37,6 +37,7 @@ TABLE: tuple[Row | tuple[str, None], ...] = (
     Row("&View", "Check setup…", "open_setup_check", None, "fa6s.stethoscope"),
     Row("&Tools", "Build image…", "open_image_dialog", None, "fa6s.hammer"),
     Row("&Tools", "Add a GPU server…", "open_server_dialog", None, "fa6s.server"),
+    Row("&Tools", "Add a SLURM cluster…", "open_cluster_dialog", None, "fa6s.network-wired"),
     Row("&Tools", "Add ks-gui to the application menu", "install_desktop_entry"),
     Row("&Help", "About ks-gui", "show_about"),
 )

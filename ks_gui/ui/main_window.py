@@ -252,6 +252,15 @@ class MainWindow(QMainWindow):
             self.form.offer_places(dialog.added)
 
     @Slot()
+    def open_cluster_dialog(self) -> None:
+        """Add a SLURM cluster; once it answered, the form offers it under Runs on, chosen."""
+        from ks_gui.ui.cluster_dialog import ClusterDialog
+
+        dialog = ClusterDialog(self)
+        if dialog.exec() and dialog.added:
+            self.form.offer_places(dialog.added)
+
+    @Slot()
     def open_setup_check(self) -> None:
         from ks_gui.ui.setup_view import SetupView  # loads the engine: only when asked for
 

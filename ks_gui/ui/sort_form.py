@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ks_gui.core.contract import holds_earlier_sort
 from ks_gui.core.license import LicenseError
-from ks_gui.core.settings import Settings
+from ks_gui.core.settings import Settings, load_settings
 from ks_gui.core.sorters import SORTERS, Sorter, sorter_named
 from ks_gui.core.sorters.params import ParamError
 from ks_gui.core.sorting import DEFAULT_PLACE, places_for
@@ -274,6 +274,9 @@ class SortForm(QWidget):
         settings.cuda_forward_compat = self.forward_compat.choice()
         if self.recording is not None:
             settings.last_recording_folder = str(self.recording.folder)
+        # Servers and clusters are written by their own dialogs (core/servers.py, core/clusters.py): as on disk.
+        stored = load_settings().settings
+        settings.servers, settings.clusters = stored.servers, stored.clusters
 
     # --- what the user chooses ---------------------------------------------------------------------------------
 

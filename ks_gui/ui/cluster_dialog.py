@@ -1,0 +1,167 @@
+"""Tools → Add a SLURM cluster…: where the cluster is asked (this computer is its login node, or a login node over
+SSH), what runs on its nodes, and what each job asks for. Adding asks the cluster for its partitions: what does not
+work is said here, and nothing is remembered."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ks_gui.core.clusters import Cluster, SlurmOptions, remember_cluster, remembered_cluster
+from ks_gui.core.servers import PathMap
+from ks_gui.ui.threads import run_in_background
+
+RUNNERS = {
+    "python": "Kilosort 4 in a Python environment on shared storage",
+    "apptainer": "A container through Apptainer (a SIF file)",
+    "docker": "Docker on the node",
+}
+
+
+class ClusterDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None, login: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a SLURM cluster")
+        self.added = ""  # the cluster's place name, once it answered and was remembered
+        intro = QLabel(
+            "Each recording becomes one SLURM job. Leave the login node empty when this computer is one; otherwise "
+            "ks-gui logs in with your SSH keys. Recordings and results must be on storage the nodes see too."
+        )
+        intro.setWordWrap(True)
+        known = remembered_cluster(f"slurm+{login}" if login else "slurm")
+        self.login = QLineEdit(login)
+        self.login.setPlaceholderText("empty: this computer; or ssh://me@login.cluster.example.org")
+        self.runs = QComboBox()
+        for key, text in RUNNERS.items():
+            self.runs.addItem(text, key)
+        self.runs.setCurrentIndex(max(0, self.runs.findData(known.runs)))
+        self.python_env = QLineEdit(known.python_env)
+        self.python_env.setPlaceholderText("/shared/lab/ks4-env (ks-gui install kilosort4 --into …)")
+        self.sif = QLineEdit(known.sif)
+        self.sif.setPlaceholderText("/shared/lab/kilosort2.5.sif (ks-gui image sif …)")
+        options = known.options
+        self.partition = QLineEdit(options.partition)
+        self.partition.setPlaceholderText("the cluster's default")
+        self.time_limit = QLineEdit(options.time)
+        self.time_limit.setPlaceholderText("e.g. 4:00:00")
+        self.memory = QLineEdit(options.memory)
+        self.memory.setPlaceholderText("e.g. 64G")
+        self.cpus = QSpinBox()
+        self.cpus.setRange(0, 256)
+        self.cpus.setSpecialValueText("the cluster's default")
+        self.cpus.setValue(options.cpus)
+        self.gpus = QSpinBox()
+        self.gpus.setRange(0, 8)
+        self.gpus.setSuffix(" per job")
+        self.gpus.setValue(options.gpus)
+        self.account = QLineEdit(options.account)
+        self.qos = QLineEdit(options.qos)
+        self.extra = QPlainTextEdit("\n".join(options.extra))
+        self.extra.setPlaceholderText("more #SBATCH lines, one per line, e.g. --constraint=a100")
+        self.extra.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        self.path_map = QPlainTextEdit("\n".join(known.path_map.texts()))
+        self.path_map.setPlaceholderText("/mnt/lab=/data/lab   (one LOCAL=CLUSTER per line; empty: same paths)")
+        self.path_map.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        for label, field in (
+            ("Login node", self.login),
+            ("On the nodes", self.runs),
+            ("Python environment", self.python_env),
+            ("Apptainer image", self.sif),
+            ("Partition", self.partition),
+            ("Time limit", self.time_limit),
+            ("Memory", self.memory),
+            ("CPUs", self.cpus),
+            ("GPUs", self.gpus),
+            ("Account", self.account),
+            ("QoS", self.qos),
+            ("More #SBATCH", self.extra),
+            ("Path map", self.path_map),
+        ):
+            form.addRow(label, field)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.add_button = self.buttons.addButton("Check and add", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.accepted.connect(self.check_and_add)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.runs.currentIndexChanged.connect(self._runner_changed)
+        self._runner_changed()
+        self.resize(max(self.sizeHint().width(), 620), self.sizeHint().height())
+
+    def _runner_changed(self) -> None:
+        runs = self.runs.currentData()
+        self.python_env.setEnabled(runs == "python")
+        self.sif.setEnabled(runs == "apptainer")
+
+    def cluster(self) -> tuple[str, Cluster]:
+        """The place name and the cluster the fields describe; ValueError in words for a bad path map."""
+        login = self.login.text().strip()
+        options = SlurmOptions(
+            partition=self.partition.text().strip(),
+            time=self.time_limit.text().strip(),
+            memory=self.memory.text().strip(),
+            cpus=self.cpus.value(),
+            gpus=self.gpus.value(),
+            account=self.account.text().strip(),
+            qos=self.qos.text().strip(),
+            extra=tuple(line.strip() for line in self.extra.toPlainText().splitlines() if line.strip()),
+        )
+        lines = [line.strip() for line in self.path_map.toPlainText().splitlines() if line.strip()]
+        cluster = Cluster(
+            options=options,
+            runs=self.runs.currentData(),
+            python_env=self.python_env.text().strip(),
+            sif=self.sif.text().strip(),
+            path_map=PathMap.parse(lines),
+        )
+        return (f"slurm+{login}" if login else "slurm"), cluster
+
+    @Slot()
+    def check_and_add(self) -> None:
+        try:
+            name, cluster = self.cluster()
+        except ValueError as err:
+            self.status.setText(str(err).replace("--path-map ", "Path map: "))
+            return
+        self.add_button.setEnabled(False)
+        self.status.setText("Asking the cluster…")
+        run_in_background(lambda: _reach(name, cluster), lambda said: self._reached(name, cluster, said), self)
+
+    def _reached(self, name: str, cluster: Cluster, said: object) -> None:
+        self.add_button.setEnabled(True)
+        if isinstance(said, list) and all(check.ok or check.name == "Partition" for check in said):
+            remember_cluster(name, cluster)
+            self.added = name
+            self.accept()
+            return
+        if isinstance(said, list):
+            failing = next(check for check in said if not check.ok)
+            self.status.setText(f"{failing.name}: {failing.detail}")
+            return
+        self.status.setText(getattr(said, "message", str(said)))
+
+
+def _reach(name: str, cluster: Cluster) -> list:
+    """The cluster's checks (blocking: off the GUI thread)."""
+    from ks_gui.core.cluster_checks import cluster_checks
+
+    return cluster_checks(name, cluster)
