@@ -60,6 +60,8 @@ JobCompType=jobcomp/filetxt
 JobCompLoc=$STATE/jobcomp.txt
 ReturnToService=2
 MinJobAge=600
+# Each job takes one CPU and a share of memory (not the whole node): the one node runs as many jobs as it has CPUs.
+DefMemPerCPU=1024
 KillWait=10
 $node
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
