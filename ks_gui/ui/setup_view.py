@@ -9,7 +9,11 @@ from ks_gui.ui import icons
 
 
 def checks_for(place: str) -> list[Check]:
-    """This computer's checks, or a GPU server's (the place the form sorts on)."""
+    """This computer's checks, a GPU server's or a SLURM cluster's (the place the form sorts on)."""
+    if place.startswith("slurm"):
+        from ks_gui.core.cluster_checks import cluster_checks
+
+        return cluster_checks(place)
     if place.startswith("ssh://"):
         from ks_gui.core.server_checks import server_checks
         from ks_gui.core.servers import remembered_path_map
@@ -21,8 +25,8 @@ def checks_for(place: str) -> list[Check]:
 class SetupView(QDialog):
     def __init__(self, parent: QWidget | None = None, checks: list[Check] | None = None, place: str = "") -> None:
         super().__init__(parent)
-        server = place.startswith("ssh://")
-        self.setWindowTitle(f"Check setup: {place.removeprefix('ssh://')}" if server else "Check setup")
+        elsewhere = place.startswith(("ssh://", "slurm"))
+        self.setWindowTitle(f"Check setup: {place.removeprefix('ssh://')}" if elsewhere else "Check setup")
         self.summary = QLabel()
         self.table = QTreeWidget()
         self.table.setHeaderLabels(["", "Item", "What was found", "How to fix"])
