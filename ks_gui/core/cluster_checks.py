@@ -10,11 +10,13 @@ from ks_gui.core.places.base import PlaceError
 
 def cluster_checks(name: str, cluster: Cluster | None = None) -> list[Check]:
     from ks_gui.core import sorting
+    from ks_gui.core.places.slurm_place import SlurmPlace
 
     cluster = cluster or remembered_cluster(name)
     try:
         place = sorting.open_place(name, cluster=cluster)
-        partitions = place.slurm.partitions()  # type: ignore[attr-defined]
+        assert isinstance(place, SlurmPlace)
+        partitions = place.slurm.partitions()
     except PlaceError as err:
         return [Check("SLURM", False, err.message, "see the README: Sorting on a cluster")]
     checks = [Check("SLURM", True, f"{place.version() or 'SLURM'} answers; partitions: {', '.join(partitions)}")]
@@ -22,7 +24,7 @@ def cluster_checks(name: str, cluster: Cluster | None = None) -> list[Check]:
     if cluster.options.partition and cluster.options.partition not in partitions:
         checks.append(Check("Partition", False, f"no partition {partition}", f"choose one of {', '.join(partitions)}"))
     else:
-        gres = place.slurm.shell.run(["sinfo", "--noheader", "--partition", partition, "--format=%G"]).stdout  # type: ignore[attr-defined]
+        gres = place.slurm.shell.run(["sinfo", "--noheader", "--partition", partition, "--format=%G"]).stdout
         has_gpus = "gpu" in gres
         wanted = cluster.options.gpus
         checks.append(
@@ -33,7 +35,7 @@ def cluster_checks(name: str, cluster: Cluster | None = None) -> list[Check]:
                 "" if has_gpus or not wanted else "choose a GPU partition (--partition), or --gpus-per-job 0",
             )
         )
-    problems = place.runner.problems(place.slurm.shell, "")  # type: ignore[attr-defined]
-    runner = place.runner.describe()  # type: ignore[attr-defined]
+    problems = place.runner.problems(place.slurm.shell, "")
+    runner = place.runner.describe()
     checks.append(Check("What runs on the nodes", not problems, problems[0] if problems else runner, ""))
     return checks

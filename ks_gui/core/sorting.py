@@ -282,11 +282,15 @@ def earlier_runs_everywhere(timeout: int = CONNECT_TIMEOUT_S) -> tuple[list[Foun
 
 
 def _ended_cluster_jobs(place: Place, records: list, alive: set[str]) -> list[FoundRun]:
+    """Jobs on record as running that squeue no longer lists but SLURM still knows: they ended unseen."""
+    from ks_gui.core.places.slurm_place import SlurmPlace
+
+    assert isinstance(place, SlurmPlace)
     ended = []
     for record in records:
         job = record.handle.split()[2] if record.handle.startswith("SLURM job ") else ""
         if not (record.status == "running" and record.place == place.name and record.job_id not in alive and job):
             continue
-        if (found := place.found_ended(job, record.output)) is not None:  # type: ignore[attr-defined]
+        if (found := place.found_ended(job, record.output)) is not None:
             ended.append(found)
     return ended
