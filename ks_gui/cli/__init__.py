@@ -29,6 +29,7 @@ SUBCOMMANDS = {
     "install": "install",
     "explain": "explain",
     "image": "image",
+    "results": "results",
 }
 
 

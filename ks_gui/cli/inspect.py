@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_OK, print_json
+from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_OK, BadInputError, print_json
 from ks_gui.core.recordings.recording import Recording, RecordingError, inspect_all
 
 NAME = "inspect"
@@ -21,6 +21,16 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     inspect.add_argument("path", type=Path, metavar="PATH", help="recording folder or file")
     inspect.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+    inspect.add_argument(
+        "--preview", type=Path, metavar="FILE.png", help="write a picture of the traces as Kilosort will read them"
+    )
+    inspect.add_argument("--at", type=float, default=0.0, metavar="SECONDS", help="where the preview starts")
+    inspect.add_argument(
+        "--seconds", type=float, default=0.1, metavar="S", help="how long the preview is (0.1 s; at most 1 s)"
+    )
+    inspect.add_argument("--raw", action="store_true", help="the preview unfiltered (median reference only)")
+    inspect.add_argument("--channels", type=int, metavar="N", help="the file's channel count (a raw binary)")
+    inspect.add_argument("--sample-rate", type=float, metavar="HZ", help="its sample rate (a raw binary)")
 
 
 def recording_document(recording: Recording, preselected: bool) -> dict:
@@ -56,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"ks-gui: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     preselected = None if found.choice_needed else found.preselected
+    if args.preview is not None:
+        return _write_preview(args, preselected)
     if args.json:
         print_json(
             {
@@ -73,6 +85,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"ks-gui: {problem}", file=sys.stderr)
     if found.choice_needed:
         print("ks-gui: several binaries: give the one to sort", file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_preview(args: argparse.Namespace, recording: Recording | None) -> int:
+    from ks_gui.core.recordings.preview import read_window
+
+    if recording is None:
+        raise BadInputError("several binaries here: give the one to preview")
+    n_channels, sample_rate = args.channels or recording.n_channels, args.sample_rate or recording.sample_rate
+    if not n_channels or not sample_rate:
+        raise BadInputError(f"{recording.binary}: give its channel count and sample rate (--channels, --sample-rate)")
+    mode = "raw" if args.raw else "filtered"
+    preview = read_window(recording, args.at, args.seconds, mode, n_channels=n_channels, sample_rate=sample_rate)
+    from ks_gui.ui.pictures import ensure_offscreen_app, preview_image, save_png  # Qt only for the picture
+
+    ensure_offscreen_app()
+    title = f"{recording.binary.name}: from {preview.start_s:.3f} s, read as {n_channels} channels"
+    save_png(preview_image(preview, title=title), str(args.preview))
+    if args.json:
+        print_json({"preview": str(args.preview), "start_s": preview.start_s, "rows": int(preview.image.shape[0])})
+    else:
+        print(f"Wrote {args.preview} ({preview.image.shape[0]} channels by depth, {preview.duration_s:.3f} s)")
     return EXIT_OK
 
 

@@ -1,0 +1,206 @@
+"""A sort's units and its drift map, computed from its phy folder (Kilosort 4's or 2.5's, curated in phy or not).
+numpy only, no Qt: the window and the CLI draw what this computes.
+
+- Labels: phy's `cluster_group.tsv` `group` column once the user curated (merged units appear there only), else
+  Kilosort's `cluster_KSLabel.tsv` (good/mua); CRLF line ends as Kilosort 2.5 writes them.
+- Position of a unit: the centre of mass of its template's per-channel peak-to-peak amplitude over the channel map
+  (channels under 0.3 of the largest ignored; cortex-lab/spikes templatePositionsAmplitudes).
+- Spike depths for the drift map: Kilosort 4's `spike_positions.npy`; otherwise each spike at its unit's depth.
+- Firing rate from the real sample rate (params.py) and the recording's duration (the last spike, or the job's
+  n_samples when known).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ks_gui.core.contract import job_file
+from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, read_params
+
+PEAK_FRACTION = 0.3
+DRIFT_TIME_BINS = 600  # across the recording: 12 s bins for 2 hours, never under MIN_TIME_BIN_S
+MIN_TIME_BIN_S = 0.05
+DRIFT_DEPTH_BIN_UM = 10.0
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: int
+    label: str  # good | mua | noise | unsorted (phy's group once curated)
+    n_spikes: int
+    firing_rate_hz: float
+    amplitude: float
+    x_um: float
+    y_um: float
+    shank: int
+    contamination_pct: float | None
+    best_channel: int
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SortResults:
+    folder: Path
+    sample_rate: float
+    duration_s: float
+    units: list[Unit]
+    curated: bool  # labels from phy's cluster_group.tsv
+
+
+@dataclass(frozen=True)
+class DriftMap:
+    """Spike counts (shaded by amplitude) in time x depth bins: an image, never millions of points."""
+
+    image: np.ndarray  # depth bins x time bins, float32: summed amplitude per bin
+    time_edges_s: np.ndarray
+    depth_edges_um: np.ndarray
+    n_spikes: int
+
+
+def _table(path: Path) -> dict[int, dict[str, str]]:
+    """A phy .tsv by cluster id (any line ends); {} when absent."""
+    try:
+        lines = path.read_text(encoding="utf-8").replace("\r\n", "\n").replace("\r", "\n").splitlines()
+    except OSError:
+        return {}
+    if not lines:
+        return {}
+    header = lines[0].split("\t")
+    rows = {}
+    for line in lines[1:]:
+        cells = line.split("\t")
+        if len(cells) == len(header) and cells[0].strip().lstrip("-").isdigit():
+            rows[int(cells[0])] = dict(zip(header, (c.strip() for c in cells), strict=True))
+    return rows
+
+
+def _load(folder: Path, name: str, required: bool = True) -> np.ndarray | None:
+    path = folder / name
+    try:
+        return np.load(path, mmap_mode="r")
+    except FileNotFoundError:
+        if required:
+            raise PhyFolderError(f"{folder} has no {name}: it is not a finished sort") from None
+        return None
+    except ValueError as err:
+        raise PhyFolderError(f"{path} is damaged ({err}): sort again, or copy the folder again") from err
+
+
+def _duration(folder: Path, sample_rate: float, last_spike: int) -> float:
+    try:
+        n_samples = int(json.loads(job_file(folder).read_text(encoding="utf-8"))["n_samples"])
+    except (OSError, ValueError, KeyError, TypeError):
+        n_samples = last_spike + 1
+    return max(n_samples, last_spike + 1) / sample_rate
+
+
+def read_results(folder: Path) -> SortResults:
+    """The unit table of a phy folder; PhyFolderError, in a sentence, for a folder that is not a finished sort."""
+    folder = folder.absolute()
+    params = read_params(folder / PARAMS_FILE)
+    sample_rate = float(params.sample_rate or 0) or 30000.0
+    spike_times = np.asarray(_load(folder, "spike_times.npy")).ravel().astype(np.int64)
+    spike_templates = _load(folder, "spike_templates.npy", required=False)
+    spike_clusters = _load(folder, "spike_clusters.npy", required=spike_templates is None)
+    clusters = np.asarray(spike_clusters if spike_clusters is not None else spike_templates).ravel()
+    if spike_times.shape != clusters.shape:
+        raise PhyFolderError(f"{folder}: spike_times.npy and spike_clusters.npy disagree in length: damaged")
+    templates_of_spikes = np.asarray(spike_templates).ravel() if spike_templates is not None else clusters
+    amplitudes = _load(folder, "amplitudes.npy", required=False)
+    templates = _load(folder, "templates.npy")
+    positions = np.asarray(_load(folder, "channel_positions.npy"))
+    channel_map = np.asarray(_load(folder, "channel_map.npy")).ravel()
+    shanks = _load(folder, "channel_shanks.npy", required=False)
+    duration = _duration(folder, sample_rate, int(spike_times.max()) if spike_times.size else 0)
+
+    ks_labels = _table(folder / "cluster_KSLabel.tsv")
+    groups = _table(folder / "cluster_group.tsv")
+    curated = any("group" in row for row in groups.values())
+    contamination = _table(folder / "cluster_ContamPct.tsv")
+    units = []
+    ids, counts = np.unique(clusters, return_counts=True)
+    for unit_id, count in zip(ids.tolist(), counts.tolist(), strict=True):
+        in_unit = clusters == unit_id
+        template = int(np.bincount(templates_of_spikes[in_unit]).argmax()) if count else unit_id
+        x, y, best, peak = _position(np.asarray(templates[min(template, len(templates) - 1)]), positions)
+        label = (groups.get(unit_id, {}).get("group") if curated else None) or ks_labels.get(unit_id, {}).get(
+            "KSLabel", "unsorted"
+        )
+        amplitude = float(np.median(np.asarray(amplitudes).ravel()[in_unit])) if amplitudes is not None else peak
+        contam = contamination.get(unit_id, {}).get("ContamPct")
+        units.append(
+            Unit(
+                id=int(unit_id),
+                label=label,
+                n_spikes=int(count),
+                firing_rate_hz=count / duration if duration > 0 else 0.0,
+                amplitude=round(amplitude, 2),
+                x_um=round(x, 1),
+                y_um=round(y, 1),
+                shank=int(np.asarray(shanks).ravel()[best]) if shanks is not None else 0,
+                contamination_pct=float(contam) if contam not in (None, "", "nan") else None,
+                best_channel=int(channel_map[best]) if best < channel_map.size else best,
+            )
+        )
+    return SortResults(folder, sample_rate, duration, units, curated)
+
+
+def _position(template: np.ndarray, positions: np.ndarray) -> tuple[float, float, int, float]:
+    """(x, y, best channel row, peak-to-peak) of a template (samples x channels)."""
+    peak_to_peak = template.max(axis=0) - template.min(axis=0)
+    if not peak_to_peak.size or peak_to_peak.max() <= 0:
+        return 0.0, 0.0, 0, 0.0
+    best = int(peak_to_peak.argmax())
+    weights = np.where(peak_to_peak >= PEAK_FRACTION * peak_to_peak[best], peak_to_peak, 0.0)
+    x = float((weights * positions[:, 0]).sum() / weights.sum())
+    y = float((weights * positions[:, 1]).sum() / weights.sum())
+    return x, y, best, float(peak_to_peak[best])
+
+
+def template_on_best_channels(folder: Path, unit_id: int, n_channels: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """A unit's template (samples x channels) on its `n_channels` largest channels, and those channels' rows."""
+    templates = _load(folder, "templates.npy")
+    template = np.asarray(templates[min(unit_id, len(templates) - 1)])
+    order = np.argsort(template.max(axis=0) - template.min(axis=0))[::-1][:n_channels]
+    order = np.sort(order)
+    return template[:, order], order
+
+
+def drift_map(folder: Path, results: SortResults | None = None) -> DriftMap:
+    """Spike depth against time as a binned image (np.bincount: 5 million spikes in a fraction of a second)."""
+    folder = folder.absolute()
+    results = results or read_results(folder)
+    spike_times = np.asarray(_load(folder, "spike_times.npy")).ravel()
+    positions = _load(folder, "spike_positions.npy", required=False)
+    if positions is not None and len(positions) == len(spike_times):
+        depths = np.asarray(positions)[:, 1]
+    else:  # Kilosort 2.5: each spike at its unit's depth
+        found = _load(folder, "spike_clusters.npy", required=False)
+        clusters = np.asarray(found if found is not None else _load(folder, "spike_templates.npy")).ravel()
+        depth_of = {unit.id: unit.y_um for unit in results.units}
+        lookup = np.zeros(int(clusters.max()) + 1 if clusters.size else 1, dtype=np.float32)
+        for unit_id, depth in depth_of.items():
+            lookup[unit_id] = depth
+        depths = lookup[clusters]
+    amplitudes = _load(folder, "amplitudes.npy", required=False)
+    weights = np.asarray(amplitudes).ravel().astype(np.float32) if amplitudes is not None else None
+    seconds = spike_times / results.sample_rate
+    time_bin = max(results.duration_s / DRIFT_TIME_BINS, MIN_TIME_BIN_S)
+    n_time = max(1, int(np.ceil(results.duration_s / time_bin)))
+    low, high = (float(depths.min()), float(depths.max())) if depths.size else (0.0, 1.0)
+    n_depth = max(1, int(np.ceil((high - low) / DRIFT_DEPTH_BIN_UM)) + 1)
+    t = np.clip((seconds / time_bin).astype(np.int64), 0, n_time - 1)
+    d = np.clip(((depths - low) / DRIFT_DEPTH_BIN_UM).astype(np.int64), 0, n_depth - 1)
+    image = np.bincount(d * n_time + t, weights=weights, minlength=n_depth * n_time).reshape(n_depth, n_time)
+    return DriftMap(
+        image=image.astype(np.float32),
+        time_edges_s=np.arange(n_time + 1) * time_bin,
+        depth_edges_um=low + np.arange(n_depth + 1) * DRIFT_DEPTH_BIN_UM,
+        n_spikes=int(spike_times.size),
+    )
