@@ -302,6 +302,7 @@ SUITE_BUDGET_SECONDS = {
     "robustness": 300,
     "server": 120,
     "cluster": 480,
+    "pictures": 60,
     "ui": 420,
 }
 _suite_seconds: dict[str, float] = {}
