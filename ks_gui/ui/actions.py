@@ -26,6 +26,7 @@ MENUS = ("&File", "&Sort", "&View", "&Tools", "&Help")
 
 TABLE: tuple[Row | tuple[str, None], ...] = (
     Row("&File", "Open recording…", "browse_recording", QKeySequence.StandardKey.Open, "fa6s.folder-open"),
+    Row("&File", "Open results…", "browse_results", None, "fa6s.table"),
     ("&File", SEPARATOR),
     Row("&File", "Quit", "close", QKeySequence.StandardKey.Quit),
     Row("&Sort", "Sort", "start_sort", "Ctrl+Return", "fa6s.play", name="sort_action"),

@@ -52,11 +52,20 @@ class HistoryView(QWidget):
         self.open_folder_button.clicked.connect(lambda: self._open(self.selected and self.selected.output))
         self.open_phy_button = QPushButton("Open in phy")
         self.open_phy_button.clicked.connect(lambda: self.selected and self.open_phy.emit(self.selected.output))
+        self.units_button = QPushButton("Units and drift…")
+        self.units_button.clicked.connect(self._show_units)
         self.run_again_button = QPushButton("Run again…")
         self.run_again_button.clicked.connect(self._run_again)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for button in (self.open_log_button, self.open_folder_button, self.open_phy_button, self.run_again_button):
+        buttons_in_order = (
+            self.open_log_button,
+            self.open_folder_button,
+            self.units_button,
+            self.open_phy_button,
+            self.run_again_button,
+        )
+        for button in buttons_in_order:
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -105,6 +114,13 @@ class HistoryView(QWidget):
             record is not None and record.status == "succeeded" and (Path(record.output) / "params.py").exists()
         )
         self.run_again_button.setEnabled(record is not None and Path(record.recording).exists())
+        self.units_button.setEnabled(self.open_phy_button.isEnabled())
+
+    def _show_units(self) -> None:
+        if self.selected is not None:
+            from ks_gui.ui.results_card import show_units_of
+
+            show_units_of(Path(self.selected.output), self)
 
     def _run_again(self) -> None:
         if self.selected is not None:

@@ -243,6 +243,15 @@ class MainWindow(QMainWindow):
         ImageDialog(self.form.image.text().strip() or self.form.sorter.default_image, self).exec()
 
     @Slot()
+    def browse_results(self) -> None:
+        """A sort's output folder, chosen: its units and drift map."""
+        folder = dialogs.choose_folder(self, "Open a sort's output folder (a phy folder)", "")
+        if folder is not None:
+            from ks_gui.ui.results_card import show_units_of
+
+            show_units_of(folder, self)
+
+    @Slot()
     def open_server_dialog(self) -> None:
         """Add a GPU server; once it answered, the form offers it under Runs on, chosen."""
         from ks_gui.ui.server_dialog import ServerDialog

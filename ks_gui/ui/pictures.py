@@ -81,11 +81,25 @@ def _framed(picture: QImage, size: tuple[int, int], title: str, x_label: str, y_
     return canvas
 
 
+def _largest_per_pixel(rows: np.ndarray, width: int) -> np.ndarray:
+    """More samples than pixels: each pixel shows its samples' value of largest size (a spike is never skipped)."""
+    per_pixel = rows.shape[1] // max(width, 1)
+    if per_pixel < 2:
+        return rows
+    used = rows[:, : per_pixel * (rows.shape[1] // per_pixel)].reshape(rows.shape[0], -1, per_pixel)
+    pick = np.abs(used).argmax(axis=2)
+    return np.take_along_axis(used, pick[..., None], axis=2)[..., 0]
+
+
 def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: str = "") -> QImage:
     """Channels (deepest at the top, as on the probe) by time, blue to red."""
-    low, high = preview.limits
     rows = preview.image[::-1]  # the shallowest row at the bottom: depth grows upward as on the probe drawing
-    picture = _to_image(rows, low, high, _diverging_lut())
+    shown = _largest_per_pixel(rows, size[0] - MARGIN_LEFT - MARGIN_RIGHT)
+    low, high = preview.limits
+    if shown is not rows:  # each pixel holds its largest sample: colour by those, so spikes stand out of the noise
+        top = float(np.percentile(np.abs(shown), 99.8)) or high
+        low, high = -top, top
+    picture = _to_image(shown, low, high, _diverging_lut())
     end = preview.start_s + preview.duration_s
     what = "filtered (300 Hz highpass, median reference)" if preview.mode == "filtered" else "raw (median reference)"
     depths = (float(preview.depth_um.min()), float(preview.depth_um.max())) if preview.depth_um.size else (0, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6 import QtCore
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -63,6 +64,15 @@ class _ContainerPhy(QObject):
             self.ended.emit(str(diagnose_launch("\n".join(tail), code)), True)
 
 
+def show_units_of(folder: Path, parent: QWidget) -> None:
+    """The sort's units and drift map, in a window of their own (kept open beside the main one)."""
+    from ks_gui.ui.results_dialog import ResultsDialog
+
+    dialog = ResultsDialog(folder, parent)
+    dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+
+
 class ResultsCard(QFrame):
     """Shown after a successful sort. `phy_started(pid)` is emitted once phy has survived its first seconds."""
 
@@ -86,8 +96,12 @@ class ResultsCard(QFrame):
         self.open_phy_button.clicked.connect(self.open_phy)
         self.open_folder_button = QPushButton(icons.icon("fa6s.folder-open"), "Open folder")
         self.open_folder_button.clicked.connect(self.open_folder)
+        self.units_button = QPushButton(icons.icon("fa6s.table"), "Units and drift…")
+        self.units_button.setToolTip("The sort's drift map, unit table and templates")
+        self.units_button.clicked.connect(self.show_units)
         buttons = QHBoxLayout()
         buttons.addWidget(self.counts, stretch=1)
+        buttons.addWidget(self.units_button)
         buttons.addWidget(self.open_folder_button)
         buttons.addWidget(self.open_phy_button)
         layout = QVBoxLayout(self)
@@ -116,6 +130,11 @@ class ResultsCard(QFrame):
     def show_status(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020;" if error else "")
         self.status.setText(text)
+
+    @Slot()
+    def show_units(self) -> None:
+        if self.folder is not None:
+            show_units_of(self.folder, self)
 
     @Slot()
     def open_folder(self) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6 import QtCore
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -117,6 +118,7 @@ class SortForm(QWidget):
         self.drop_zone = DropZone()
         self.drop_zone.recording_chosen.connect(self.use_recording)
         self.drop_zone.sort_all_requested.connect(self.sort_all_requested)
+        self.drop_zone.preview_requested.connect(self.show_traces)
         self.form_message = QLabel()  # what is wrong with a dropped folder, under the drop zone
         self.form_message.setWordWrap(True)
         self.form_message.setStyleSheet("color: #b00020;")
@@ -317,6 +319,21 @@ class SortForm(QWidget):
         self.param_form.set_sorter(sorter)
         self.form.setRowVisible(self.place_choice, len(places_for(sorter)) > 1)
         self.place_choice.offer(sorter, place)  # calls _place_changed, which validates
+
+    @Slot()
+    def show_traces(self) -> None:
+        """The recording's traces as read with the channel count and sample rate the form holds now."""
+        if self.recording is None:
+            return
+        if not self.channels.value() or not self.sample_rate.value():
+            self.show_message("Enter the channel count and sample rate to see the traces")
+            return
+        from ks_gui.ui.preview_dialog import PreviewDialog
+
+        dialog = PreviewDialog(self.recording, self.channels.value(), self.sample_rate.value(), self)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.traces = dialog  # the open one, for tests
 
     def offer_places(self, place: str | None = None) -> None:
         """List the places again (a server was added), choosing `place`."""

@@ -1,0 +1,133 @@
+"""A sort's units and drift map in a window of their own: the drift map (spike depth by time), a sortable unit table
+and the chosen unit's template on its best channels. Opened from the results card, History and File → Open results….
+The numbers are read off the GUI thread (core/results/units.py); drawing them is quick."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ks_gui.ui.threads import run_in_background
+
+COLUMNS = ("Unit", "Label", "Spikes", "Rate (Hz)", "Amplitude", "Depth (µm)", "x (µm)", "Shank", "Contam. %")
+
+
+class _NumberItem(QTableWidgetItem):
+    """Sorts by its number, not its text."""
+
+    def __init__(self, value: float | None, text: str) -> None:
+        super().__init__(text)
+        self.value = float("-inf") if value is None else value
+        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        return self.value < getattr(other, "value", float("-inf"))
+
+
+class ResultsDialog(QDialog):
+    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.folder = folder
+        self.results = None
+        self.setWindowTitle(f"Units and drift: {folder.name}")
+        self.summary = QLabel(f"Reading {folder}…")
+        self.summary.setWordWrap(True)
+        self.drift = QLabel()
+        self.drift.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.drift.setMinimumSize(480, 280)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._unit_chosen)
+        self.template = QLabel("Choose a unit to see its template.")
+        self.template.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.template.setMinimumSize(320, 240)
+        lower = QSplitter()
+        lower.addWidget(self.table)
+        lower.addWidget(self.template)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        upper = QHBoxLayout()
+        upper.addWidget(self.drift, stretch=1)
+        layout.addLayout(upper, stretch=3)
+        layout.addWidget(lower, stretch=2)
+        self.resize(1100, 780)
+        run_in_background(lambda: _read(folder), self._shown, self)
+
+    @Slot(object)
+    def _shown(self, read: object) -> None:
+        if not isinstance(read, tuple):
+            self.summary.setText(str(getattr(read, "message", read)))
+            return
+        from ks_gui.ui.pictures import drift_map_image
+
+        self.results, drift = read
+        good = sum(unit.label == "good" for unit in self.results.units)
+        curated = " (labels from phy's curation)" if self.results.curated else ""
+        self.summary.setText(
+            f"{len(self.results.units)} units ({good} good{curated}), {drift.n_spikes:,} spikes over "
+            f"{self.results.duration_s:.1f} s in {self.folder}"
+        )
+        self.drift.setPixmap(QPixmap.fromImage(drift_map_image(drift, (1060, 420))))
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        units = self.results.units
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(units))
+        for row, unit in enumerate(units):
+            contamination = unit.contamination_pct
+            cells = (
+                _NumberItem(unit.id, str(unit.id)),
+                QTableWidgetItem(unit.label),
+                _NumberItem(unit.n_spikes, f"{unit.n_spikes:,}"),
+                _NumberItem(unit.firing_rate_hz, f"{unit.firing_rate_hz:.2f}"),
+                _NumberItem(unit.amplitude, f"{unit.amplitude:.1f}"),
+                _NumberItem(unit.y_um, f"{unit.y_um:.0f}"),
+                _NumberItem(unit.x_um, f"{unit.x_um:.0f}"),
+                _NumberItem(unit.shank, str(unit.shank)),
+                _NumberItem(contamination, "" if contamination is None else f"{contamination:.1f}"),
+            )
+            for column, item in enumerate(cells):
+                item.setData(Qt.ItemDataRole.UserRole, unit.id)
+                self.table.setItem(row, column, item)
+        self.table.setSortingEnabled(True)
+
+    @Slot()
+    def _unit_chosen(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or self.results is None:
+            return
+        from ks_gui.core.results.units import template_on_best_channels
+        from ks_gui.ui.pictures import template_image
+
+        unit_id = int(self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole))
+        template, channels = template_on_best_channels(self.folder, unit_id)
+        self.template.setPixmap(QPixmap.fromImage(template_image(template, channels, (420, 300))))
+
+
+def _read(folder: Path) -> tuple:
+    from ks_gui.core.results.units import drift_map, read_results
+
+    results = read_results(folder)
+    return results, drift_map(folder, results)
