@@ -38,6 +38,7 @@ bench: $(VENV)/.installed engine sshd slurm sim-image ks4-env
 	$(PYTHON) -m tests.bench.container_start
 	$(PYTHON) -m tests.bench.server_start
 	$(PYTHON) -m tests.bench.cluster_start
+	$(PYTHON) -m tests.bench.pictures
 	$(PYTHON) -m tests.bench.line_parsing
 	$(PYTHON) -m tests.bench.window_start
 	$(PYTHON) -m tests.bench.inspect_recording

@@ -397,6 +397,8 @@ def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, q
         print(f"ks-gui: {getattr(err, 'message', err)}", file=sys.stderr)
         return EXIT_FAILED
     outcome = _follow(run)
+    if outcome.succeeded:
+        _draw_kept_pictures(run.job.output)
     if args.json and not quiet_json:
         print_json(_outcome_document(outcome))
     else:  # with --json over several jobs, stdout is kept for the one document at the end
@@ -442,6 +444,22 @@ def _submit_all_then_follow(args: argparse.Namespace, jobs: list[SortJob], gpu_r
         print_json({"runs": outcomes})
     failed = len(runs) < len(jobs) or any(not o["succeeded"] for o in outcomes)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _draw_kept_pictures(output: Path) -> None:
+    """The drift map the run kept, drawn into `<output>/.ks-gui/drift_map.png` (offscreen: no display needed)."""
+    from ks_gui.core.results.units import kept_drift_map
+
+    drift = kept_drift_map(output)
+    if drift is None:
+        return
+    from ks_gui.ui.pictures import drift_map_image, ensure_offscreen_app, save_png
+
+    ensure_offscreen_app()
+    try:
+        save_png(drift_map_image(drift, title=f"Drift map of {output.name}"), str(output / ".ks-gui" / "drift_map.png"))
+    except OSError as err:
+        print(f"ks-gui: the drift map picture was not written: {err}", file=sys.stderr)
 
 
 def _follow(run: sorting.SortRun) -> Outcome:

@@ -372,6 +372,16 @@ class SortRun:
             ),
         )
 
+    def _keep_numbers(self) -> None:
+        """The unit table and drift map beside the results (a damaged folder is said in the log, not a failure)."""
+        from ks_gui.core.results.phy_folder import PhyFolderError
+        from ks_gui.core.results.units import keep_result_numbers
+
+        try:
+            keep_result_numbers(self.job.output)
+        except (PhyFolderError, OSError, ValueError) as err:
+            self._note(f"the unit table and drift map could not be kept: {err}")
+
     def _finish(self, exit_code: int | None, tail: deque[str], gone: bool = False) -> Outcome:
         """The run's end, on record (history, run.json); `gone`: Docker came back without the container."""
         result = self.tracker.result
@@ -393,6 +403,8 @@ class SortRun:
             failure = self._stopped_with_engine(gone)
         elif not succeeded and not self._cancelled.is_set() and exit_code in (KILLED, TERMINATED):
             failure = self._killed(exit_code, failure)
+        if succeeded:
+            self._keep_numbers()
         try:
             self._write_provenance(
                 exit_code, result, "succeeded" if succeeded else "cancelled" if self._cancelled.is_set() else "failed"

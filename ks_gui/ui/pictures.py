@@ -97,7 +97,7 @@ def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: s
     shown = _largest_per_pixel(rows, size[0] - MARGIN_LEFT - MARGIN_RIGHT)
     low, high = preview.limits
     if shown is not rows:  # each pixel holds its largest sample: colour by those, so spikes stand out of the noise
-        top = float(np.percentile(np.abs(shown), 99.8)) or high
+        top = float(np.percentile(np.abs(shown[:, ::4]), 99.8)) or high  # a quarter of the columns say as much
         low, high = -top, top
     picture = _to_image(shown, low, high, _diverging_lut())
     end = preview.start_s + preview.duration_s

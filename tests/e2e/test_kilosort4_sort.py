@@ -24,7 +24,7 @@ from ks_gui.core.sorters.progress import ProgressEvent
 from tests.conftest import prepared_run
 from tests.core.test_kilosort4_core import alive
 from tests.kilosort4.environment import test_environment
-from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording, agreement, write_recording
+from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, UNITS, PlantedRecording, agreement, write_recording
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -126,6 +126,17 @@ def test_cli_sorts_with_local_kilosort4(planted: PlantedRecording, tmp_path: Pat
     assert run["environment"]["kilosort"] == "4.1.7"
     assert run["environment"]["torch"].startswith(kilosort4_env.TORCH_VERSION)
     assert run["exit_code"] == 0
+    check_unit_table(output, planted)
+    assert (output / ".ks-gui" / "drift_map.png").stat().st_size > 1000  # the CLI drew the kept drift map
+
+
+def check_unit_table(output: Path, planted: PlantedRecording) -> None:
+    """The unit table kept beside the results: each planted unit found at its depth with its firing rate."""
+    table = json.loads((output / ".ks-gui" / "units.json").read_text())
+    for planted_unit, times in zip(UNITS, planted.spike_times, strict=True):
+        depth, rate = planted_unit.channel * 20.0, len(times) / planted.duration_s
+        near = [u for u in table["units"] if abs(u["y_um"] - depth) <= 30]
+        assert any(abs(u["firing_rate_hz"] - rate) <= 0.3 * rate for u in near), (planted_unit, rate, near)
     job = json.loads((output / ".ks-gui" / "job.json").read_text())
     assert job["sorter"] == "kilosort4" and job["place"] == "local"
     assert job["params"]["n_chan_bin"] == N_CHANNELS

@@ -204,3 +204,41 @@ def drift_map(folder: Path, results: SortResults | None = None) -> DriftMap:
         depth_edges_um=low + np.arange(n_depth + 1) * DRIFT_DEPTH_BIN_UM,
         n_spikes=int(spike_times.size),
     )
+
+
+UNITS_FILE = "units.json"
+DRIFT_FILE = "drift_map.npz"
+
+
+def keep_result_numbers(folder: Path) -> None:
+    """At a sort's end: its unit table and drift map into `<output>/.ks-gui/`, so History, the CLI and a launcher
+    that did not watch the sort (a server's, a cluster's) show them without reading every spike again."""
+    from ks_gui.core.atomic import write_json_atomically
+    from ks_gui.core.contract import RUN_FOLDER
+
+    results = read_results(folder)
+    drift = drift_map(folder, results)
+    run_folder = folder / RUN_FOLDER
+    write_json_atomically(
+        run_folder / UNITS_FILE,
+        {
+            "sample_rate": results.sample_rate,
+            "duration_s": results.duration_s,
+            "curated": results.curated,
+            "units": [unit.to_json() for unit in results.units],
+        },
+        mode=0o644,
+    )
+    np.savez_compressed(run_folder / DRIFT_FILE, image=drift.image, time_edges_s=drift.time_edges_s,
+                        depth_edges_um=drift.depth_edges_um, n_spikes=drift.n_spikes)  # fmt: skip
+
+
+def kept_drift_map(folder: Path) -> DriftMap | None:
+    """The drift map kept at the sort's end, or None (an older sort, or one curated since: compute it again)."""
+    from ks_gui.core.contract import RUN_FOLDER
+
+    try:
+        with np.load(folder / RUN_FOLDER / DRIFT_FILE) as kept:
+            return DriftMap(kept["image"], kept["time_edges_s"], kept["depth_edges_um"], int(kept["n_spikes"]))
+    except (OSError, KeyError, ValueError):
+        return None
