@@ -105,6 +105,12 @@ def test_waiting_in_the_queue_says_why_and_cancel_ends_the_job(sim_image, tmp_pa
     checked = sorting.check(job, sorting.open_place("slurm", cluster=cluster), "none")
     assert not checked.problems, checked.problems
     run = sorting.start(checked)
+    # At submission the job id is on record: in history and in the output folder's run.json.
+    (record,) = history.load_all()
+    slurm_job = record.handle.split()[2]
+    submitted = json.loads((tmp_path / "sorted" / ".ks-gui" / "run.json").read_text())
+    assert submitted["outcome"] == "running" and submitted["ended"] is None
+    assert submitted["place"] == "slurm" and submitted["handle"] == f"SLURM job {slurm_job}"
 
     outcome = None
     for event in run.events():
@@ -115,6 +121,8 @@ def test_waiting_in_the_queue_says_why_and_cancel_ends_the_job(sim_image, tmp_pa
             outcome = event
     assert outcome is not None and outcome.cancelled
     assert not any(job.job_id in line for line in _squeue_jobs())
+    ended = json.loads((tmp_path / "sorted" / ".ks-gui" / "run.json").read_text())
+    assert ended["outcome"] == "cancelled" and ended["handle"].startswith(f"SLURM job {slurm_job}")
 
 
 def test_several_recordings_are_submitted_at_once_and_each_sorted(sim_image, tmp_path: Path):
