@@ -52,6 +52,7 @@ def test_a_sort_is_one_batch_job_with_its_script_its_id_and_its_node_on_record(s
     assert (output / ".ks-gui" / f"slurm-{job}.out").is_file()  # the job's own output file, the sort's log there
 
 
+@pytest.mark.timeout(600)  # a real CPU sort, as tests/e2e/test_kilosort4_sort.py allows it
 def test_real_kilosort4_sorts_on_the_cluster_in_its_python_environment(tmp_path: Path):
     planted = write_planted(tmp_path / "planted" / "rec", duration_s=40.0)
     output = tmp_path / "sorted"
