@@ -196,7 +196,10 @@ class Slurm:
         done = self._run(["scontrol", "show", "job", "-o", job])
         if done.returncode == 0 and (state := parse_scontrol(done.stdout)) is not None:
             return state
-        done = self._run(["sacct", "-X", "-n", "-P", "-o", ",".join(SACCT_FIELDS), "-j", job])
+        try:
+            done = self._run(["sacct", "-X", "-n", "-P", "-o", ",".join(SACCT_FIELDS), "-j", job])
+        except PlaceError:  # no sacct where scontrol is: no accounting to ask
+            return None
         return parse_sacct(done.stdout) if done.returncode == 0 else None  # rc 1: "accounting storage is disabled"
 
     def my_jobs(self) -> list[JobState]:
