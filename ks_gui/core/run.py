@@ -128,6 +128,10 @@ class SortRun:
         self._handle = self.place.start(launch_for(self.job, self.place.path_map), self._readiness)
         self._record = self._new_record()
         history.save(self._record)  # at submission: a cluster job's id is on record from the start
+        # And in the output folder's run.json ("running": no end yet). Not written: the sort is started all the
+        # same, and its end writes run.json again or says why it could not.
+        with contextlib.suppress(OSError):
+            self._write_provenance(None, None, "running")
 
     @property
     def place_handle(self) -> str:
@@ -355,20 +359,23 @@ class SortRun:
         )
 
     def _write_provenance(self, exit_code: int | None, result: Result | None, outcome: str) -> None:
+        """run.json: "running" at submission (no end yet), then how it ended."""
         write_provenance(
             self.job.output,
             Provenance(
                 job=self._document,
                 image=None if self._readiness.image is None else self._readiness.image.record(),
-                engine_version=self.place.version(),
+                engine_version=None if outcome == "running" else self.place.version(),  # a quick submission
                 gpu=None if self.job.gpu is None else self.job.gpu.record(),
                 started=self._started,
-                ended=datetime.now(),
+                ended=None if outcome == "running" else datetime.now(),
                 exit_code=exit_code,
                 result=result,
                 log_file=self.log_file,
                 environment=self._readiness.environment,
                 outcome=outcome,
+                place=self.place.name,
+                handle=self.place_handle,
             ),
         )
 

@@ -291,6 +291,6 @@ def _ended_cluster_jobs(place: Place, records: list, alive: set[str]) -> list[Fo
         job = record.handle.split()[2] if record.handle.startswith("SLURM job ") else ""
         if not (record.status == "running" and record.place == place.name and record.job_id not in alive and job):
             continue
-        if (found := place.found_ended(job, record.output)) is not None:
+        if (found := place.found_ended(job, record.job_id, record.output)) is not None:
             ended.append(found)
     return ended

@@ -4,6 +4,7 @@ in the test environment."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -51,6 +52,7 @@ def test_a_sort_is_one_batch_job_with_its_script_its_id_and_its_node_on_record(s
     assert (output / ".ks-gui" / f"slurm-{job}.out").is_file()  # the job's own output file, the sort's log there
 
 
+@pytest.mark.timeout(600)  # a real CPU sort, as tests/e2e/test_kilosort4_sort.py allows it
 def test_real_kilosort4_sorts_on_the_cluster_in_its_python_environment(tmp_path: Path):
     planted = write_planted(tmp_path / "planted" / "rec", duration_s=40.0)
     output = tmp_path / "sorted"
@@ -105,6 +107,12 @@ def test_waiting_in_the_queue_says_why_and_cancel_ends_the_job(sim_image, tmp_pa
     checked = sorting.check(job, sorting.open_place("slurm", cluster=cluster), "none")
     assert not checked.problems, checked.problems
     run = sorting.start(checked)
+    # At submission the job id is on record: in history and in the output folder's run.json.
+    (record,) = history.load_all()
+    slurm_job = record.handle.split()[2]
+    submitted = json.loads((tmp_path / "sorted" / ".ks-gui" / "run.json").read_text())
+    assert submitted["outcome"] == "running" and submitted["ended"] is None
+    assert submitted["place"] == "slurm" and submitted["handle"] == f"SLURM job {slurm_job}"
 
     outcome = None
     for event in run.events():
@@ -115,6 +123,8 @@ def test_waiting_in_the_queue_says_why_and_cancel_ends_the_job(sim_image, tmp_pa
             outcome = event
     assert outcome is not None and outcome.cancelled
     assert not any(job.job_id in line for line in _squeue_jobs())
+    ended = json.loads((tmp_path / "sorted" / ".ks-gui" / "run.json").read_text())
+    assert ended["outcome"] == "cancelled" and ended["handle"].startswith(f"SLURM job {slurm_job}")
 
 
 def test_several_recordings_are_submitted_at_once_and_each_sorted(sim_image, tmp_path: Path):
@@ -186,3 +196,37 @@ def test_doctor_checks_the_cluster_item_by_item():
     assert not checks["Partition"]["ok"] and "--gpus-per-job 0" in checks["Partition"]["fix"]
     assert checks["What runs on the nodes"]["ok"], checks["What runs on the nodes"]
     assert done.returncode == 1
+
+
+def test_a_job_slurm_has_forgotten_is_found_by_its_output_file_and_recorded(sim_image, tmp_path: Path):
+    recording = write_recording(tmp_path / "rec", seconds=1.0)
+    output = tmp_path / "sorted"
+    args = sim_sort_args(recording.folder, output, *ON_NODE_DOCKER, "--env", "KS_GUI_SIM_PACE=0.3")
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "ks_gui", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    while not history.load_all():
+        time.sleep(0.2)
+    launcher.kill()  # the launcher dies at once; the job sorts on and ends with nobody following it
+    launcher.wait()
+    (record,) = history.load_all()
+    job = record.handle.split()[2]
+    deadline = time.monotonic() + 180
+    while any(line.split()[0] == job for line in _squeue_jobs()):
+        assert time.monotonic() < deadline, "the job never ended"
+        time.sleep(1)
+    # SLURM forgets an ended job after MinJobAge (600 s on the test cluster, 300 s by default) where no accounting
+    # keeps it. What a launcher finds the next day is made here: the record and the output file name a job id the
+    # controller never had (scontrol and sacct both say they do not know it).
+    forgotten = "999999"
+    (output / ".ks-gui" / f"slurm-{job}.out").rename(output / ".ks-gui" / f"slurm-{forgotten}.out")
+    history.save(dataclasses.replace(record, handle=f"SLURM job {forgotten}"))
+
+    status = run_cli("status", "--attach", "--json", timeout=120)
+
+    assert status.returncode == 0, status.stderr
+    document = json.loads(status.stdout)
+    assert [run["state"] for run in document["runs"]] == ["ended unseen"]
+    assert document["outcomes"][0]["succeeded"] is True, document
+    (record,) = history.load_all()
+    assert record.status == "succeeded" and record.units == 16

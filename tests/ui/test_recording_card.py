@@ -81,7 +81,8 @@ def test_sort_all_probes_from_the_window(qtbot, window, tmp_path, sim_image):
     assert window.form.drop_zone.sort_all_button.isVisible()
     qtbot.mouseClick(window.form.drop_zone.sort_all_button, Qt.MouseButton.LeftButton)
     sorted_root = tmp_path / "mouse7_g0_kilosort"
-    qtbot.waitUntil(lambda: (sorted_root / "mouse7_g0_imec1" / ".ks-gui" / "run.json").exists(), timeout=120_000)
+    record = sorted_root / "mouse7_g0_imec1" / ".ks-gui" / "run.json"  # "running" from the start, then its end
+    qtbot.waitUntil(lambda: record.exists() and '"outcome": "running"' not in record.read_text(), timeout=120_000)
     qtbot.waitUntil(lambda: not window.running, timeout=30_000)
     assert (sorted_root / "mouse7_g0_imec0" / "params.py").is_file()
     assert (sorted_root / "mouse7_g0_imec1" / "params.py").is_file()

@@ -141,6 +141,31 @@ def parse_scontrol(text: str) -> JobState | None:
     )
 
 
+# What `sacct` is asked of one job: the allocation's own line (-X), no header, fields split by |.
+SACCT_FIELDS = ("JobID", "JobName", "State", "ExitCode", "NodeList", "WorkDir")
+
+
+def parse_sacct(text: str) -> JobState | None:
+    """`sacct -X -n -P -o SACCT_FIELDS -j ID`: the job's line; None when it names no job. sacct adds who cancelled
+    ("CANCELLED by 1000"): only the state's first word is kept."""
+    for line in text.splitlines():
+        parts = line.split("|")
+        if len(parts) != len(SACCT_FIELDS) or not parts[0]:
+            continue
+        job, name, state, exit_code, node, workdir = parts
+        match = re.fullmatch(r"(\d+):(\d+)", exit_code)
+        return JobState(
+            job=job,
+            state=state.split()[0] if state else "",
+            exit_code=int(match.group(1)) if match else None,
+            signal=int(match.group(2)) if match else None,
+            node="" if node in ("", "None assigned") else node,
+            name=name,
+            workdir=workdir,
+        )
+    return None
+
+
 class Slurm:
     """The cluster's commands, run where the cluster is reached (this computer, or a login node over SSH)."""
 
@@ -166,9 +191,16 @@ class Slurm:
         return done.stdout.strip().split(";")[0]
 
     def state(self, job: str) -> JobState | None:
-        """The job's state; None when SLURM no longer knows it (ended longer ago than its MinJobAge)."""
+        """The job's state: scontrol while the controller keeps it, then sacct where the cluster keeps accounting;
+        None when neither knows it (ended longer ago than MinJobAge, and no accounting)."""
         done = self._run(["scontrol", "show", "job", "-o", job])
-        return parse_scontrol(done.stdout) if done.returncode == 0 else None
+        if done.returncode == 0 and (state := parse_scontrol(done.stdout)) is not None:
+            return state
+        try:
+            done = self._run(["sacct", "-X", "-n", "-P", "-o", ",".join(SACCT_FIELDS), "-j", job])
+        except PlaceError:  # no sacct where scontrol is: no accounting to ask
+            return None
+        return parse_sacct(done.stdout) if done.returncode == 0 else None  # rc 1: "accounting storage is disabled"
 
     def my_jobs(self) -> list[JobState]:
         """This user's jobs that ks-gui submitted and that have not ended (squeue)."""

@@ -125,12 +125,16 @@ class SlurmPlace(SeesLocalFiles):
             for job in self.slurm.my_jobs()
         ]
 
-    def found_ended(self, job: str, output: str) -> FoundRun | None:
-        """A job on record that squeue no longer lists: ended while nobody followed it, if SLURM still knows it."""
+    def found_ended(self, job: str, job_id: str, output: str) -> FoundRun | None:
+        """A job on record (`job_id` is ks-gui's id) that squeue no longer lists: it ended while nobody followed it.
+        SLURM forgets an ended job after MinJobAge (300 s by default) where no accounting keeps it: then its output
+        file, if there, says how it ended (SlurmRun.wait reads it)."""
         state = self.slurm.state(job)
-        if state is None or not state.ended:
+        if state is None and not output_file(Path(output), job).is_file():
+            return None  # nothing says the job ever ran
+        if state is not None and not state.ended:
             return None
-        return FoundRun(job, state.name.removeprefix(JOB_NAME_PREFIX), output, False, "", place=self.name)
+        return FoundRun(job, job_id, output, False, "", place=self.name)
 
     def follow(self, found: FoundRun) -> SlurmRun:
         return SlurmRun(self.slurm, found.id, output_file(Path(found.output), found.id))

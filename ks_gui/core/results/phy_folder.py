@@ -109,6 +109,8 @@ def ended_as(folder: Path) -> str | None:
     outcome = document.get("outcome")
     if outcome in ("succeeded", "failed", "cancelled"):
         return outcome
+    if outcome == "running":  # written at submission: the sort has not recorded its end yet
+        return None
     return "succeeded" if document.get("exit_code") == 0 and document.get("result") else "failed"
 
 

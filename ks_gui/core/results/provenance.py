@@ -20,7 +20,7 @@ class Provenance:
     engine_version: str | None
     gpu: dict | None  # name, uuid, driver, compute capability
     started: datetime
-    ended: datetime
+    ended: datetime | None  # None while the sort runs (written at submission: a cluster job's id is on record)
     exit_code: int | None
     result: Result | None
     log_file: Path
@@ -29,6 +29,10 @@ class Provenance:
     # How it ended: "succeeded", "failed" or "cancelled". Anything but "succeeded" marks what the folder holds as
     # partial output, which is never opened as a result (phy_folder.folder_problems).
     outcome: str | None = None
+    # Where it ran and the place's own name for the run ("SLURM job 12 on node7"; a container's id), so the folder
+    # itself says which job wrote it.
+    place: str = ""
+    handle: str = ""
 
     def document(self) -> dict:
         return {
@@ -39,9 +43,11 @@ class Provenance:
             "engine_version": self.engine_version,
             "gpu": self.gpu,
             "started": self.started.isoformat(timespec="seconds"),
-            "ended": self.ended.isoformat(timespec="seconds"),
+            "ended": None if self.ended is None else self.ended.isoformat(timespec="seconds"),
             "exit_code": self.exit_code,
             "outcome": self.outcome,
+            "place": self.place,
+            "handle": self.handle,
             "result": None if self.result is None else vars(self.result),
             "log_file": str(self.log_file),
             "job": self.job,
