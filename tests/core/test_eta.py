@@ -132,3 +132,22 @@ def test_every_face_words_the_time_left_the_same_way():
     event = ProgressEvent("drift", 0.3, 0.4, "Drift correction: 3 of 10", 12 * 60 + 20)
     assert bar_text(event, 65.0).endswith("· 1:05 · about 12 min left")
     assert bar_text(ProgressEvent("start", 0.1, 0.01, "Starting", None), 3.0).endswith(ESTIMATING)
+
+
+def test_between_two_updates_of_a_kilosort4_bar_the_stage_moves_on_at_the_bar_s_pace():
+    clock = Clock()
+    tracker = Tracker(clock=clock, sorter=KS4, predicted=dict(SHAPE), learned=True)
+    tracker.feed("[ks-gui] stage drift")
+    for done in (1, 2):
+        clock.now += 20
+        tracker.feed(f"{done * 10}%|#         | {done}/10 [00:20<03:00, 20.00s/it]")
+    at_update = tracker.stage_fraction
+    seen = []
+    for _ in range(30):  # the third batch is slow: the stage goes on, but never past where batch 3's line puts it
+        clock.now += 1
+        tracker.tick()
+        seen.append(tracker.stage_fraction)
+    assert seen == sorted(seen) and seen[9] > at_update
+    assert seen[-1] < 0.95 * 3 / 10
+    tracker.feed("30%|###       | 3/10 [01:30<03:00, 20.00s/it]")
+    assert tracker.stage_fraction == pytest.approx(0.95 * 3 / 10)
