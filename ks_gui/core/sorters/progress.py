@@ -136,6 +136,7 @@ class Tracker:
         self._compile_seconds: list[float] = []
         self._previous = ""
         self._work_started: tuple[float, float] | None = None  # (time, fraction) when the sort proper began
+        self._work_done_then = 0.0  # the predicted seconds before it (starting, compiling)
         self._readers = _readers(self, sorter)
 
     # --- reading ---------------------------------------------------------------------------------------------
@@ -166,26 +167,37 @@ class Tracker:
         self._eta_end = (end, now)
         return max(end - now, 0.0)
 
+    def _predicted_done(self) -> float:
+        """The predicted seconds of the work done so far."""
+        assert self.predicted is not None
+        done = sum(self.predicted.get(s, 0.0) for s in self._before if INDEX[s] < INDEX[self.stage])
+        return done + self.predicted.get(self.stage, 0.0) * self._stage_fraction
+
     def _raw_remaining(self, now: float) -> float | None:
         if self.predicted is None:
             return self._remaining_from_rate(now)
         predicted = self.predicted
         total = sum(predicted.values())
-        done = sum(predicted.get(s, 0.0) for s in self._before if INDEX[s] < INDEX[self.stage])
-        done += predicted.get(self.stage, 0.0) * self._stage_fraction
-        elapsed = now - self._started
+        done = self._predicted_done()
+        # Starting Python and torch (or MATLAB) says little about how fast the sort proper goes: this run's speed is
+        # measured from where the sort proper began.
+        if self._work_started is None:
+            if not self.learned or now - self._started < 3:
+                return None
+            since, done_then = self._started, 0.0
+        else:
+            since, done_then = self._work_started[0], self._work_done_then
+        elapsed, work, rest = now - since, done - done_then, total - done_then
         # A prediction from this machine's own sorts is trusted until a whole run's worth has been seen; the sorter's
         # shape measured elsewhere gives way to this run's own speed after a tenth of the work.
         if self.learned:
-            if elapsed < 3:
-                return None
-            trust = total
+            trust = rest
         else:
-            if elapsed < 10 or done < 0.1 * total:
+            if elapsed < 10 or work < 0.1 * rest:
                 return None
-            trust = 0.1 * total
-        weight = done / (done + trust)
-        speed = weight * elapsed / done + (1 - weight) if done > 0 else 1.0
+            trust = 0.1 * rest
+        weight = work / (work + trust) if work > 0 else 0.0
+        speed = weight * elapsed / work + (1 - weight) if work > 0 else 1.0
         # The stage under way has taken at least as long as it has so far.
         in_stage = now - self.entered.get(self.stage, now)
         stage_left = max(predicted.get(self.stage, 0.0) * speed - in_stage, 0.0)
@@ -329,6 +341,7 @@ class Tracker:
             self.entered[stage] = now
             if INDEX[stage] >= INDEX["preprocess"] and self._work_started is None:
                 self._work_started = (now, max(self._fraction, self._before[stage]))
+                self._work_done_then = self._predicted_done() if self.predicted else 0.0
             if self.sorter_version is None and INDEX[stage] >= INDEX["preprocess"]:
                 self.sorter_version = self._readers[0].version
             self._update()
