@@ -44,6 +44,7 @@ bench: $(VENV)/.installed engine sshd slurm sim-image ks4-env
 	$(PYTHON) -m tests.bench.inspect_recording
 	$(PYTHON) -m tests.bench.kilosort4_overhead
 	$(PYTHON) -m tests.bench.log_flood
+	$(PYTHON) -m tests.bench.eta
 
 system-packages:
 	tests/setup/system-packages.sh

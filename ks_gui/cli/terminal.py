@@ -7,6 +7,7 @@ import time
 from typing import TextIO
 
 from ks_gui.core.contract import STAGES
+from ks_gui.core.eta_text import left_text
 from ks_gui.core.readable import clock_text
 from ks_gui.core.sorters.progress import ProgressEvent
 
@@ -25,7 +26,7 @@ def bar_text(event: ProgressEvent, elapsed: float) -> str:
     filled = round(event.fraction * BAR_WIDTH)
     position = stage_position(event.stage)
     stage = f"{position} " if position else ""
-    eta = f" · ETA {clock_text(event.eta_seconds)}" if event.eta_seconds is not None else ""
+    eta = "" if event.stage == "done" else f" · {left_text(event.eta_seconds)}"
     return (
         f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {event.fraction:4.0%}  {stage}{event.detail}"
         f" · {clock_text(elapsed)}{eta}"

@@ -28,3 +28,8 @@ def shipped(relative: str) -> Path:
     once installed from a wheel, under <prefix>/share/ks-gui (pyproject's data-files)."""
     checkout = Path(__file__).resolve().parents[2] / relative
     return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / APP_NAME / relative
+
+
+def stage_times_file() -> Path:
+    """How long each stage of this machine's finished sorts took (core/results/stage_times.py)."""
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "stage_times.json"

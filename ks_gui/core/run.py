@@ -25,7 +25,7 @@ from ks_gui.core.locations import run_log_file
 from ks_gui.core.places.base import FoundRun, Handle, Place, Readiness
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS, EngineLostError, wait_text, wait_until_back
-from ks_gui.core.results import history
+from ks_gui.core.results import history, stage_times
 from ks_gui.core.results.phy_folder import read_counts, remove_earlier_results
 from ks_gui.core.results.provenance import Provenance, write_provenance
 from ks_gui.core.sorters.diagnosis import Failure, diagnose
@@ -73,9 +73,8 @@ class SortRun:
         self.place = place
         self._readiness = readiness
         self.log_file = run_log_file(job.job_id)
-        self.tracker = Tracker(
-            n_batches=job.n_batches, temp_file=job.temp_file, temp_file_bytes=job.temp_file_bytes, sorter=job.sorter
-        )
+        self.tracker = self._new_tracker()
+        self._learns = False  # a run followed from its start records its stage times (not one reattached to)
         self._handle: Handle | None = None
         self._cancelled = threading.Event()
         self._detached = threading.Event()
@@ -125,6 +124,8 @@ class SortRun:
         """Write the job's files, then start it on its place."""
         self.write_files()
         self._started = datetime.now()
+        self.tracker = self._new_tracker()  # its clock starts with the sort
+        self._learns = True
         self._handle = self.place.start(launch_for(self.job, self.place.path_map), self._readiness)
         self._record = self._new_record()
         history.save(self._record)  # at submission: a cluster job's id is on record from the start
@@ -137,6 +138,42 @@ class SortRun:
     def place_handle(self) -> str:
         """The run as its place names it ("SLURM job 12 on node7")."""
         return self._handle.describe() if self._handle is not None else ""
+
+    def sort_kind(self) -> stage_times.SortKind:
+        gpu = self.job.gpu
+        return stage_times.SortKind(self.job.sorter.name, self.place.name, gpu.name if gpu is not None else "cpu")
+
+    def recording_size(self) -> float:
+        """Channel-seconds of the part sorted (duration x channels): what the stages' times grow with."""
+        job = self.job
+        if not job.n_samples or not job.sample_rate or not job.n_channels:
+            return 0.0
+        length = job.n_samples / job.sample_rate
+        start, end = job.sorter.time_range(job.params)
+        end = length if end is None else min(end, length)
+        return max(end - max(start, 0.0), 0.0) * job.n_channels
+
+    def _new_tracker(self) -> Tracker:
+        job = self.job
+        predicted, learned = stage_times.expected_seconds(job.sorter, self.sort_kind(), self.recording_size())
+        return Tracker(
+            n_batches=job.n_batches,
+            temp_file=job.temp_file,
+            temp_file_bytes=job.temp_file_bytes,
+            sorter=job.sorter,
+            predicted=predicted,
+            learned=learned,
+        )
+
+    def _learn(self) -> None:
+        """A finished sort's stage times, for the next sort of its kind's estimate."""
+        if not self._learns:
+            return
+        entry = stage_times.StageRecord(self.sort_kind(), self.recording_size(), self.tracker.stage_seconds())
+        try:
+            stage_times.record(entry)
+        except OSError as err:  # a full or read-only data folder: only later estimates suffer
+            self._note(f"the stage times of this run could not be kept for later estimates: {err}")
 
     def _new_record(self) -> history.RunRecord:
         return history.RunRecord(
@@ -423,6 +460,8 @@ class SortRun:
         outcome = Outcome(
             succeeded, self._cancelled.is_set(), exit_code, self.job.output, self.log_file, result, failure
         )
+        if succeeded:
+            self._learn()
         history.finish(
             self._record,
             status="succeeded" if succeeded else "cancelled" if outcome.cancelled else "failed",

@@ -12,6 +12,7 @@ from PySide6.QtCore import QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from ks_gui.core.contract import MARKER
+from ks_gui.core.eta_text import done_at_text, left_text
 from ks_gui.core.readable import clock_text
 from ks_gui.ui import dialogs, icons
 from ks_gui.ui.failure_panel import FailurePanel
@@ -44,7 +45,7 @@ class RunPanel(QWidget):
         self.outcome: Outcome | None = None
         self._thread: QThread | None = None
         self._started_at = 0.0
-        self._eta: float | None = None
+        self._eta: float | None = None  # the estimated end, on time.monotonic()'s clock
 
         self.stage = QLabel("Ready")
         self.stage.setStyleSheet("font-weight: 600; font-size: 14px;")
@@ -103,7 +104,7 @@ class RunPanel(QWidget):
     def state_text(self) -> str:
         """One line for the queue list: the stage and how far, or how it ended."""
         if self.running:
-            return f"{self.stage.text()} · {self.progress.value() / 10:.0f}%"
+            return f"{self.stage.text()} · {self.progress.value() / 10:.0f}% · {done_at_text(self.seconds_left())}"
         return self.stage.text()
 
     def show_message(self, text: str, error: bool = False) -> None:
@@ -197,14 +198,18 @@ class RunPanel(QWidget):
         self.progress.setValue(round(event.fraction * 1000))
         self.stage.setText(event.detail if event.detail != event.stage_title else event.stage_title)
         self.stage_list.show_progress(event)
-        self._eta = event.eta_seconds
+        # The end time, so the clock counts down between events.
+        self._eta = None if event.eta_seconds is None else time.monotonic() + event.eta_seconds
         self._tick()
         self.changed.emit()
 
     def _tick(self) -> None:
         elapsed = clock_text(time.monotonic() - self._started_at)
-        eta = f" · about {clock_text(self._eta)} left" if self._eta is not None else ""
-        self.timing.setText(f"{elapsed} elapsed{eta}")
+        self.timing.setText(f"{elapsed} elapsed · {left_text(self.seconds_left())}")
+
+    def seconds_left(self) -> float | None:
+        """What the sort's estimate says is left now; None while it is estimating (or not running)."""
+        return None if self._eta is None else max(self._eta - time.monotonic(), 0.0)
 
     @Slot(str, str)
     def _on_sign_in(self, kind: str, text: str) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ks_gui.core.sorters.params import Param
+from ks_gui.core.sorters.stages import StageShape
 
 # The forms a sorter ships in: an image (any place that runs containers) or a Python program (a place that runs a
 # Python environment). A place runs one form; core pairs a sorter with a place through it.
@@ -40,6 +41,9 @@ class Sorter:
     # Reads the sorter's own output lines: called with a progress Tracker, gives its OutputReader (progress.py).
     # None: every known sorter's reader reads them.
     output_reader: Callable | None = field(default=None, repr=False, compare=False)
+    # How long its stages take on a GPU ("gpu") and on the CPU ("cpu"), measured on real runs: the bar's weights and
+    # the first ETA before this machine has sorted anything of the kind (core/results/stage_times.py).
+    shapes: dict[str, StageShape] = field(default_factory=dict, repr=False, compare=False)
 
     def command(self, job_file: str) -> list[str]:
         """The arguments that run the job file (for the MATLAB image, its entrypoint starts MATLAB)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ks_gui.core.sorters.base import Sorter, param_table
 from ks_gui.core.sorters.kilosort25_output import Kilosort25Output
 from ks_gui.core.sorters.params import Kind, Param
+from ks_gui.core.sorters.stages import StageShape
 
 # Kilosort v2.5.2: configFiles/configFile384.m and main_kilosort.m, plus the getOr() defaults the pipeline reads.
 # v2.5.2 changed NT to 64*1024 - ntbuff (the "spike holes" fix, MouseLand/Kilosort#594), says ntbuff must be a
@@ -70,6 +71,22 @@ def _kilosort25_checks(params: dict) -> list[str]:
     return []
 
 
+# From the real log in tests/fixtures/logs/ks25_issue307.txt (GPU; 2336 batches of 65600 samples at 30 kHz, 384
+# channels: about 5100 s x 384 = 1.96 million channel-seconds): drift detection and shifting took 184 s, so 9.4e-5 s
+# per channel-second; the other stages in the proportions of the reference's stage weights (§3c) to drift's.
+# Starting MATLAB about 30 s; the first run of an image compiles 9 mex files of about 25 s each.
+KILOSORT25_GPU = StageShape(
+    fixed={"start": 30.0, "compile": 225.0},
+    per_size={
+        "preprocess": 7.3e-5,
+        "drift": 9.4e-5,
+        "learn": 1.46e-4,
+        "extract": 1.15e-4,
+        "merge_split": 4.2e-5,
+        "export": 1.0e-5,
+    },
+)
+
 KILOSORT25 = Sorter(
     name="kilosort2.5",
     title="Kilosort 2.5 (MATLAB)",
@@ -79,4 +96,5 @@ KILOSORT25 = Sorter(
     forms=("container",),  # MATLAB and its mex files come only as the image
     checks=_kilosort25_checks,
     output_reader=Kilosort25Output,
+    shapes={"gpu": KILOSORT25_GPU},
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ks_gui.core.sorters.base import Sorter, param_table
 from ks_gui.core.sorters.kilosort4_output import Kilosort4Output
 from ks_gui.core.sorters.params import Kind, Param
+from ks_gui.core.sorters.stages import StageShape
 from ks_gui.drivers import KILOSORT4_DRIVER
 
 # Kilosort 4.1.7: kilosort/parameters.py (MAIN_PARAMETERS and EXTRA_PARAMETERS), names, defaults and ranges as
@@ -62,6 +63,35 @@ def _kilosort4_checks(params: dict) -> list[str]:
     return found
 
 
+# Measured through the launcher. GPU: an NVIDIA H200, 120 s x 384 channels (46080 channel-seconds), Kilosort's own
+# "in ...s" lines per stage (/work/shared/reference/kilosort4_timings.md); about 15 s of starting Python, torch and
+# CUDA before its first line, 2 s of writing phy's files around the export. CPU: a 2-core machine; the stages'
+# proportions from a traced sort of 10 s x 32 channels (tests/bench/eta.py: drift 333 s, learn 327 s, extract 18 s,
+# merge_split 11 s, preprocess 5 s, with six sorts sharing the cores), their sum from the reference's unshared sort of
+# 60 s x 32 channels (214 s in all): spike detection over the batches in drift and learn is nearly all of it.
+KILOSORT4_GPU = StageShape(
+    fixed={"start": 15.0, "export": 2.0},
+    per_size={
+        "preprocess": 1.3e-5,
+        "drift": 1.13e-4,
+        "learn": 2.3e-4,
+        "extract": 3.3e-5,
+        "merge_split": 9.5e-5,
+        "export": 2e-6,
+    },
+)
+KILOSORT4_CPU = StageShape(
+    fixed={"start": 15.0, "export": 3.0},
+    per_size={
+        "preprocess": 8.1e-4,
+        "drift": 4.95e-2,
+        "learn": 4.86e-2,
+        "extract": 2.7e-3,
+        "merge_split": 1.65e-3,
+        "export": 1e-4,
+    },
+)
+
 KILOSORT4 = Sorter(
     name="kilosort4",
     title="Kilosort 4",
@@ -76,4 +106,5 @@ KILOSORT4 = Sorter(
     batch_param="batch_size",
     writes_temp_file=False,
     output_reader=Kilosort4Output,
+    shapes={"gpu": KILOSORT4_GPU, "cpu": KILOSORT4_CPU},
 )

@@ -1,7 +1,8 @@
 """How Kilosort 4's own output reads: its tqdm bars and the line that names its version.
 
 Kilosort 4 prints a tqdm bar for spike detection over batches (drift, learn, extract) and for clustering over
-centres (learn, merge_split); the driver's `[ks-gui] stage` markers say which stage a bar belongs to.
+centres (learn, merge_split); the driver's `[ks-gui] stage` markers say which stage a bar belongs to. Between two
+updates of a bar (a batch can take half a minute on a CPU) the stage moves on in time at the bar's own pace so far.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ks_gui.core.sorters.stages import STAGE_TITLES
+from ks_gui.core.sorters.stages import STAGE_TITLES, Quiet
 
 if TYPE_CHECKING:
     from ks_gui.core.sorters.progress import Tracker
@@ -28,6 +29,8 @@ class Kilosort4Output:
 
     def __init__(self, tracker: Tracker) -> None:
         self.tracker = tracker
+        self._last: tuple[str, int, int, float] | None = None  # (stage, done, total, when) of the last bar update
+        self._per_item: float | None = None  # seconds per batch or centre of the bar under way
 
     def read(self, text: str) -> str | None:
         if text[0].isdigit():
@@ -50,4 +53,19 @@ class Kilosort4Output:
             return None
         tracker.counter = (done, total)
         tracker.advance(TQDM_SHARE * done / total)
+        self._pace(done, total)
         return f"{STAGE_TITLES[tracker.stage]}: {done} of {total}"
+
+    def _pace(self, done: int, total: int) -> None:
+        """Go on in time towards the bar's next item, at the seconds per item this bar has taken so far."""
+        tracker = self.tracker
+        now = tracker.clock()
+        last = self._last
+        if last is None or last[0] != tracker.stage or last[2] != total or done <= last[1]:
+            self._per_item = None  # a new bar: its pace is not known yet
+        else:
+            self._per_item = (now - last[3]) / (done - last[1])
+        self._last = (tracker.stage, done, total, now)
+        if self._per_item and done < total:
+            low, high = TQDM_SHARE * done / total, TQDM_SHARE * (done + 1) / total
+            tracker.quiet = Quiet(low, high, now, self._per_item, known=True)

@@ -25,7 +25,15 @@ from ks_gui.core.contract import MARKER
 from ks_gui.core.sorters.kilosort4_output import Kilosort4Output
 from ks_gui.core.sorters.kilosort25_output import Kilosort25Output
 from ks_gui.core.sorters.pasted_log import QUOTE_STARTS, clean_line
-from ks_gui.core.sorters.stages import BEFORE, GUESS_SECONDS, INDEX, STAGE_TITLES, STAGE_WEIGHTS, Quiet
+from ks_gui.core.sorters.stages import (
+    GUESS_SECONDS,
+    INDEX,
+    STAGE_TITLES,
+    STAGE_WEIGHTS,
+    Quiet,
+    before_from,
+    weights_from,
+)
 
 if TYPE_CHECKING:
     from ks_gui.core.sorters.base import Sorter
@@ -82,6 +90,8 @@ class Tracker:
     `n_batches` is Kilosort's Nbatch when known before the first line (SortJob.n_batches); `temp_file` and
     `temp_file_bytes` let `tick()` follow preprocessing's filter loop by the whitened file's size. `sorter` (a Sorter
     or its name) picks the reader of its own lines; None reads Kilosort 2.5's and Kilosort 4's lines both.
+    `predicted` is each stage's expected seconds (the sorter's shape on this kind of place, or this machine's earlier
+    sorts of the kind: `learned`): the bar's stage weights follow it, and the ETA starts from it.
     """
 
     def __init__(
@@ -93,8 +103,14 @@ class Tracker:
         temp_file_bytes: int = 0,
         stage: str = "start",
         sorter: Sorter | str | None = None,
+        predicted: dict[str, float] | None = None,
+        learned: bool = False,
     ) -> None:
         self.n_batches = n_batches
+        self.predicted = predicted if predicted and sum(predicted.values()) > 0 else None
+        self.learned = learned and self.predicted is not None
+        self._weights = weights_from(self.predicted) if self.predicted else dict(STAGE_WEIGHTS)
+        self._before = before_from(self._weights)
         self.clock = clock
         self._temp_file = temp_file
         self._temp_file_bytes = temp_file_bytes
@@ -105,10 +121,13 @@ class Tracker:
         self.counter: tuple[int, int] | None = None
         self.detail = STAGE_TITLES[self.stage]
         self._stage_fraction = 0.0
-        self._fraction = BEFORE[self.stage]
+        self._fraction = self._before[self.stage]
         self.quiet: Quiet | None = None  # set by a line that leaves the sorter quiet for a while; tick() follows it
         if self.stage == "start":
-            self.quiet = Quiet(0.0, 0.9, now, GUESS_SECONDS["start"], known=False)
+            start = self.predicted.get("start", 0.0) if self.predicted else 0.0
+            self.quiet = Quiet(0.0, 0.9, now, start or GUESS_SECONDS["start"], known=self.learned and start > 0)
+        self.entered: dict[str, float] = {self.stage: now}  # when each stage began (stage_seconds)
+        self._eta_end: tuple[float, float] | None = None  # (the end time shown, when it was last moved)
         self.recognised = False  # any line said where a sort is
         self.sorter_version: str | None = None  # "2.5", "4", or "2.0" / "3" when their own lines show up
         self.result: Result | None = None
@@ -117,6 +136,7 @@ class Tracker:
         self._compile_seconds: list[float] = []
         self._previous = ""
         self._work_started: tuple[float, float] | None = None  # (time, fraction) when the sort proper began
+        self._work_done_then = 0.0  # the predicted seconds before it (starting, compiling)
         self._readers = _readers(self, sorter)
 
     # --- reading ---------------------------------------------------------------------------------------------
@@ -130,18 +150,78 @@ class Tracker:
         return self._stage_fraction
 
     def eta_seconds(self) -> float | None:
-        """Remaining time from the rate observed since the sort proper began (MATLAB's start and the mex compile
-        do not scale with the recording); None until there is enough to go on."""
+        """Seconds left; None while there is not enough to go on ("estimating…"). The end time it implies moves
+        smoothly: a new reading pulls it along over a while, so it never jumps back and forth. Never negative."""
         if self.stage == "done":
             return 0.0
+        now = self.clock()
+        raw = self._raw_remaining(now)
+        if raw is None:
+            return None
+        end = now + raw
+        if self._eta_end is not None:
+            shown, moved = self._eta_end
+            # The shown end follows the reading with a time constant of a tenth of what is left (3 s to 1 min).
+            pull = min(1.0, (now - moved) / min(max(0.1 * raw, 3.0), 60.0))
+            end = shown + (end - shown) * pull
+        self._eta_end = (end, now)
+        return max(end - now, 0.0)
+
+    def _predicted_done(self) -> float:
+        """The predicted seconds of the work done so far."""
+        assert self.predicted is not None
+        done = sum(self.predicted.get(s, 0.0) for s in self._before if INDEX[s] < INDEX[self.stage])
+        return done + self.predicted.get(self.stage, 0.0) * self._stage_fraction
+
+    def _raw_remaining(self, now: float) -> float | None:
+        if self.predicted is None:
+            return self._remaining_from_rate(now)
+        predicted = self.predicted
+        total = sum(predicted.values())
+        done = self._predicted_done()
+        # Starting Python and torch (or MATLAB) says little about how fast the sort proper goes: this run's speed is
+        # measured from where the sort proper began.
+        if self._work_started is None:
+            if not self.learned or now - self._started < 3:
+                return None
+            since, done_then = self._started, 0.0
+        else:
+            since, done_then = self._work_started[0], self._work_done_then
+        elapsed, work, rest = now - since, done - done_then, total - done_then
+        # A prediction from this machine's own sorts weighs as much as this run's own speed once 30 % of the work is
+        # done (a shared machine's load changes from one sort to the next: tests/bench/eta.py saw 738 s, then 495 s);
+        # the sorter's shape measured elsewhere gives way to this run's own speed after a tenth of the work.
+        if self.learned:
+            trust = 0.3 * rest
+        else:
+            if elapsed < 10 or work < 0.1 * rest:
+                return None
+            trust = 0.1 * rest
+        weight = work / (work + trust) if work > 0 else 0.0
+        speed = weight * elapsed / work + (1 - weight) if work > 0 else 1.0
+        # The stage under way has taken at least as long as it has so far.
+        in_stage = now - self.entered.get(self.stage, now)
+        stage_left = max(predicted.get(self.stage, 0.0) * speed - in_stage, 0.0)
+        later = sum(predicted.get(s, 0.0) for s in self._before if INDEX[s] > INDEX[self.stage])
+        return max((total - done) * speed, stage_left + later * speed)
+
+    def _remaining_from_rate(self, now: float) -> float | None:
+        """Without a prediction: the rate observed since the sort proper began (MATLAB's start and the mex compile
+        do not scale with the recording)."""
         if self._work_started is None:
             return None
         since, fraction_then = self._work_started
-        elapsed = self.clock() - since
+        elapsed = now - since
         gained = self._fraction - fraction_then
         if elapsed < 5 or gained < 0.01:
             return None
         return elapsed * (1 - self._fraction) / gained
+
+    def stage_seconds(self) -> dict[str, float]:
+        """How long each stage this run went through took (the last one up to now)."""
+        order = sorted(self.entered.items(), key=lambda item: item[1])
+        ends = [at for _, at in order[1:]] + [self.clock()]
+        return {stage: end - at for (stage, at), end in zip(order, ends, strict=True) if stage != "done"}
 
     def event(self) -> ProgressEvent:
         """Where the sort is now."""
@@ -259,8 +339,10 @@ class Tracker:
             self.counter = None
             self._stage_fraction = 0.0
             self.quiet = None
+            self.entered[stage] = now
             if INDEX[stage] >= INDEX["preprocess"] and self._work_started is None:
-                self._work_started = (now, max(self._fraction, BEFORE[stage]))
+                self._work_started = (now, max(self._fraction, self._before[stage]))
+                self._work_done_then = self._predicted_done() if self.predicted else 0.0
             if self.sorter_version is None and INDEX[stage] >= INDEX["preprocess"]:
                 self.sorter_version = self._readers[0].version
             self._update()
@@ -273,7 +355,9 @@ class Tracker:
         self._update()
 
     def _update(self) -> None:
-        overall = 1.0 if self.stage == "done" else BEFORE[self.stage] + STAGE_WEIGHTS[self.stage] * self._stage_fraction
+        overall = (
+            1.0 if self.stage == "done" else self._before[self.stage] + self._weights[self.stage] * self._stage_fraction
+        )
         self._fraction = max(self._fraction, min(overall, 1.0))
 
     def temp_file_share(self, since_wall: float | None) -> float | None:

@@ -37,6 +37,33 @@ STAGE_WEIGHTS = {
 }
 INDEX = {name: i for i, name in enumerate(STAGES)}
 BEFORE = {name: sum(STAGE_WEIGHTS[s] for s in STAGES[: INDEX[name]]) for name in STAGES}
+# Stages whose time does not grow with the recording (starting Python or MATLAB, compiling mex files).
+FIXED_STAGES = ("start", "compile")
+
+
+@dataclass(frozen=True)
+class StageShape:
+    """How long a sorter's stages take on a kind of place, before this machine has sorted anything: per stage,
+    `fixed` seconds plus `per_size` seconds per channel-second of recording (duration x channels)."""
+
+    fixed: dict[str, float]
+    per_size: dict[str, float]
+
+    def seconds(self, size: float) -> dict[str, float]:
+        return {s: self.fixed.get(s, 0.0) + self.per_size.get(s, 0.0) * size for s in STAGES if s != "done"}
+
+
+def weights_from(seconds: dict[str, float]) -> dict[str, float]:
+    """Stage weights proportional to the time each stage takes, so the bar's share is the share of time."""
+    total = sum(seconds.get(s, 0.0) for s in STAGES if s != "done")
+    if total <= 0:
+        return dict(STAGE_WEIGHTS)
+    return {s: (0.0 if s == "done" else seconds.get(s, 0.0) / total) for s in STAGES}
+
+
+def before_from(weights: dict[str, float]) -> dict[str, float]:
+    return {name: sum(weights[s] for s in STAGES[: INDEX[name]]) for name in STAGES}
+
 
 # Phases that print nothing: rough durations guess how fast to interpolate until rates are known.
 GUESS_SECONDS = {"start": 30.0, "compile_file": 25.0, "whitening": 20.0, "merge": 60.0, "export": 30.0}

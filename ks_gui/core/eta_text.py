@@ -1,0 +1,51 @@
+"""How the time left is said, the same in the window, the CLI's bar, the queue list and notifications.
+
+"estimating…" until the Tracker has an estimate, then "about 12 min left", rounded the coarser the longer it is
+(people plan by the quarter hour, not the second), so small wobbles of the estimate do not show.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+ESTIMATING = "estimating…"
+
+
+def _rounded_minutes(seconds: float) -> int:
+    minutes = seconds / 60
+    step = 1 if minutes < 15 else 5 if minutes < 90 else 15
+    return max(step, round(minutes / step) * step)
+
+
+def duration_words(seconds: float) -> str:
+    """'under a minute', '12 min', '1 h 15 min' (rounded: see _rounded_minutes)."""
+    if seconds < 60:
+        return "under a minute"
+    minutes = _rounded_minutes(seconds)
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def left_text(seconds: float | None) -> str:
+    """'estimating…' or 'about 12 min left' ('almost done' when the estimate has run out)."""
+    if seconds is None:
+        return ESTIMATING
+    if seconds < 60:
+        return "less than a minute left" if seconds > 5 else "almost done"
+    return f"about {duration_words(seconds)} left"
+
+
+def done_at_text(seconds: float | None, now: datetime | None = None) -> str:
+    """'done at about 14:35' (the clock time, to 5 minutes when over a quarter hour away), or 'estimating…'."""
+    if seconds is None:
+        return ESTIMATING
+    end = (now or datetime.now()) + timedelta(seconds=max(seconds, 0.0))
+    if seconds >= 15 * 60:
+        end += timedelta(minutes=2.5)  # round to the nearest 5 minutes
+        end = end.replace(minute=end.minute - end.minute % 5)
+    elif end.second >= 30:
+        end += timedelta(minutes=1)
+    day = "" if end.date() == (now or datetime.now()).date() else end.strftime(" %a")
+    return f"done at about{day} {end:%H:%M}"
