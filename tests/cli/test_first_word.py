@@ -37,15 +37,15 @@ def test_a_mistyped_command_is_a_usage_error_that_names_the_command_it_resembles
     assert (code, qt_loaded) == (2, False)
     assert stderr.splitlines() == [
         "ks-gui: unknown command 'sotr' (did you mean sort?); the commands: sort, status, install-desktop, "
-        "uninstall-desktop, doctor, inspect, phy, install, explain, image (ks-gui --help); or open the window with "
-        "a recording: ks-gui [RECORDING]"
+        "uninstall-desktop, doctor, inspect, phy, install, explain, image, results (ks-gui --help); or open the "
+        "window with a recording: ks-gui [RECORDING]"
     ]
 
 
 def test_a_command_that_does_not_exist_lists_the_commands_without_a_guess(tmp_path: Path):
-    code, qt_loaded, stderr = ks_gui("results", str(tmp_path), DISPLAY=":0")
+    code, qt_loaded, stderr = ks_gui("curate", str(tmp_path), DISPLAY=":0")
     assert (code, qt_loaded) == (2, False)
-    assert stderr.startswith("ks-gui: unknown command 'results'; the commands: sort, status,")
+    assert stderr.startswith("ks-gui: unknown command 'curate'; the commands: sort, status,")
 
 
 def test_a_recording_path_that_does_not_exist_is_named(tmp_path: Path):
