@@ -9,6 +9,8 @@ CONTRACT_VERSION = 1
 LABEL_CONTRACT = "ks-gui.contract"
 LABEL_SORTER = "ks-gui.sorter"
 LABEL_GPU = "ks-gui.gpu"
+# The image's own folders (home, install folders), space-separated: no mount may hide them (docker/CONTRACT.md).
+LABEL_KEEPS = "ks-gui.keeps"
 LABEL_JOB = "ks-gui.job"
 LABEL_OUTPUT = "ks-gui.output"
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from ks_gui.core.contract import CONTRACT_VERSION, channel_map_file, holds_earlier_sort
 from ks_gui.core.gpu_choice import forward_compat_enabled
 from ks_gui.core.license import License, license_problems
-from ks_gui.core.places.base import Mount
+from ks_gui.core.mounts import hidden_folder, image_folders, shadow_sentence
+from ks_gui.core.places.base import PLACE_KINDS, Mount
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.readable import human_bytes
@@ -141,7 +142,27 @@ class SortJob:
         """What is wrong with the job itself, found without asking Docker."""
         found = self._output_problems() + self._recording_problems()
         found += [Problem("params", p) for p in param_problems(self.sorter, self.params)]
+        if self.place in PLACE_KINDS and PLACE_KINDS[self.place].form == "container":
+            found += self.mount_problems()
         return found + self._license_problems()
+
+    def mount_problems(self, keeps_label: str | None = None) -> list[Problem]:
+        """Folders given to the container at a path that would hide one the image needs (`/`, `/usr`, its home...):
+        the image's `ks-gui.keeps` label adds to the folders every ks-gui image keeps."""
+        needed = image_folders(keeps_label)
+        temp_folder = self.temp_file.parent
+        given = [
+            ("recording", "recording folder", str(self.recording.folder), ""),
+            ("output", "output folder", str(self.output), "--output"),
+        ]
+        if temp_folder != self.output:
+            given.append(("temp", "temp folder", str(temp_folder), "--temp-dir"))
+        given += [("mounts", "mount", m.target, "--mount") for m in self.extra_mounts]
+        found = []
+        for field_name, what, target, flag in given:
+            if (folder := hidden_folder(target, needed)) is not None:
+                found.append(Problem(field_name, shadow_sentence(what, target, folder), flag))
+        return found
 
     def _output_problems(self) -> list[Problem]:
         out = self.output

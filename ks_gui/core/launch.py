@@ -58,4 +58,6 @@ def launch_for(job: SortJob, path_map: PathMap | None = None) -> Launch:
         entrypoint=entrypoint,
         volumes=volumes,
         secret_environment=secret_environment(license),
+        # Only a MATLAB license (a server, a sign-in, a token, a node-locked file's MAC) needs the network.
+        network=license is not None,
     )

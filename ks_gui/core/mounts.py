@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
@@ -65,3 +66,46 @@ def parse_environment(assignments: list[str]) -> dict[str, str]:
             raise EnvironmentVariableError(f"{text!r} is not KEY=VALUE")
         environment[key] = value
     return environment
+
+
+# Folders every Linux image needs: a mount at or above one of them hides the container's own system.
+SYSTEM_FOLDERS = (
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/proc",
+    "/sbin",
+    "/sys",
+    "/usr",
+)
+# What ks-gui's own images keep (their `ks-gui.keeps` labels, docker/*/Dockerfile): used before an image is built,
+# and with any image; an image's own label adds to it.
+KS_GUI_IMAGE_FOLDERS = ("/opt/ks-gui", "/home/matlab", "/opt/conda", "/opt/matlab", "/usr/local/bin")
+
+
+def image_folders(label: str | None) -> tuple[str, ...]:
+    """The folders a container needs: the system's, ks-gui's images', and those its `ks-gui.keeps` label names."""
+    return SYSTEM_FOLDERS + KS_GUI_IMAGE_FOLDERS + tuple((label or "").split())
+
+
+def hidden_folder(target: str, needed: tuple[str, ...]) -> str | None:
+    """The needed folder a mount at `target` (a path inside the container) would hide: one it is, or one below it.
+    A target below a needed folder hides nothing that folder needs (`/opt/data/rec1`), so it is allowed."""
+    target = posixpath.normpath("/" + target.lstrip("/")).replace("//", "/")
+    if target == "/":
+        return "/"
+    for folder in needed:
+        if folder == target or folder.startswith(target + "/"):
+            return folder
+    return None
+
+
+def shadow_sentence(what: str, target: str, folder: str) -> str:
+    if folder == target or folder == "/":
+        return f"the {what} {target} would hide the container's own {folder}: choose a folder elsewhere"
+    return f"the {what} {target} would hide the container's own {folder}, which is inside it: choose a folder elsewhere"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ks_gui.core.clusters import Cluster, remembered_cluster
+from ks_gui.core.contract import LABEL_KEEPS
 from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
@@ -170,6 +171,9 @@ def check(job: SortJob, place: Place, gpu_request: GpuRequest = "auto", gpus: li
         found += [Problem(field, message) for field, message in place.launch_problems(launch_for(job))]
     if readiness.image is not None:
         found += [Problem("image", p) for p in readiness.image.problems(job.sorter.name)]
+        keeps = readiness.image.labels.get(LABEL_KEEPS)
+        if keeps and place.form == "container":  # folders this image names beyond those every ks-gui image keeps
+            found += [p for p in job.mount_problems(keeps) if p not in found]
     gpus = place.gpus() if gpus is None else gpus
     try:
         gpu = _choose_gpu(place, readiness, gpu_request, gpus)

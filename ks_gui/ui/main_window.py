@@ -165,12 +165,12 @@ class MainWindow(QMainWindow):
     @Slot()
     def start_sort(self) -> None:
         """Queue the form's job; it starts at once when its GPU is free."""
-        try:
-            job = self.form.job()
-        except RefusedError as refused:
-            self.form.show_refusal(refused.problem)
+        # Ctrl+Return reaches here even while the form says why Sort is off: the same reason stops it.
+        problem = self.form.first_problem()
+        if problem is not None:
+            self.form.show_refusal(problem)
             return
-        self._enqueue(job)
+        self._enqueue(self.form.job())
 
     @Slot(list)
     def sort_all(self, recordings: list) -> None:

@@ -97,6 +97,8 @@ class Launch:
     volumes: tuple[VolumeMount, ...] = ()
     # Secret variables (a batch token): handed over at start only; shown by name, never by value.
     secret_environment: dict[str, str] = field(default_factory=dict, repr=False)
+    # Whether the sort may reach the network (a MATLAB license does); a container without it gets none at all.
+    network: bool = False
 
 
 @dataclass(frozen=True)

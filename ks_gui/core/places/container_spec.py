@@ -42,6 +42,7 @@ class ContainerSpec:
     # Secret variables (a batch token): given to the engine at create time only; shown by name, never by value.
     secret_environment: dict[str, str] = field(default_factory=dict, repr=False)
     volumes: list[VolumeMount] = field(default_factory=list)
+    network: bool = True  # False: the container has no network at all (`--network none`)
 
     def to_json(self) -> dict:
         document = {
@@ -58,6 +59,7 @@ class ContainerSpec:
             "labels": self.labels,
             "stdin_open": self.stdin_open,
             "mac_address": self.mac_address,
+            "network": "default" if self.network else "none",
         }
         # Shown only when used (a batch token): the entrypoint, and the secret variables by name, never by value.
         if self.entrypoint:
@@ -76,6 +78,8 @@ class ContainerSpec:
         for request in self.device_requests:
             args += ["--gpus", f'"device={",".join(request.device_ids)}"']
         args += ["--shm-size", self.shm_size, "--user", self.user]
+        if not self.network:
+            args += ["--network", "none"]
         if self.mac_address:
             args += ["--mac-address", self.mac_address]
         if self.entrypoint:
@@ -122,4 +126,5 @@ def spec_for(launch: Launch, user: str, mex_cache: Path | None) -> ContainerSpec
         entrypoint=launch.entrypoint,
         secret_environment=dict(launch.secret_environment),
         volumes=list(launch.volumes),
+        network=launch.network,
     )

@@ -214,6 +214,7 @@ class Engine:
                 labels=spec.labels,
                 stdin_open=spec.stdin_open,
                 mac_address=spec.mac_address,
+                network_mode=None if spec.network else "none",
                 detach=True,
             )
         except docker.errors.APIError as exc:
