@@ -27,6 +27,8 @@ def test_the_wheel_holds_the_app_and_its_resources(tmp_path: Path):
         "resources/ks-gui.desktop",
         "docker/kilosort2.5/Dockerfile",
         "docker/kilosort2.5/ks_gui_run.m",
+        "docker/kilosort4/Dockerfile",
+        "docker/kilosort4/ks_gui/drivers/ks_gui_kilosort4.py",  # the Kilosort 4 image's whole build context
         "docker/CONTRACT.md",
     ):
         assert any(name.endswith(f".data/data/share/ks-gui/{shipped}") for name in names), shipped

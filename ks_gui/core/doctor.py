@@ -141,12 +141,19 @@ def _image_checks(engine: Engine | None, images: list[str] | None) -> list[Check
     return checks
 
 
+# Where docker/kilosort4/Dockerfile COPYs the driver from, relative to its build context.
+KILOSORT4_DRIVER_IN_CONTEXT = "ks_gui/drivers/ks_gui_kilosort4.py"
+
+
 def _how_to_get(image: str) -> str:
     """The fix for a missing sorter image: the app builds the Kilosort 2.5 image; Kilosort 4's is built with docker
     from the folder ks-gui ships, or not needed at all with the local Kilosort 4."""
     if image == SORTERS["kilosort4"].default_image:
-        context = shipped("docker/kilosort4")
-        return f"docker build -t {image} {context}, or sort with Kilosort 4 (local) after: ks-gui install kilosort4"
+        folder = shipped("docker/kilosort4")
+        # Installed, the folder is the whole context; in a checkout the context is the repository root.
+        context = folder if (folder / KILOSORT4_DRIVER_IN_CONTEXT).is_file() else folder.parents[1]
+        build = f"docker build -f {folder / 'Dockerfile'} -t {image} {context}"
+        return f"{build}, or sort with Kilosort 4 (local) after: ks-gui install kilosort4"
     return f"build it: ks-gui image build (image {image})"
 
 
