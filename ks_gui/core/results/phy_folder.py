@@ -116,7 +116,19 @@ def ended_as(folder: Path) -> str | None:
 
 # What a sort leaves in its output folder (Kilosort 2.5's rezToPhy and Kilosort 4's save_to_phy, phy's cache, the
 # launcher's record of the run); --overwrite removes these before a new sort writes there.
-_EARLIER_RESULTS = ("params.py", "*.npy", "*.tsv", "rez*.mat", "kilosort4.log", ".phy", "phy.log")
+_EARLIER_RESULTS = (
+    "params.py",
+    "*.npy",
+    "*.tsv",
+    "rez*.mat",
+    "kilosort4.log",
+    ".phy",
+    "phy.log",
+    # what a finished sort kept beside its record (core/results/units.py, the CLI's picture)
+    ".ks-gui/units.json",
+    ".ks-gui/drift_map.npz",
+    ".ks-gui/drift_map.png",
+)
 
 
 def remove_earlier_results(folder: Path) -> list[Path]:
