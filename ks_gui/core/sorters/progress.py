@@ -250,7 +250,7 @@ class Tracker:
 
     def tick(self) -> ProgressEvent | None:
         """Called while the sorter is quiet: an event when time or the temp file's size moved the sort forward."""
-        before = self._fraction
+        before, stage_before = self._fraction, self._stage_fraction
         followed = None
         for reader in self._readers:
             if (followed := reader.tick_share()) is not None:
@@ -259,7 +259,9 @@ class Tracker:
             self.advance(followed)
         elif self.quiet is not None:
             self.advance(self.quiet.at(self.clock()))
-        if self._fraction - before < 0.0005:
+        # The stage's own bar moves too: a stage whose share of the whole is small (a short recording's filter loop
+        # beside a long compile) still shows that it goes on.
+        if self._fraction - before < 0.0005 and self._stage_fraction - stage_before < 0.005:
             return None
         return self.event()
 
