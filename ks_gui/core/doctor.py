@@ -15,6 +15,7 @@ from ks_gui.core.license import NoKeyringError, keyring_status
 from ks_gui.core.locations import shipped
 from ks_gui.core.places.docker_engine import Engine, EngineError, connect
 from ks_gui.core.places.gpus import gpu_runtime_from_info, scan_gpus
+from ks_gui.core.places.path_map import nearest_existing
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.settings import load_settings
 from ks_gui.core.sorters import SORTERS
@@ -158,9 +159,7 @@ def _how_to_get(image: str) -> str:
 
 
 def _disk_check(folder: Path) -> Check:
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    existing = nearest_existing(folder)
     free = shutil.disk_usage(existing).free
     detail = f"{human_bytes(free)} free in {existing} for Kilosort's temp file (as large as the recording)"
     if free < FREE_DISK_WANTED:

@@ -16,7 +16,7 @@ from ks_gui.core.license import License, license_problems
 from ks_gui.core.mounts import hidden_folder, image_folders, shadow_sentence
 from ks_gui.core.places.base import PLACE_KINDS, Mount
 from ks_gui.core.places.gpus import Gpu
-from ks_gui.core.places.path_map import PathMap
+from ks_gui.core.places.path_map import PathMap, nearest_existing
 from ks_gui.core.readable import human_bytes
 from ks_gui.core.recordings.channel_map import ChannelMap, linear
 from ks_gui.core.recordings.recording import Recording
@@ -45,12 +45,6 @@ class Problem:
 
 def new_job_id() -> str:
     return f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-
-
-def _nearest_existing(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
 
 
 @dataclass
@@ -192,7 +186,7 @@ class SortJob:
         for folder, name in ((out, "output"), (self.temp_dir, "temp")):
             if folder is None:
                 continue
-            existing = _nearest_existing(folder)
+            existing = nearest_existing(folder)
             if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
                 return [Problem(name, f"the {name} folder {folder} is not writable ({existing} is read-only for you)")]
         return []
@@ -235,7 +229,7 @@ class SortJob:
         return [Problem("license", p) for p in license_problems(self.license)]
 
     def disk_problems(self) -> list[Problem]:
-        folder = _nearest_existing(self.temp_file.parent)
+        folder = nearest_existing(self.temp_file.parent)
         free = shutil.disk_usage(folder).free
         needed = self.temp_file_bytes + DISK_MARGIN_BYTES
         if free < needed:

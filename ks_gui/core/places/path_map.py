@@ -5,7 +5,7 @@ both machines."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,13 @@ class PathMap:
 
     def __bool__(self) -> bool:
         return bool(self.pairs)
+
+
+def nearest_existing(path: Path) -> Path:
+    """`path`, or the nearest folder above it that exists (where a folder still to be made will be made)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
 
 
 def _folder(text: str) -> str:

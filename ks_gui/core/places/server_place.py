@@ -16,7 +16,7 @@ from ks_gui.core.places.container_spec import MEX_CACHE_TARGET, ContainerSpec, s
 from ks_gui.core.places.docker_engine import connect
 from ks_gui.core.places.docker_place import DockerPlace
 from ks_gui.core.places.gpus import QUERY_FIELDS, Gpu, GpuScan, parse_nvidia_smi
-from ks_gui.core.places.path_map import PathMap
+from ks_gui.core.places.path_map import PathMap, nearest_existing
 from ks_gui.core.places.ssh import SshShell, SshTarget, put_options_on_sdk_ssh
 
 MEX_VOLUME_PURPOSE = "compiled mex files"
@@ -86,7 +86,7 @@ class ServerPlace(DockerPlace):
         for mount in launch.mounts:
             field = "output" if mount.source in (launch.output, *launch.output.parents) else "recording"
             checks.append(
-                (field, mount.source, "-e") if mount.read_only else (field, _nearest_existing(mount.source), "-w")
+                (field, mount.source, "-e") if mount.read_only else (field, nearest_existing(mount.source), "-w")
             )
         script = " ; ".join(
             f"test -e {path} || echo {index} missing ; test {flag} {path} || echo {index} refused"
@@ -158,9 +158,3 @@ class ServerPlace(DockerPlace):
             dataclasses.replace(found, output=self.path_map.to_local(found.output), place=self.name)
             for found in self.engine.launched_containers(uid=self.uid)
         ]
-
-
-def _nearest_existing(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path

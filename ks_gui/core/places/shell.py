@@ -18,6 +18,19 @@ class Shell(Protocol):
         ...
 
 
+def run_captured(command: list[str], timeout: float, stdin: str | None) -> subprocess.CompletedProcess[str]:
+    """`command` with its output captured as text and `stdin` as its input (none: nothing to read)."""
+    return subprocess.run(
+        command,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+    )
+
+
 class LocalShell:
     """Commands on this computer."""
 
@@ -25,15 +38,7 @@ class LocalShell:
         self, command: list[str], timeout: float = 30, stdin: str | None = None
     ) -> subprocess.CompletedProcess[str]:
         try:
-            return subprocess.run(
-                command,
-                input=stdin,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-                stdin=None if stdin is not None else subprocess.DEVNULL,
-            )
+            return run_captured(command, timeout, stdin)
         except FileNotFoundError as err:
             raise PlaceError(f"{command[0]} is not installed on this computer") from err
         except subprocess.TimeoutExpired as err:

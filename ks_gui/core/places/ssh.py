@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ks_gui.core.places.base import PlaceError
+from ks_gui.core.places.shell import run_captured
 
 SCHEME = "ssh://"
 CONFIG_VARIABLE = "KS_GUI_SSH_CONFIG"
@@ -164,15 +165,7 @@ class SshShell:
         """Run `command` there. PlaceError (in words) when ssh cannot log in or the server does not answer in
         `timeout` seconds; otherwise the command's own result, whatever its exit code."""
         try:
-            done = subprocess.run(
-                ssh_argv(self.target, command),
-                input=stdin,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-                stdin=None if stdin is not None else subprocess.DEVNULL,
-            )
+            done = run_captured(ssh_argv(self.target, command), timeout, stdin)
         except subprocess.TimeoutExpired as err:
             raise PlaceError(f"{self.target.url} did not answer within {timeout:.0f} s") from err
         if done.returncode == 255 and _is_ssh_own_failure(done.stderr):
