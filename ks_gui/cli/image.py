@@ -1,4 +1,5 @@
-"""`ks-gui image build` and `ks-gui image clear-cache`: make the Kilosort 2.5 image, forget its compiled files."""
+"""`ks-gui image build [kilosort2.5|kilosort4]` and `ks-gui image clear-cache`: make a sorter's image, forget the
+compiled files kept for one."""
 
 from __future__ import annotations
 
@@ -12,17 +13,17 @@ from typing import TYPE_CHECKING
 from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.core.engine import EngineError, connect
 from ks_gui.core.images import (
-    BASE_IMAGE,
-    IMAGE_CONTEXT,
+    DEFAULT_SORTER,
+    RECIPES,
     BuildFinished,
     BuildLine,
-    ImageBuild,
     LayerProgress,
+    build_for,
     clear_compiled_files,
     space_check,
 )
 from ks_gui.core.readable import human_bytes
-from ks_gui.core.sorters import KILOSORT25
+from ks_gui.core.sorters import KILOSORT25, SORTERS
 
 if TYPE_CHECKING:
     from ks_gui.core.engine import Engine
@@ -31,15 +32,27 @@ NAME = "image"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    image = commands.add_parser("image", help="build the Kilosort 2.5 image, or clear its compiled files")
+    image = commands.add_parser("image", help="build a sorter's image, or clear its compiled files")
     actions = image.add_subparsers(dest="image_command", required=True, metavar="ACTION")
     build = actions.add_parser(
         "build",
-        help="pull the MATLAB base image (about 17 GB) and build the Kilosort 2.5 image",
-        description="Pull the MATLAB base image (about 17 GB) when it is missing, then build the image.",
+        help="build a sorter's image (Kilosort 2.5: MATLAB's base, about 17 GB; Kilosort 4: PyTorch's with CUDA)",
+        description="Pull the sorter's base image when it is missing, then build the image.",
     )
     build.add_argument(
-        "--tag", default=KILOSORT25.default_image, metavar="IMG", help="image name (default: %(default)s)"
+        "sorter",
+        nargs="?",
+        default=DEFAULT_SORTER,
+        choices=sorted(RECIPES),
+        help="whose image (default: %(default)s)",
+    )
+    build.add_argument("--tag", metavar="IMG", help="image name (default: the sorter's, e.g. ks-gui/kilosort4:latest)")
+    build.add_argument(
+        "--build-arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an ARG of the Dockerfile (Kilosort 4: BASE_IMAGE=another base with python, pip and torch)",
     )
     build.add_argument(
         "--on", metavar="ssh://USER@HOST", help="build it in a GPU server's Docker (its own disk and network)"
@@ -126,19 +139,34 @@ def _clear(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _build_args(texts: list[str]) -> dict[str, str]:
+    pairs = {}
+    for text in texts:
+        key, sep, value = text.partition("=")
+        if not sep or not key:
+            raise BadInputError(f"--build-arg {text!r} is not KEY=VALUE")
+        pairs[key] = value
+    return pairs
+
+
 def _build(args: argparse.Namespace) -> int:
-    if not (IMAGE_CONTEXT / "Dockerfile").is_file():
-        raise BadInputError(f"no Dockerfile in {IMAGE_CONTEXT}: this ks-gui install lacks its image files")
+    recipe = RECIPES[args.sorter]
+    tag = args.tag or SORTERS[args.sorter].default_image
+    build_args = _build_args(args.build_arg)
+    missing = [p for p in (recipe.folder / "Dockerfile", *recipe.files.values()) if not p.is_file()]
+    if missing:
+        raise BadInputError(f"{missing[0]} is missing: this ks-gui install lacks its image files")
     engine, free_bytes = _engine_to_build_in(args.on)
-    base_present = engine.image(BASE_IMAGE) is not None
+    base_present = engine.image(recipe.base_for(build_args)) is not None
     docker_root = engine.info().get("DockerRootDir")
-    space = space_check(docker_root, base_present, free_bytes(docker_root) if free_bytes else None)
+    free = free_bytes(docker_root) if free_bytes else None
+    space = space_check(docker_root, base_present, free, image_bytes=recipe.size_bytes)
     if not space.enough:
         raise BadInputError(space.message())
     log = sys.stderr if args.json else sys.stdout
     print(space.message(), file=sys.stderr)
 
-    build = ImageBuild(engine, tag=args.tag)
+    build = build_for(engine, recipe, tag, build_args)
     previous = signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=build.cancel, daemon=True).start())
     progress = _PullDisplay()
     finished: BuildFinished | None = None

@@ -12,7 +12,6 @@ from pathlib import Path
 from ks_gui.core.contract import LABEL_CONTRACT, LABEL_SORTER
 from ks_gui.core.display import PLATFORM_TITLES, libraries_for_doctor
 from ks_gui.core.license import NoKeyringError, keyring_status
-from ks_gui.core.locations import shipped
 from ks_gui.core.places.docker_engine import Engine, EngineError, connect
 from ks_gui.core.places.gpus import gpu_runtime_from_info, scan_gpus
 from ks_gui.core.places.path_map import nearest_existing
@@ -142,19 +141,14 @@ def _image_checks(engine: Engine | None, images: list[str] | None) -> list[Check
     return checks
 
 
-# Where docker/kilosort4/Dockerfile COPYs the driver from, relative to its build context.
-KILOSORT4_DRIVER_IN_CONTEXT = "ks_gui/drivers/ks_gui_kilosort4.py"
-
-
 def _how_to_get(image: str) -> str:
-    """The fix for a missing sorter image: the app builds the Kilosort 2.5 image; Kilosort 4's is built with docker
-    from the folder ks-gui ships, or not needed at all with the local Kilosort 4."""
+    """The fix for a missing sorter image: the app builds either image from the files it ships; Kilosort 4 needs
+    none at all with the local Kilosort 4."""
     if image == SORTERS["kilosort4"].default_image:
-        folder = shipped("docker/kilosort4")
-        # Installed, the folder is the whole context; in a checkout the context is the repository root.
-        context = folder if (folder / KILOSORT4_DRIVER_IN_CONTEXT).is_file() else folder.parents[1]
-        build = f"docker build -f {folder / 'Dockerfile'} -t {image} {context}"
-        return f"{build}, or sort with Kilosort 4 (local) after: ks-gui install kilosort4"
+        return (
+            f"build it: ks-gui image build kilosort4 (image {image}), or sort with Kilosort 4 (local) after: "
+            "ks-gui install kilosort4"
+        )
     return f"build it: ks-gui image build (image {image})"
 
 

@@ -22,6 +22,7 @@ from ks_gui.core.engine import EngineError, connect
 from ks_gui.core.images import (
     BASE_IMAGE,
     IMAGE_CONTEXT,
+    RECIPES,
     BuildFinished,
     BuildLine,
     ImageBuild,
@@ -41,9 +42,9 @@ class BuildWorker(QObject):
     finished = Signal(BuildFinished)
     refused = Signal(str)
 
-    def __init__(self, tag: str, context: Path, base_image: str | None) -> None:
+    def __init__(self, tag: str, context: Path, base_image: str | None, files: dict[str, Path] | None = None) -> None:
         super().__init__()
-        self._tag, self._context, self._base = tag, context, base_image
+        self._tag, self._context, self._base, self._files = tag, context, base_image, files
         self._build: ImageBuild | None = None
         self._cancel_requested = False
 
@@ -54,7 +55,7 @@ class BuildWorker(QObject):
         except EngineError as err:
             self.refused.emit(err.message)
             return
-        self._build = ImageBuild(engine, tag=self._tag, context=self._context, base_image=self._base)
+        self._build = ImageBuild(engine, tag=self._tag, context=self._context, base_image=self._base, files=self._files)
         if self._cancel_requested:
             self._build.cancel()
         for event in self._build.events():
@@ -79,17 +80,31 @@ class ImageDialog(QDialog):
         parent: QWidget | None = None,
         context: Path = IMAGE_CONTEXT,
         base_image: str | None = BASE_IMAGE,
+        sorter: str | None = None,
     ) -> None:
+        """`sorter`: build that sorter's image (its recipe's Dockerfile, files and base); otherwise `context` is
+        built on `base_image`."""
         super().__init__(parent)
         self.setWindowTitle(f"Image {image}")
         self.image_name = image
+        self._files: dict[str, Path] = {}
+        self._size = None
+        if sorter in RECIPES:
+            recipe = RECIPES[sorter]
+            context, base_image, self._files, self._size = (
+                recipe.folder,
+                recipe.base_image,
+                recipe.files,
+                recipe.size_bytes,
+            )
         self._context, self._base = context, base_image
         self._thread: QThread | None = None
         self._worker: BuildWorker | None = None
 
         self.space = QLabel()
         self.space.setWordWrap(True)
-        self.status = QLabel("Building pulls the MATLAB base image (about 17 GB) when it is missing.")
+        pulled = f"the base image {base_image}" if base_image else "nothing"
+        self.status = QLabel(f"Building pulls {pulled} when it is missing.")
         self.status.setWordWrap(True)
         self.layer = QLabel()
         self.progress = QProgressBar()
@@ -127,7 +142,12 @@ class ImageDialog(QDialog):
         try:
             engine = connect()
             base_present = self._base is None or engine.image(self._base) is not None
-            check = space_check(engine.info().get("DockerRootDir"), base_present)
+            root = engine.info().get("DockerRootDir")
+            check = (
+                space_check(root, base_present, image_bytes=self._size)
+                if self._size
+                else space_check(root, base_present)
+            )
         except EngineError as err:
             self.space.setText(err.message)
             self.build_button.setEnabled(False)
@@ -146,7 +166,7 @@ class ImageDialog(QDialog):
         self.progress.setValue(0)
         self.status.setText("Starting…")
         self._set_running(True)
-        self._worker = BuildWorker(self.image_name, self._context, self._base)
+        self._worker = BuildWorker(self.image_name, self._context, self._base, self._files)
         self._worker.layer.connect(self._on_layer)
         self._worker.line.connect(self._on_line)
         self._worker.finished.connect(self._on_finished)

@@ -240,7 +240,8 @@ class MainWindow(QMainWindow):
         """Build image… / Clear compiled files, for the image named in the form."""
         from ks_gui.ui.image_dialog import ImageDialog  # loads the engine: only when asked for
 
-        ImageDialog(self.form.image.text().strip() or self.form.sorter.default_image, self).exec()
+        image = self.form.image.text().strip() or self.form.sorter.default_image
+        ImageDialog(image, self, sorter=self.form.sorter.name).exec()
 
     @Slot()
     def browse_results(self) -> None:

@@ -99,12 +99,9 @@ def test_image_of_another_contract_version(engine, tmp_path: Path):
     )
 
 
-def test_a_missing_kilosort4_image_points_to_its_dockerfile_and_to_the_local_sorter(engine):
+def test_a_missing_kilosort4_image_points_to_its_build_and_to_the_local_sorter(engine):
+    """The hint is a command this ks-gui runs (tests/test_packaging.py runs it from an installed wheel)."""
     done = run_cli("doctor", "--json", "--image", "ks-gui/kilosort4:latest", timeout=60)
     fix = checks_of(done)["Image ks-gui/kilosort4:latest"]["fix"]
-    words = fix.split()
-    dockerfile, context = Path(words[3]), Path(words[6].rstrip(","))
-    assert words[:3] == ["docker", "build", "-f"] and words[4:6] == ["-t", "ks-gui/kilosort4:latest"]
-    assert dockerfile.is_file() and dockerfile.parent.name == "kilosort4"
-    assert (context / "ks_gui/drivers/ks_gui_kilosort4.py").is_file()  # what the Dockerfile COPYs: a working context
+    assert fix.startswith("build it: ks-gui image build kilosort4 (image ks-gui/kilosort4:latest)")
     assert fix.endswith("ks-gui install kilosort4")

@@ -74,3 +74,16 @@ def test_clear_compiled_files_empties_the_images_mex_cache(qtbot, sim_image) -> 
         f"Cleared 2 compiled files of {SIM_IMAGE} (image {sim_image.short_id}); the next sort compiles them again."
     )
     assert not cache.exists()
+
+
+def test_the_kilosort4_dialog_builds_kilosort4s_image_from_the_shipped_files(qtbot) -> None:
+    """Build image… with Kilosort 4 chosen: its own Dockerfile, the driver added to the build, PyTorch's CUDA base
+    (about 9 GB) named; the build itself runs in tests/test_packaging.py from an installed wheel."""
+    dialog = ImageDialog("ks-gui/kilosort4:latest", sorter="kilosort4")
+    qtbot.addWidget(dialog)
+    assert dialog.status.text() == (
+        "Building pulls the base image pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime when it is missing."
+    )
+    assert (dialog._context / "Dockerfile").read_text().startswith("# ks-gui's Kilosort 4 image")
+    assert [path.name for path in dialog._files.values()] == ["ks_gui_kilosort4.py"]
+    assert dialog.space.text().startswith("The image needs about 11")  # 9 GB and the build's margin: no base here

@@ -1,12 +1,14 @@
-"""Building the Kilosort 2.5 image: pull the MATLAB base image with per-layer byte progress, then build
-docker/kilosort2.5 with its log line by line, and say clearly why it failed (no network, no space, a Docker Hub
-login needed). Synchronous: `ImageBuild.events()` yields what happens; the CLI or a Qt worker consumes it.
+"""Building a sorter's image (image_recipes.py): pull its base image with per-layer byte progress, then build its
+Dockerfile's folder (with the files the recipe adds, in a temporary build context) with its log line by line, and
+say clearly why it failed (no network, no space, a Docker Hub login needed). Synchronous: `ImageBuild.events()`
+yields what happens; the CLI or a Qt worker consumes it.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,13 +17,14 @@ from typing import Literal, Protocol
 
 from ks_gui.core.locations import shipped
 from ks_gui.core.places.docker_engine import EngineError
+from ks_gui.core.places.image_recipes import RECIPES
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.output_lines import LineSplitter
 from ks_gui.core.readable import human_bytes
 
-BASE_IMAGE = "mathworks/matlab-deep-learning:r2021b"
-# The seed README: "just under 17gb"; the base image is nearly all of it.
-IMAGE_SIZE_BYTES = 17 * 1000**3
+# Kilosort 2.5's, the default build (image_recipes.py has each sorter's).
+BASE_IMAGE = RECIPES["kilosort2.5"].base_image
+IMAGE_SIZE_BYTES = RECIPES["kilosort2.5"].size_bytes
 # Room kept free beyond the image itself (the build's own layers, Docker's temporary files).
 SPACE_MARGIN_BYTES = 2 * 1000**3
 IMAGE_CONTEXT = shipped("docker/kilosort2.5")
@@ -39,7 +42,7 @@ class BuildEngine(Protocol):
 
     def image(self, name: str) -> ImageInfo | None: ...
     def pull(self, name: str) -> EngineStreamLike: ...
-    def build(self, context: Path, tag: str) -> EngineStreamLike: ...
+    def build(self, context: Path, tag: str, build_args: dict | None = None) -> EngineStreamLike: ...
 
 
 # --- events ---------------------------------------------------------------------------------------------------
@@ -232,9 +235,11 @@ class SpaceCheck:
         return text if self.enough else f"{text} Free some space first."
 
 
-def space_check(docker_root: str | None, base_present: bool, free_bytes: int | None = None) -> SpaceCheck:
-    """Compare the image's size with the free space where the engine keeps images (`docker info` DockerRootDir):
-    measured here, unless `free_bytes` says it (a server measures its own disk)."""
+def space_check(
+    docker_root: str | None, base_present: bool, free_bytes: int | None = None, image_bytes: int = IMAGE_SIZE_BYTES
+) -> SpaceCheck:
+    """Compare the image's size (`image_bytes`) with the free space where the engine keeps images (`docker info`
+    DockerRootDir): measured here, unless `free_bytes` says it (a server measures its own disk)."""
     folder = Path(docker_root or "/")
     if free_bytes is not None:
         free = free_bytes
@@ -244,7 +249,7 @@ def space_check(docker_root: str | None, base_present: bool, free_bytes: int | N
         except OSError:  # the engine's folder may be out of sight (another machine, a VM): the root disk says most
             folder = Path("/")
             free = shutil.disk_usage(folder).free
-    needed = SPACE_MARGIN_BYTES if base_present else IMAGE_SIZE_BYTES + SPACE_MARGIN_BYTES
+    needed = SPACE_MARGIN_BYTES if base_present else image_bytes + SPACE_MARGIN_BYTES
     return SpaceCheck(folder, free, needed)
 
 
@@ -252,8 +257,9 @@ def space_check(docker_root: str | None, base_present: bool, free_bytes: int | N
 
 
 class ImageBuild:
-    """Pull the base image when it is missing (None: nothing to pull), then build `context` as `tag`.
-    `cancel()` from any thread."""
+    """Pull the base image when it is missing (None: nothing to pull), then build `context` as `tag`, with `files`
+    (path inside the build context -> a file here) added to a temporary copy of it and `build_args` given to the
+    Dockerfile's ARGs. `cancel()` from any thread."""
 
     def __init__(
         self,
@@ -261,10 +267,14 @@ class ImageBuild:
         tag: str,
         context: Path = IMAGE_CONTEXT,
         base_image: str | None = BASE_IMAGE,
+        files: dict[str, Path] | None = None,
+        build_args: dict[str, str] | None = None,
     ) -> None:
         self.tag = tag
         self.context = context
         self.base_image = base_image
+        self.files = dict(files or {})
+        self.build_args = dict(build_args or {})
         self._engine = engine
         self._stream: EngineStreamLike | None = None
         self._cancelled = threading.Event()
@@ -290,12 +300,23 @@ class ImageBuild:
             yield BuildFinished(self.tag, None, self._cancelled.is_set(), classify_failure(err.message))
 
     def _steps(self) -> Iterator[BuildEvent]:
-        if not (self.context / "Dockerfile").is_file():
-            failure = BuildFailure(
-                "build", f"no Dockerfile in {self.context}: this ks-gui install lacks its image files"
-            )
+        missing = [str(p) for p in (self.context / "Dockerfile", *self.files.values()) if not p.is_file()]
+        if missing:
+            failure = BuildFailure("build", f"{missing[0]} is missing: this ks-gui install lacks its image files")
             yield BuildFinished(self.tag, None, failure=failure)
             return
+        if not self.files:
+            yield from self._pull_and_build(self.context)
+            return
+        with tempfile.TemporaryDirectory(prefix="ks-gui-image-") as folder:
+            context = Path(folder) / "context"
+            shutil.copytree(self.context, context)
+            for inside, source in self.files.items():
+                (context / inside).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, context / inside)
+            yield from self._pull_and_build(context)
+
+    def _pull_and_build(self, context: Path) -> Iterator[BuildEvent]:
         if self.base_image is not None and self._engine.image(self.base_image) is None:
             tracker = PullTracker()
             for message in self._open(self._engine.pull(self.base_image)):
@@ -305,7 +326,12 @@ class ImageBuild:
                 yield BuildFinished(self.tag, None, self._cancelled.is_set(), tracker.failure)
                 return
         log = BuildLog()
-        for message in self._open(self._engine.build(self.context, self.tag)):
+        stream = (
+            self._engine.build(context, self.tag, build_args=self.build_args)
+            if self.build_args
+            else self._engine.build(context, self.tag)
+        )
+        for message in self._open(stream):
             for text in log.feed(message):
                 yield BuildLine(text)
         for text in log.finish():
