@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 SYSTEM_PYTHON ?= python3
 
-.PHONY: run test unit lint bench system-packages engine sshd slurm sim-image phy-env ks4-env clean
+.PHONY: run test unit lint bench system-packages engine sshd slurm sim-image phy-env ks4-env ks4-image clean
 
 $(VENV)/.installed: pyproject.toml
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ run:
 
 ## Everything the tests need (system packages, a Docker engine, the stand-in image), then lint, pytest and the
 ## benchmarks (their ratios land in the CI log). pytest's exit code 5 (no tests collected) fails the target too.
-test: $(VENV)/.installed system-packages engine sshd slurm sim-image phy-env ks4-env lint
+test: $(VENV)/.installed system-packages engine sshd slurm sim-image phy-env ks4-env ks4-image lint
 	$(PYTHON) -m pytest
 	$(MAKE) --no-print-directory bench
 
@@ -80,6 +80,11 @@ ks4-env: build/ks4-env/.installed
 build/ks4-env/.installed: $(VENV)/.installed
 	KS_GUI_TORCH_INDEX=$(TORCH_INDEX) $(VENV)/bin/ks-gui install kilosort4 --into build/ks4-env
 	touch $@
+
+## The real Kilosort 4 image (docker/kilosort4/Dockerfile) on a CPU base made from Debian's packages, for the real
+## sorts in its container (tests/kilosort4_image). Kept while its inputs are unchanged (a hash label).
+ks4-image: $(VENV)/.installed engine
+	tests/setup/kilosort4-image.sh $(PYTHON) ks-gui-test/kilosort4-cpu:latest
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

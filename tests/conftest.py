@@ -298,6 +298,7 @@ SUITE_BUDGET_SECONDS = {
     "desktop": 180,  # tests/desktop: ~90 s making its images on a fresh machine, ~15 s when they are cached
     "docker": 90,
     "e2e": 300,
+    "kilosort4_image": 420,  # two real sorts in the real image (about a minute each on 2 idle cores); built by make
     "phy": 180,
     "robustness": 300,
     "server": 120,
