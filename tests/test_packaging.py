@@ -15,14 +15,20 @@ from tests.kilosort4_image.conftest import KS4_BASE, ks4_image  # noqa: F401 (a 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
-def test_the_wheel_holds_the_app_and_its_resources(tmp_path: Path):
+def build_wheel(folder: Path) -> Path:
+    """The wheel `pip` makes of this checkout, in `folder`."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path), str(REPOSITORY)],
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(folder), str(REPOSITORY)],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    (wheel,) = tmp_path.glob("ks_gui-*.whl")
+    (wheel,) = folder.glob("ks_gui-*.whl")
+    return wheel
+
+
+def test_the_wheel_holds_the_app_and_its_resources(tmp_path: Path):
+    wheel = build_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
     assert (
         "ks_gui/drivers/ks_gui_kilosort4.py" in names  # the Kilosort 4 image's driver: its build copies it in
@@ -50,13 +56,7 @@ def test_an_installed_wheel_builds_the_kilosort4_image(tmp_path: Path, ks4_image
     """`ks-gui image build kilosort4` (doctor's hint) from a wheel installed in a fresh environment, run outside the
     checkout: its Dockerfile from <prefix>/share/ks-gui, its driver from the installed package, the build's progress
     on stdout. The base is the tests' CPU base (no registry here); the layers the tests' build made are reused."""
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path), str(REPOSITORY)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = tmp_path.glob("ks_gui-*.whl")
+    wheel = build_wheel(tmp_path)
     venv = tmp_path / "venv"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # nothing of a checkout's may stand in for it
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120, env=env)

@@ -4,23 +4,10 @@ work is said here, and nothing is remembered."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox, QWidget
 
 from ks_gui.core.clusters import Cluster, SlurmOptions, remember_cluster, remembered_cluster
-from ks_gui.core.servers import PathMap
-from ks_gui.ui.threads import run_in_background
+from ks_gui.ui.check_and_add import CheckAndAddDialog, path_map_of
 
 RUNNERS = {
     "python": "Kilosort 4 in a Python environment on shared storage",
@@ -29,16 +16,14 @@ RUNNERS = {
 }
 
 
-class ClusterDialog(QDialog):
+class ClusterDialog(CheckAndAddDialog):
     def __init__(self, parent: QWidget | None = None, login: str = "") -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add a SLURM cluster")
-        self.added = ""  # the cluster's place name, once it answered and was remembered
-        intro = QLabel(
+        super().__init__(
+            parent,
+            "Add a SLURM cluster",
             "Each recording becomes one SLURM job. Leave the login node empty when this computer is one; otherwise "
-            "ks-gui logs in with your SSH keys. Recordings and results must be on storage the nodes see too."
+            "ks-gui logs in with your SSH keys. Recordings and results must be on storage the nodes see too.",
         )
-        intro.setWordWrap(True)
         known = remembered_cluster(f"slurm+{login}" if login else "slurm")
         self.login = QLineEdit(login)
         self.login.setPlaceholderText("empty: this computer; or ssh://me@login.cluster.example.org")
@@ -70,15 +55,12 @@ class ClusterDialog(QDialog):
         self.extra = QPlainTextEdit("\n".join(options.extra))
         self.extra.setPlaceholderText("more #SBATCH lines, one per line, e.g. --constraint=a100")
         self.extra.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
-        self.path_map = QPlainTextEdit("\n".join(known.path_map.texts()))
-        self.path_map.setPlaceholderText("/mnt/lab=/data/lab   (one LOCAL=CLUSTER per line; empty: same paths)")
-        self.path_map.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        for label, field in (
+        self.path_map = self.path_map_field(
+            "\n".join(known.path_map.texts()),
+            "/mnt/lab=/data/lab   (one LOCAL=CLUSTER per line; empty: same paths)",
+            lines=3,
+        )
+        rows: list[tuple[str, QWidget]] = [
             ("Login node", self.login),
             ("On the nodes", self.runs),
             ("Python environment", self.python_env),
@@ -92,20 +74,10 @@ class ClusterDialog(QDialog):
             ("QoS", self.qos),
             ("More #SBATCH", self.extra),
             ("Path map", self.path_map),
-        ):
-            form.addRow(label, field)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.add_button = self.buttons.addButton("Check and add", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.buttons.accepted.connect(self.check_and_add)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
+        ]
+        self.lay_out(rows, min_width=620)
         self.runs.currentIndexChanged.connect(self._runner_changed)
         self._runner_changed()
-        self.resize(max(self.sizeHint().width(), 620), self.sizeHint().height())
 
     def _runner_changed(self) -> None:
         runs = self.runs.currentData()
@@ -125,39 +97,34 @@ class ClusterDialog(QDialog):
             qos=self.qos.text().strip(),
             extra=tuple(line.strip() for line in self.extra.toPlainText().splitlines() if line.strip()),
         )
-        lines = [line.strip() for line in self.path_map.toPlainText().splitlines() if line.strip()]
         cluster = Cluster(
             options=options,
             runs=self.runs.currentData(),
             python_env=self.python_env.text().strip(),
             sif=self.sif.text().strip(),
-            path_map=PathMap.parse(lines),
+            path_map=path_map_of(self.path_map),
         )
         return (f"slurm+{login}" if login else "slurm"), cluster
 
-    @Slot()
     def check_and_add(self) -> None:
         try:
             name, cluster = self.cluster()
         except ValueError as err:
-            self.status.setText(str(err).replace("--path-map ", "Path map: "))
+            self.status.setText(str(err))
             return
-        self.add_button.setEnabled(False)
-        self.status.setText("Asking the cluster…")
-        run_in_background(lambda: _reach(name, cluster), lambda said: self._reached(name, cluster, said), self)
 
-    def _reached(self, name: str, cluster: Cluster, said: object) -> None:
-        self.add_button.setEnabled(True)
-        if isinstance(said, list) and all(check.ok or check.name == "Partition" for check in said):
-            remember_cluster(name, cluster)
-            self.added = name
-            self.accept()
-            return
-        if isinstance(said, list):
-            failing = next(check for check in said if not check.ok)
-            self.status.setText(f"{failing.name}: {failing.detail}")
-            return
-        self.status.setText(getattr(said, "message", str(said)))
+        def answered(said: object) -> None:
+            if isinstance(said, list) and all(check.ok or check.name == "Partition" for check in said):
+                remember_cluster(name, cluster)
+                self.added = name
+                self.accept()
+            elif isinstance(said, list):
+                failing = next(check for check in said if not check.ok)
+                self.status.setText(f"{failing.name}: {failing.detail}")
+            else:
+                self.status.setText(getattr(said, "message", str(said)))
+
+        self.check_off_thread("Asking the cluster…", lambda: _reach(name, cluster), answered)
 
 
 def _reach(name: str, cluster: Cluster) -> list:

@@ -73,3 +73,15 @@ def test_check_setup_checks_the_server_the_form_sorts_on(qtbot, sim_image):
         2
     )
     assert {"NVIDIA container runtime", "GPUs", "Free disk", "Path map"} <= set(rows)
+
+
+def test_a_bad_path_map_line_is_said_in_the_dialog_and_nothing_is_asked(qtbot):
+    dialog = ServerDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_into(qtbot, dialog.address, SERVER_URL)
+    dialog.path_map.setPlainText("/mnt/lab=/data/lab\ndata=/srv/data")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    assert dialog.status.text().startswith("Path map: 'data=/srv/data'")
+    assert dialog.add_button.isEnabled() and not dialog.added  # nothing was started
+    assert SERVER_URL not in remembered_servers()
