@@ -124,15 +124,18 @@ def read_results(folder: Path) -> SortResults:
     curated = any("group" in row for row in groups.values())
     contamination = _table(folder / "cluster_ContamPct.tsv")
     units = []
-    ids, counts = np.unique(clusters, return_counts=True)
-    for unit_id, count in zip(ids.tolist(), counts.tolist(), strict=True):
-        in_unit = clusters == unit_id
-        template = int(np.bincount(templates_of_spikes[in_unit]).argmax()) if count else unit_id
+    groups_of = _spikes_by_unit(clusters)
+    amplitude_of = np.asarray(amplitudes).ravel() if amplitudes is not None else None
+    same_templates = templates_of_spikes is clusters or np.array_equal(templates_of_spikes, clusters)
+    for unit_id, spikes in groups_of:
+        count = spikes.size
+        # curated: a merged unit's template is the one most of its spikes came from
+        template = unit_id if same_templates else int(np.bincount(templates_of_spikes[spikes]).argmax())
         x, y, best, peak = _position(np.asarray(templates[min(template, len(templates) - 1)]), positions)
         label = (groups.get(unit_id, {}).get("group") if curated else None) or ks_labels.get(unit_id, {}).get(
             "KSLabel", "unsorted"
         )
-        amplitude = float(np.median(np.asarray(amplitudes).ravel()[in_unit])) if amplitudes is not None else peak
+        amplitude = float(np.median(amplitude_of[spikes])) if amplitude_of is not None else peak
         contam = contamination.get(unit_id, {}).get("ContamPct")
         units.append(
             Unit(
@@ -149,6 +152,22 @@ def read_results(folder: Path) -> SortResults:
             )
         )
     return SortResults(folder, sample_rate, duration, units, curated)
+
+
+def _spikes_by_unit(clusters: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Each unit's id and its spikes' indices (in time order), by counting and one stable sort, never a mask per
+    unit: 5 million spikes in a fraction of a second. Unit ids are small non-negative integers (phy's)."""
+    if not clusters.size:
+        return []
+    if int(clusters.min()) < 0:
+        raise PhyFolderError("spike_clusters.npy holds negative unit ids: damaged")
+    top = int(clusters.max())
+    # numpy sorts 16-bit integers by radix (linear time) when asked for a stable sort
+    keys = clusters.astype(np.uint16 if top < 2**16 else np.int64, copy=False)
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys, minlength=top + 1)
+    ends = np.cumsum(counts)
+    return [(int(unit), order[ends[unit] - counts[unit] : ends[unit]]) for unit in np.flatnonzero(counts)]
 
 
 def _position(template: np.ndarray, positions: np.ndarray) -> tuple[float, float, int, float]:
