@@ -39,10 +39,12 @@ def _to_image(values: np.ndarray, low: float, high: float, lut: np.ndarray) -> Q
 
 
 def _framed(picture: QImage, size: tuple[int, int], title: str, x_label: str, y_label: str,
-            x_range: tuple[float, float], y_range: tuple[float, float]) -> QImage:  # fmt: skip
-    """The picture scaled into a plot area, with a title, ticks on both axes and their labels."""
+            x_range: tuple[float, float], y_range: tuple[float, float], ratio: float = 1.0) -> QImage:  # fmt: skip
+    """The picture scaled into a plot area, with a title, ticks on both axes and their labels. `size` is in the
+    screen's logical pixels; `ratio` device pixels each (2 on a 4K screen scaled 200 %: sharp, text the same size)."""
     width, height = size
-    canvas = QImage(width, height, QImage.Format.Format_ARGB32)
+    canvas = QImage(round(width * ratio), round(height * ratio), QImage.Format.Format_ARGB32)
+    canvas.setDevicePixelRatio(ratio)
     canvas.fill(QColor("white"))
     area = QRect(MARGIN_LEFT, MARGIN_TOP, width - MARGIN_LEFT - MARGIN_RIGHT, height - MARGIN_TOP - MARGIN_BOTTOM)
     painter = QPainter(canvas)
@@ -91,10 +93,10 @@ def _largest_per_pixel(rows: np.ndarray, width: int) -> np.ndarray:
     return np.take_along_axis(used, pick[..., None], axis=2)[..., 0]
 
 
-def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: str = "") -> QImage:
+def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: str = "", ratio: float = 1.0) -> QImage:
     """Channels (deepest at the top, as on the probe) by time, blue to red."""
     rows = preview.image[::-1]  # the shallowest row at the bottom: depth grows upward as on the probe drawing
-    shown = _largest_per_pixel(rows, size[0] - MARGIN_LEFT - MARGIN_RIGHT)
+    shown = _largest_per_pixel(rows, round((size[0] - MARGIN_LEFT - MARGIN_RIGHT) * ratio))
     low, high = preview.limits
     if shown is not rows:  # each pixel holds its largest sample: colour by those, so spikes stand out of the noise
         top = float(np.percentile(np.abs(shown[:, ::4]), 99.8)) or high  # a quarter of the columns say as much
@@ -103,7 +105,8 @@ def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: s
     end = preview.start_s + preview.duration_s
     what = "filtered (300 Hz highpass, median reference)" if preview.mode == "filtered" else "raw (median reference)"
     depths = (float(preview.depth_um.min()), float(preview.depth_um.max())) if preview.depth_um.size else (0, 0)
-    return _framed(picture, size, title or f"Traces, {what}", "time (s)", "depth (µm)", (preview.start_s, end), depths)
+    title = title or f"Traces, {what}"
+    return _framed(picture, size, title, "time (s)", "depth (µm)", (preview.start_s, end), depths, ratio)
 
 
 def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: str = "") -> QImage:
