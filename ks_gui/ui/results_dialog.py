@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -49,6 +50,8 @@ class ResultsDialog(QDialog):
         self.drift = QLabel()
         self.drift.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.drift.setMinimumSize(480, 280)
+        self.drift.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # drawn at its size
+        self.drift_map = None
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -79,17 +82,34 @@ class ResultsDialog(QDialog):
         if not isinstance(read, tuple):
             self.summary.setText(str(getattr(read, "message", read)))
             return
-        from ks_gui.ui.pictures import drift_map_image
-
         self.results, drift = read
         good = sum(unit.label == "good" for unit in self.results.units)
         curated = " (labels from phy's curation)" if self.results.curated else ""
+        estimate = (
+            ""
+            if drift.estimate is None
+            else f" Kilosort 4 estimated the probe moved by up to {drift.estimate.largest_um:.1f} µm (below the map)."
+        )
         self.summary.setText(
             f"{len(self.results.units)} units ({good} good{curated}), {drift.n_spikes:,} spikes over "
-            f"{self.results.duration_s:.1f} s in {self.folder}"
+            f"{self.results.duration_s:.1f} s in {self.folder}.{estimate}"
         )
-        self.drift.setPixmap(QPixmap.fromImage(drift_map_image(drift, (1060, 420))))
+        self.drift_map = drift
+        self._draw_drift()
         self._fill_table()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.drift_map is not None:
+            self._draw_drift()
+
+    def _draw_drift(self) -> None:
+        """The drift map at the size its place has now, sharp on a scaled screen."""
+        from ks_gui.ui.pictures import drift_map_image
+
+        size = (max(self.drift.width(), 480), max(self.drift.height(), 280))
+        image = drift_map_image(self.drift_map, size, ratio=self.drift.devicePixelRatioF())
+        self.drift.setPixmap(QPixmap.fromImage(image))
 
     def _fill_table(self) -> None:
         units = self.results.units

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ks_gui.core.contract import job_file
+from ks_gui.core.results.drift_estimate import DriftEstimate, read_drift_estimate
 from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, read_params
 
 PEAK_FRACTION = 0.3
@@ -61,6 +62,7 @@ class DriftMap:
     time_edges_s: np.ndarray
     depth_edges_um: np.ndarray
     n_spikes: int
+    estimate: DriftEstimate | None = None  # Kilosort 4's own (ops.npy), drawn beside the map
 
 
 def _table(path: Path) -> dict[int, dict[str, str]]:
@@ -213,6 +215,7 @@ def drift_map(folder: Path, results: SortResults | None = None) -> DriftMap:
     time_bin = max(results.duration_s / DRIFT_TIME_BINS, MIN_TIME_BIN_S)
     n_time = max(1, int(np.ceil(results.duration_s / time_bin)))
     low, high = (float(depths.min()), float(depths.max())) if depths.size else (0.0, 1.0)
+    low, high = low - DRIFT_DEPTH_BIN_UM, high + DRIFT_DEPTH_BIN_UM  # the outermost bands clear of the frame
     n_depth = max(1, int(np.ceil((high - low) / DRIFT_DEPTH_BIN_UM)) + 1)
     t = np.clip((seconds / time_bin).astype(np.int64), 0, n_time - 1)
     d = np.clip(((depths - low) / DRIFT_DEPTH_BIN_UM).astype(np.int64), 0, n_depth - 1)
@@ -222,6 +225,7 @@ def drift_map(folder: Path, results: SortResults | None = None) -> DriftMap:
         time_edges_s=np.arange(n_time + 1) * time_bin,
         depth_edges_um=low + np.arange(n_depth + 1) * DRIFT_DEPTH_BIN_UM,
         n_spikes=int(spike_times.size),
+        estimate=read_drift_estimate(folder),
     )
 
 
@@ -248,8 +252,27 @@ def keep_result_numbers(folder: Path) -> None:
         },
         mode=0o644,
     )
+    estimate = drift.estimate
+    kept_estimate = (
+        {}
+        if estimate is None
+        else {"estimate_times_s": estimate.times_s, "estimate_shift_um": estimate.shift_um,
+              "estimate_depth_um": estimate.section_depth_um}
+    )  # fmt: skip
     np.savez_compressed(run_folder / DRIFT_FILE, image=drift.image, time_edges_s=drift.time_edges_s,
-                        depth_edges_um=drift.depth_edges_um, n_spikes=drift.n_spikes)  # fmt: skip
+                        depth_edges_um=drift.depth_edges_um, n_spikes=drift.n_spikes, **kept_estimate)  # fmt: skip
+
+
+def kept_results(folder: Path) -> SortResults | None:
+    """The unit table kept at the sort's end, or None (an older sort, or a damaged file)."""
+    from ks_gui.core.contract import RUN_FOLDER
+
+    try:
+        kept = json.loads((folder / RUN_FOLDER / UNITS_FILE).read_text(encoding="utf-8"))
+        units = [Unit(**unit) for unit in kept["units"]]
+        return SortResults(folder, float(kept["sample_rate"]), float(kept["duration_s"]), units, bool(kept["curated"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def kept_drift_map(folder: Path) -> DriftMap | None:
@@ -258,6 +281,12 @@ def kept_drift_map(folder: Path) -> DriftMap | None:
 
     try:
         with np.load(folder / RUN_FOLDER / DRIFT_FILE) as kept:
-            return DriftMap(kept["image"], kept["time_edges_s"], kept["depth_edges_um"], int(kept["n_spikes"]))
+            estimate = (
+                DriftEstimate(kept["estimate_times_s"], kept["estimate_shift_um"], kept["estimate_depth_um"])
+                if "estimate_shift_um" in kept.files
+                else None
+            )
+            edges = kept["time_edges_s"], kept["depth_edges_um"]
+            return DriftMap(kept["image"], *edges, n_spikes=int(kept["n_spikes"]), estimate=estimate)
     except (OSError, KeyError, ValueError):
         return None
