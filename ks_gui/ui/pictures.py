@@ -48,7 +48,7 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
         return [low]
     raw = span / count
     power = 10 ** np.floor(np.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * 0.999)
     first = np.ceil(low / step - 1e-9) * step
     return [float(v) for v in np.arange(first, high + step * 1e-6, step)]
 
@@ -139,10 +139,7 @@ def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: s
     """Channels (deepest at the top, as on the probe) by time, blue to red."""
     rows = preview.image[::-1]  # the shallowest row at the bottom: depth grows upward as on the probe drawing
     shown = _largest_per_pixel(rows, round((size[0] - MARGIN_LEFT - MARGIN_RIGHT) * ratio))
-    low, high = preview.limits
-    if shown is not rows:  # each pixel holds its largest sample: colour by those, so spikes stand out of the noise
-        top = float(np.percentile(np.abs(shown[:, ::4]), 99.8)) or high  # a quarter of the columns say as much
-        low, high = -top, top
+    low, high = preview.limits  # from the noise: a pixel holding its largest sample is still pale where it is noise
     picture = _to_image(shown, low, high, _diverging_lut())
     end = preview.start_s + preview.duration_s
     what = "filtered (300 Hz highpass, median reference)" if preview.mode == "filtered" else "raw (median reference)"
@@ -203,26 +200,38 @@ def _draw_estimate(painter: QPainter, outer: QRect, estimate: DriftEstimate, tim
     _axes(painter, outer, title, "time (s)", "shift (µm)", times, depths)
 
 
-def template_image(template: np.ndarray, channels: np.ndarray, size: tuple[int, int] = (420, 320)) -> QImage:
-    """A unit's template on its best channels, one trace per channel stacked by channel."""
+def template_image(template: np.ndarray, channels: np.ndarray, size: tuple[int, int] = (420, 320), title: str = "",
+                   ratio: float = 1.0) -> QImage:  # fmt: skip
+    """A unit's template on its best channels, one trace per channel stacked by channel, all on one scale."""
     width, height = size
-    canvas = QImage(width, height, QImage.Format.Format_ARGB32)
-    canvas.fill(QColor("white"))
+    canvas = _canvas(size, ratio)
     painter = QPainter(canvas)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont()
+    font.setPointSizeF(8.5)
+    painter.setFont(font)
+    top = 6
+    if title:
+        bold = QFont(font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(QColor("#222222"))
+        shown = painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, width - 8)
+        painter.drawText(4, 4 + painter.fontMetrics().ascent(), shown)
+        painter.setFont(font)
+        top = painter.fontMetrics().height() + 10
     n_samples, n_channels = template.shape
     span = float(np.abs(template).max()) or 1.0
-    lane = (height - 20) / max(n_channels, 1)
-    painter.setPen(QPen(QColor("#1f4e9e"), 1.5))
+    lane = (height - top - 8) / max(n_channels, 1)
+    left = painter.fontMetrics().horizontalAdvance("ch 000") + 10
+    xs = left + np.arange(n_samples) * (width - left - 8) / max(n_samples - 1, 1)
     for column in range(n_channels):
-        base = height - 10 - (column + 0.5) * lane
-        xs = 40 + np.arange(n_samples) * (width - 50) / max(n_samples - 1, 1)
+        base = height - 8 - (column + 0.5) * lane
         ys = base - template[:, column] / span * lane * 0.9
-        for i in range(n_samples - 1):
-            painter.drawLine(int(xs[i]), int(ys[i]), int(xs[i + 1]), int(ys[i + 1]))
-        painter.setPen(QPen(QColor("#444444")))
-        painter.drawText(4, int(base + 4), f"ch {int(channels[column])}")
         painter.setPen(QPen(QColor("#1f4e9e"), 1.5))
+        painter.drawPolyline(QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]))
+        painter.setPen(QPen(QColor("#444444")))
+        painter.drawText(4, int(base + painter.fontMetrics().ascent() / 2 - 1), f"ch {int(channels[column])}")
     painter.end()
     return canvas
 
@@ -299,7 +308,7 @@ def write_result_pictures(folder: Path, results: SortResults, drift: DriftMap, n
     drift_path, units_path = folder / DRIFT_PNG, folder / UNITS_PNG
     save_png(drift_map_image(drift, title=f"Drift map of {name}: {drift.n_spikes:,} spikes"), str(drift_path))
     good = sum(u.label == "good" for u in results.units)
-    title = f"Units of {name}: {len(results.units)} ({good} good) over {results.duration_s:.1f} s"
+    title = f"Units of {name}: {len(results.units)} units ({good} good) over {results.duration_s:.1f} s"
     save_png(units_table_image(results, title), str(units_path))
     return [drift_path, units_path]
 

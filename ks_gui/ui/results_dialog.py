@@ -62,19 +62,23 @@ class ResultsDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._unit_chosen)
         self.template = QLabel("Choose a unit to see its template.")
         self.template.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.template.setMinimumSize(320, 240)
+        self.template.setMinimumSize(260, 200)
+        self.template.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # drawn at its size
+        self.template.setWordWrap(True)
         lower = QSplitter()
         lower.addWidget(self.table)
         lower.addWidget(self.template)
-        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(0, 5)  # the table's nine columns first; the template beside them
         lower.setStretchFactor(1, 2)
+        lower.setSizes([700, 300])
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         upper = QHBoxLayout()
         upper.addWidget(self.drift, stretch=1)
         layout.addLayout(upper, stretch=3)
         layout.addWidget(lower, stretch=2)
-        self.resize(1100, 780)
+        screen = self.screen().availableGeometry()  # never taller or wider than the screen (1366x768 laptops)
+        self.resize(min(1100, screen.width() - 40), min(780, screen.height() - 60))
         run_in_background(lambda: _read(folder), self._shown, self)
 
     @Slot(object)
@@ -132,6 +136,7 @@ class ResultsDialog(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, unit.id)
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)
+        self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
 
     @Slot()
     def _unit_chosen(self) -> None:
@@ -143,7 +148,10 @@ class ResultsDialog(QDialog):
 
         unit_id = int(self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole))
         template, channels = template_on_best_channels(self.folder, unit_id)
-        self.template.setPixmap(QPixmap.fromImage(template_image(template, channels, (420, 300))))
+        size = (max(self.template.width(), 260), max(self.template.height(), 200))
+        title = f"Unit {unit_id}: its template on its {len(channels)} largest channels"
+        image = template_image(template, channels, size, title, ratio=self.template.devicePixelRatioF())
+        self.template.setPixmap(QPixmap.fromImage(image))
 
 
 def _read(folder: Path) -> tuple:
