@@ -155,7 +155,6 @@ class ResultsDialog(QDialog):
 
 
 def _read(folder: Path) -> tuple:
-    from ks_gui.core.results.units import drift_map, read_results
+    from ks_gui.core.results.units import units_and_drift
 
-    results = read_results(folder)
-    return results, drift_map(folder, results)
+    return units_and_drift(folder)

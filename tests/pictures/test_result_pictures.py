@@ -5,9 +5,11 @@ ops.npy that names other code is not run."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PySide6.QtGui import QColor, QImage
 
 from ks_gui.core.results.drift_estimate import read_drift_estimate
@@ -140,3 +142,22 @@ def test_the_units_window_says_how_far_kilosort_4_saw_the_probe_move(qtbot, tmp_
         picture = dialog.drift.pixmap().toImage()
         assert (colour_count(picture, ESTIMATE_COLOURS[0]) > 50) == expected
         dialog.close()
+
+
+def test_history_shows_the_kept_numbers_until_phy_changes_the_folder(tmp_path: Path, monkeypatch):
+    import ks_gui.core.results.units as units
+
+    folder = write_kilosort_folder(tmp_path / "out")
+    (folder / ".ks-gui").mkdir()
+    keep_result_numbers(folder)
+    with monkeypatch.context() as patched:
+        patched.setattr(units, "read_results", lambda _folder: pytest.fail("read every spike again"))
+        results, drift = units.units_and_drift(folder)
+    assert [u.id for u in results.units] == [0, 1, 2, 3, 4] and drift.n_spikes == 200 and not results.curated
+
+    groups = folder / "cluster_group.tsv"  # the user curates in phy afterwards
+    groups.write_text("cluster_id\tgroup\n0\tnoise\n1\tgood\n2\tgood\n3\tgood\n4\tgood\n")
+    later = (folder / ".ks-gui" / "units.json").stat().st_mtime + 5
+    os.utime(groups, (later, later))
+    results, _drift = units.units_and_drift(folder)
+    assert results.curated and results.units[0].label == "noise"

@@ -263,6 +263,31 @@ def keep_result_numbers(folder: Path) -> None:
                         depth_edges_um=drift.depth_edges_um, n_spikes=drift.n_spikes, **kept_estimate)  # fmt: skip
 
 
+# What the unit table and drift map are read from: kept numbers older than any of these (phy saved a curation since,
+# a sort wrote the folder again) are read afresh.
+_READ_FROM = ("spike_times.npy", "spike_clusters.npy", "spike_templates.npy", "amplitudes.npy", "templates.npy",
+              "cluster_group.tsv", "cluster_KSLabel.tsv", "spike_positions.npy", "ops.npy")  # fmt: skip
+
+
+def units_and_drift(folder: Path) -> tuple[SortResults, DriftMap]:
+    """The unit table and drift map: those the sort kept when nothing they were read from changed since (History
+    shows them without reading every spike again), else read from the phy folder now."""
+    from ks_gui.core.contract import RUN_FOLDER
+
+    folder = folder.absolute()
+    try:
+        kept_at = min((folder / RUN_FOLDER / name).stat().st_mtime for name in (UNITS_FILE, DRIFT_FILE))
+        newest = max((folder / name).stat().st_mtime for name in _READ_FROM if (folder / name).exists())
+    except (OSError, ValueError):
+        kept_at, newest = 0.0, 1.0
+    if kept_at > newest:
+        results, drift = kept_results(folder), kept_drift_map(folder)
+        if results is not None and drift is not None:
+            return results, drift
+    results = read_results(folder)
+    return results, drift_map(folder, results)
+
+
 def kept_results(folder: Path) -> SortResults | None:
     """The unit table kept at the sort's end, or None (an older sort, or a damaged file)."""
     from ks_gui.core.contract import RUN_FOLDER
