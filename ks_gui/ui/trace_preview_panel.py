@@ -78,6 +78,7 @@ class TracePreviewPanel(QWidget):
         self._asked_at = 0.0
         self._reading = False
         self._again = False
+        self._generation = 0  # which recording a read was for: a read of the one before is not shown
         self._pool = QThreadPool(self)  # one thread of its own: never behind Docker or GPU queries in Qt's pool
         self._pool.setMaxThreadCount(1)
 
@@ -151,6 +152,7 @@ class TracePreviewPanel(QWidget):
     def set_recording(self, recording: Recording) -> None:
         """Show `recording` from its start (the form's channel count and sample rate already hold its own)."""
         self.recording = recording
+        self._generation += 1
         self.preview = None
         self.shown_after_s = None
         self._asked_at = time.monotonic()
@@ -194,26 +196,32 @@ class TracePreviewPanel(QWidget):
         self.note.setToolTip(
             "Diagonal stripes across the channels mean the channel count is wrong; change it in Recording below."
         )
-        run_in_background(lambda: _read(recording, start, seconds, mode), self._read_done, self, self._pool)
+        generation = self._generation
+        run_in_background(lambda: _read(generation, recording, start, seconds, mode), self._read_done, self, self._pool)
 
     @Slot(object)
-    def _read_done(self, preview: object) -> None:
+    def _read_done(self, read: object) -> None:
         self._reading = False
+        generation, preview = read if isinstance(read, tuple) else (self._generation, read)  # a bug: said, too
+        if generation == self._generation:  # not a read of a recording opened before this one
+            self._show(preview)
+        if self._again:  # the controls moved while reading: read what they say now
+            self._again = False
+            self.refresh()
+
+    def _show(self, preview: object) -> None:
         if isinstance(preview, Exception):
             self.preview = None
             self.picture.setPixmap(QPixmap())
             self.picture.setText(f"The traces cannot be read this way: {preview}")
-        else:
-            self.preview = preview  # type: ignore[assignment]
-            end = self.preview.start_s + self.preview.duration_s
-            self.position.setText(f"{self.preview.start_s:.2f} to {end:.2f} s of {self.duration_s:.1f} s")
-            self._draw()
-            if self.shown_after_s is None:
-                self.shown_after_s = time.monotonic() - self._asked_at
-            self.shown.emit()
-        if self._again:  # the controls moved while reading: read what they say now
-            self._again = False
-            self.refresh()
+            return
+        self.preview = preview  # type: ignore[assignment]
+        end = self.preview.start_s + self.preview.duration_s
+        self.position.setText(f"{self.preview.start_s:.2f} to {end:.2f} s of {self.duration_s:.1f} s")
+        self._draw()
+        if self.shown_after_s is None:
+            self.shown_after_s = time.monotonic() - self._asked_at
+        self.shown.emit()
 
     @Slot()
     def _draw(self) -> None:
@@ -248,7 +256,11 @@ class TracePreviewPanel(QWidget):
         self.larger = dialog  # the open one, for tests
 
 
-def _read(recording: Recording, start_s: float, seconds: float, mode: str) -> Preview:
+def _read(generation: int, recording: Recording, start_s: float, seconds: float, mode: str) -> tuple[int, object]:
+    """(generation, the window read or why it could not be)."""
     from ks_gui.core.recordings.preview import read_window
 
-    return read_window(recording, start_s, seconds, mode)  # type: ignore[arg-type]
+    try:
+        return generation, read_window(recording, start_s, seconds, mode)  # type: ignore[arg-type]
+    except (OSError, ValueError) as err:
+        return generation, err

@@ -132,3 +132,20 @@ def test_the_larger_window(qtbot, window, planted):  # noqa: F811
     dialog.seek.setValue(500)  # the middle of the recording
     qtbot.waitUntil(lambda: dialog.position.text().startswith("1.4"), timeout=10_000)
     dialog.close()
+
+
+def test_the_next_recording_shows_its_own_traces_and_a_vanished_file_says_so(qtbot, window, planted, tmp_path):  # noqa: F811
+    run = spikeglx_run(tmp_path, metas=(NP1_META,))
+    _open(qtbot, window, planted.binary.parent)
+    panel = window.form.trace_panel
+    window.form.channels.setValue(N_CHANNELS)
+    window.form.sample_rate.setValue(SAMPLE_RATE)
+    panel.refresh()  # a read of the first recording in flight…
+    window.open_recording(run)  # …when the next one is opened
+    qtbot.waitUntil(lambda: panel.preview is not None and panel.preview.image.shape[0] == 384, timeout=10_000)
+    qtbot.wait(200)
+    assert panel.preview.image.shape == (384, 3000) and "385 channels" in panel.note.text()
+
+    next(run.rglob("*.ap.bin")).unlink()  # the network share went away
+    panel.mode.setCurrentIndex(panel.mode.findData("raw"))
+    qtbot.waitUntil(lambda: panel.picture.text().startswith("The traces cannot be read this way"), timeout=10_000)
