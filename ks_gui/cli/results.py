@@ -20,7 +20,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     results.add_argument("output", type=Path, metavar="OUTPUT", help="the sort's output folder (a phy folder)")
     results.add_argument("--json", action="store_true", help='print {"units": [...]} on stdout')
-    results.add_argument("--pictures", type=Path, metavar="DIR", help="write drift_map.png there")
+    results.add_argument("--pictures", type=Path, metavar="DIR", help="write drift_map.png and units.png there")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,11 +62,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_pictures(output: Path, folder: Path, results, drift) -> list[Path]:
-    """The drift map as PNG into `folder` (made when missing)."""
-    from ks_gui.ui.pictures import drift_map_image, ensure_offscreen_app, save_png
+    """The drift map (with Kilosort 4's drift estimate when the sort left one) and the unit table as PNG into
+    `folder` (made when missing)."""
+    from ks_gui.ui.pictures import write_result_pictures
 
-    ensure_offscreen_app()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "drift_map.png"
-    save_png(drift_map_image(drift, title=f"Drift map of {output.name}: {drift.n_spikes:,} spikes"), str(path))
-    return [path]
+    try:
+        return write_result_pictures(folder, results, drift, output.absolute().name)
+    except OSError as err:
+        raise BadInputError(f"the pictures cannot be written into {folder}: {err}") from err

@@ -431,6 +431,8 @@ def _submit_all_then_follow(args: argparse.Namespace, jobs: list[SortJob], gpu_r
     outcomes = []
     for run in runs:
         outcome = _follow(run)
+        if outcome.succeeded:
+            _draw_kept_pictures(run.job.output)
         print(outcome.summary(), file=sys.stderr if args.json else sys.stdout)
         outcomes.append(
             {
@@ -447,19 +449,13 @@ def _submit_all_then_follow(args: argparse.Namespace, jobs: list[SortJob], gpu_r
 
 
 def _draw_kept_pictures(output: Path) -> None:
-    """The drift map the run kept, drawn into `<output>/.ks-gui/drift_map.png` (offscreen: no display needed)."""
-    from ks_gui.core.results.units import kept_drift_map
+    """The drift map and unit table the run kept, drawn into `<output>/.ks-gui/` (offscreen: no display needed)."""
+    from ks_gui.ui.pictures import write_kept_pictures
 
-    drift = kept_drift_map(output)
-    if drift is None:
-        return
-    from ks_gui.ui.pictures import drift_map_image, ensure_offscreen_app, save_png
-
-    ensure_offscreen_app()
     try:
-        save_png(drift_map_image(drift, title=f"Drift map of {output.name}"), str(output / ".ks-gui" / "drift_map.png"))
+        write_kept_pictures(output)
     except OSError as err:
-        print(f"ks-gui: the drift map picture was not written: {err}", file=sys.stderr)
+        print(f"ks-gui: the result pictures were not written: {err}", file=sys.stderr)
 
 
 def _follow(run: sorting.SortRun) -> Outcome:

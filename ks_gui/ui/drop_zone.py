@@ -81,7 +81,6 @@ class DropZone(QFrame):
     path_chosen = Signal(Path)
     recording_chosen = Signal(object)
     sort_all_requested = Signal(list)
-    preview_requested = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -127,10 +126,6 @@ class DropZone(QFrame):
         self.probe_picture = ProbePicture()
         self.browse_button = QPushButton("Browse…")
         self.browse_button.clicked.connect(self.browse)
-        self.traces_button = QPushButton("Traces…")
-        self.traces_button.setToolTip("See the traces as Kilosort will read them (a wrong channel count shows at once)")
-        self.traces_button.clicked.connect(self.preview_requested)
-        self.traces_button.hide()
 
         text = QVBoxLayout()
         text.addWidget(self.title)
@@ -145,7 +140,6 @@ class DropZone(QFrame):
         row.addWidget(self.probe_picture)
         buttons = QVBoxLayout()
         buttons.addWidget(self.browse_button)
-        buttons.addWidget(self.traces_button)
         buttons.addStretch(1)
         row.addLayout(buttons)
 
@@ -155,7 +149,6 @@ class DropZone(QFrame):
         self.title.setText(title)
         self.details.setText(details)
         self.browse_button.setText("Change…")
-        self.traces_button.show()
         # The recording's facts can be selected and copied (set here, not at start: see ks_gui/ui/__init__.py).
         for label in (self.details, self.facts):
             label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -19,7 +19,7 @@ from ks_gui.ui.actions import build_menus
 from ks_gui.ui.drop_zone import WindowDrops
 from ks_gui.ui.sort_form import RefusedError, SortForm, next_free_folder
 from ks_gui.ui.sorts import Sorts
-from ks_gui.ui.threads import run_in_background
+from ks_gui.ui.threads import run_detached, run_in_background
 
 if TYPE_CHECKING:
     from ks_gui.core.recordings.recording import Recording
@@ -29,6 +29,21 @@ if TYPE_CHECKING:
 
 # What a just-opened window does not show (recording inspection, jobs, the sort machinery, dialogs) is imported where
 # it is used: the window opens faster (issue #8; tests/ui/test_window_start.py keeps numpy and docker out).
+
+
+WARM_UP_AFTER_MS = 1000
+
+
+def _warm_up() -> None:
+    """After the first frame, while the user finds a recording: load what opening one needs (probeinterface with
+    numpy, about 0.3 s on a 2-core machine; the trace preview's reading and drawing), so its traces are on screen
+    within 300 ms of the drop (tests/bench/pictures.py). Imports only: nothing is read or shown."""
+    import probeinterface  # noqa: F401 (read_spikeglx: the Neuropixels probes)
+
+    import ks_gui.core.recordings.preview
+    import ks_gui.core.recordings.recording
+    import ks_gui.ui.pictures
+    import ks_gui.ui.trace_preview_panel  # noqa: F401
 
 
 class MainWindow(QMainWindow):
@@ -115,6 +130,8 @@ class MainWindow(QMainWindow):
         self.history_view.open_phy.connect(self.open_phy_for)
         self._history_page.layout().addWidget(self.history_view)
         self.form.gpu_picker.scan_in_background()
+        # A second later (the icons' glyphs are loaded and painted by then; no user drops a recording sooner).
+        QTimer.singleShot(WARM_UP_AFTER_MS, lambda: run_detached(_warm_up, "warm-up"))
         self.completed.emit()
 
     # --- what tests and the menus reach ------------------------------------------------------------------------

@@ -5,12 +5,15 @@ when a picture is first drawn: the window opens without it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtCore import QPointF, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
 from ks_gui.core.recordings.preview import Preview
-from ks_gui.core.results.units import DriftMap
+from ks_gui.core.results.drift_estimate import DriftEstimate
+from ks_gui.core.results.units import DriftMap, SortResults
 
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_RIGHT = 64, 40, 26, 12
 
@@ -38,37 +41,65 @@ def _to_image(values: np.ndarray, low: float, high: float, lut: np.ndarray) -> Q
     return QImage(argb.data, width, height, width * 4, QImage.Format.Format_ARGB32).copy()
 
 
-def _framed(picture: QImage, size: tuple[int, int], title: str, x_label: str, y_label: str,
-            x_range: tuple[float, float], y_range: tuple[float, float]) -> QImage:  # fmt: skip
-    """The picture scaled into a plot area, with a title, ticks on both axes and their labels."""
-    width, height = size
-    canvas = QImage(width, height, QImage.Format.Format_ARGB32)
+def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About `count` round values (1, 2 or 5 times a power of ten apart) within [low, high]."""
+    span = high - low
+    if not np.isfinite(span) or span <= 0:
+        return [low]
+    raw = span / count
+    power = 10 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * 0.999)
+    first = np.ceil(low / step - 1e-9) * step
+    return [float(v) for v in np.arange(first, high + step * 1e-6, step)]
+
+
+def _tick_text(value: float, ticks: list[float]) -> str:
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else abs(value) or 1.0
+    decimals = max(0, -int(np.floor(np.log10(step)))) if step < 1 else 0
+    return f"{0.0 if abs(value) < step * 1e-6 else value:.{decimals}f}"  # never "-0"
+
+
+def _canvas(size: tuple[int, int], ratio: float) -> QImage:
+    """A white picture of `size` logical pixels, `ratio` device pixels each (2 on a 4K screen scaled 200 %: sharp,
+    its text the same size as at 1x)."""
+    canvas = QImage(round(size[0] * ratio), round(size[1] * ratio), QImage.Format.Format_ARGB32)
+    canvas.setDevicePixelRatio(ratio)
     canvas.fill(QColor("white"))
-    area = QRect(MARGIN_LEFT, MARGIN_TOP, width - MARGIN_LEFT - MARGIN_RIGHT, height - MARGIN_TOP - MARGIN_BOTTOM)
-    painter = QPainter(canvas)
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-    painter.drawImage(area, picture)
+    return canvas
+
+
+def _area(outer: QRect) -> QRect:
+    """Where the data go inside `outer`: room for the title, the ticks and the axes' labels around them."""
+    return outer.adjusted(MARGIN_LEFT, MARGIN_TOP, -MARGIN_RIGHT, -MARGIN_BOTTOM)
+
+
+def _axes(painter: QPainter, outer: QRect, title: str, x_label: str, y_label: str,
+          x_range: tuple[float, float], y_range: tuple[float, float]) -> None:  # fmt: skip
+    """A frame around the plot area of `outer`, round ticks on both axes, the axes' labels and a title."""
+    area = _area(outer)
     painter.setPen(QPen(QColor("#444444")))
     painter.drawRect(area)
     font = QFont()
     font.setPointSizeF(8.5)
     painter.setFont(font)
     metrics = painter.fontMetrics()
-    for fraction in np.linspace(0, 1, 6):
-        x = area.left() + fraction * area.width()
-        value = x_range[0] + fraction * (x_range[1] - x_range[0])
-        text = f"{value:.3g}"
+    (x0, x1), (y0, y1) = x_range, y_range
+    ticks = _nice_ticks(x0, x1)
+    for value in ticks:
+        x = area.left() + (value - x0) / ((x1 - x0) or 1) * area.width()
+        text = _tick_text(value, ticks)
         painter.drawLine(int(x), area.bottom(), int(x), area.bottom() + 4)
         painter.drawText(int(x - metrics.horizontalAdvance(text) / 2), area.bottom() + 6 + metrics.ascent(), text)
-        y = area.bottom() - fraction * area.height()
-        value = y_range[0] + fraction * (y_range[1] - y_range[0])
-        text = f"{value:.4g}"
+    ticks = _nice_ticks(y0, y1, 4 if area.height() < 160 else 6)
+    for value in ticks:
+        y = area.bottom() - (value - y0) / ((y1 - y0) or 1) * area.height()
+        text = _tick_text(value, ticks)
         painter.drawLine(area.left() - 4, int(y), area.left(), int(y))
         painter.drawText(area.left() - 8 - metrics.horizontalAdvance(text), int(y + metrics.ascent() / 2 - 1), text)
-    painter.drawText(QRect(area.left(), height - metrics.height() - 2, area.width(), metrics.height()),
+    painter.drawText(QRect(area.left(), outer.bottom() - metrics.height() - 1, area.width(), metrics.height()),
                      Qt.AlignmentFlag.AlignHCenter, x_label)  # fmt: skip
     painter.save()
-    painter.translate(12, area.center().y())
+    painter.translate(outer.left() + 12, area.center().y())
     painter.rotate(-90)
     painter.drawText(QRect(-area.height() // 2, -metrics.height() + 4, area.height(), metrics.height()),
                      Qt.AlignmentFlag.AlignHCenter, y_label)  # fmt: skip
@@ -76,7 +107,20 @@ def _framed(picture: QImage, size: tuple[int, int], title: str, x_label: str, y_
     bold = QFont(font)
     bold.setBold(True)
     painter.setFont(bold)
-    painter.drawText(QRect(area.left(), 4, area.width(), MARGIN_TOP - 6), Qt.AlignmentFlag.AlignLeft, title)
+    shown = painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, outer.width() - area.left() - 4)
+    painter.drawText(QRect(area.left(), outer.top() + 4, area.width(), MARGIN_TOP - 6), Qt.AlignmentFlag.AlignLeft,
+                     shown)  # fmt: skip
+
+
+def _framed(picture: QImage, size: tuple[int, int], title: str, x_label: str, y_label: str,
+            x_range: tuple[float, float], y_range: tuple[float, float], ratio: float = 1.0) -> QImage:  # fmt: skip
+    """The picture scaled into a plot area, with a title, ticks on both axes and their labels."""
+    canvas = _canvas(size, ratio)
+    outer = QRect(0, 0, *size)
+    painter = QPainter(canvas)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+    painter.drawImage(_area(outer), picture)
+    _axes(painter, outer, title, x_label, y_label, x_range, y_range)
     painter.end()
     return canvas
 
@@ -91,23 +135,25 @@ def _largest_per_pixel(rows: np.ndarray, width: int) -> np.ndarray:
     return np.take_along_axis(used, pick[..., None], axis=2)[..., 0]
 
 
-def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: str = "") -> QImage:
+def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: str = "", ratio: float = 1.0) -> QImage:
     """Channels (deepest at the top, as on the probe) by time, blue to red."""
     rows = preview.image[::-1]  # the shallowest row at the bottom: depth grows upward as on the probe drawing
-    shown = _largest_per_pixel(rows, size[0] - MARGIN_LEFT - MARGIN_RIGHT)
-    low, high = preview.limits
-    if shown is not rows:  # each pixel holds its largest sample: colour by those, so spikes stand out of the noise
-        top = float(np.percentile(np.abs(shown[:, ::4]), 99.8)) or high  # a quarter of the columns say as much
-        low, high = -top, top
+    shown = _largest_per_pixel(rows, round((size[0] - MARGIN_LEFT - MARGIN_RIGHT) * ratio))
+    low, high = preview.limits  # from the noise: a pixel holding its largest sample is still pale where it is noise
     picture = _to_image(shown, low, high, _diverging_lut())
     end = preview.start_s + preview.duration_s
     what = "filtered (300 Hz highpass, median reference)" if preview.mode == "filtered" else "raw (median reference)"
     depths = (float(preview.depth_um.min()), float(preview.depth_um.max())) if preview.depth_um.size else (0, 0)
-    return _framed(picture, size, title or f"Traces, {what}", "time (s)", "depth (µm)", (preview.start_s, end), depths)
+    title = title or f"Traces, {what}"
+    return _framed(picture, size, title, "time (s)", "depth (µm)", (preview.start_s, end), depths, ratio)
 
 
-def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: str = "") -> QImage:
-    """Spike depth by time, darker where more (and larger) spikes are: a flat band is a stable unit."""
+ESTIMATE_COLOURS = ("#c62828", "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00")  # one per section of the probe
+
+
+def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: str = "", ratio: float = 1.0) -> QImage:
+    """Spike depth by time, darker where more (and larger) spikes are: a flat band is a stable unit. Below it, on the
+    same time axis, Kilosort 4's own drift estimate when the sort left one (ops.npy)."""
     image = drift.image[::-1]  # deepest bins at the top
     nonzero = image[image > 0]
     high = float(np.percentile(nonzero, 95)) if nonzero.size else 1.0
@@ -115,31 +161,168 @@ def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: 
     times = (float(drift.time_edges_s[0]), float(drift.time_edges_s[-1]))
     depths = (float(drift.depth_edges_um[0]), float(drift.depth_edges_um[-1]))
     label = title or f"Drift map: {drift.n_spikes:,} spikes"
-    return _framed(picture, size, label, "time (s)", "depth (µm)", times, depths)
-
-
-def template_image(template: np.ndarray, channels: np.ndarray, size: tuple[int, int] = (420, 320)) -> QImage:
-    """A unit's template on its best channels, one trace per channel stacked by channel."""
     width, height = size
-    canvas = QImage(width, height, QImage.Format.Format_ARGB32)
-    canvas.fill(QColor("white"))
+    strip = 0 if drift.estimate is None else max(130, round(height * 0.3))
+    canvas = _canvas(size, ratio)
     painter = QPainter(canvas)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    n_samples, n_channels = template.shape
-    span = float(np.abs(template).max()) or 1.0
-    lane = (height - 20) / max(n_channels, 1)
-    painter.setPen(QPen(QColor("#1f4e9e"), 1.5))
-    for column in range(n_channels):
-        base = height - 10 - (column + 0.5) * lane
-        xs = 40 + np.arange(n_samples) * (width - 50) / max(n_samples - 1, 1)
-        ys = base - template[:, column] / span * lane * 0.9
-        for i in range(n_samples - 1):
-            painter.drawLine(int(xs[i]), int(ys[i]), int(xs[i + 1]), int(ys[i + 1]))
-        painter.setPen(QPen(QColor("#444444")))
-        painter.drawText(4, int(base + 4), f"ch {int(channels[column])}")
-        painter.setPen(QPen(QColor("#1f4e9e"), 1.5))
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+    outer = QRect(0, 0, width, height - strip)
+    painter.drawImage(_area(outer), picture)
+    _axes(painter, outer, label, "time (s)", "depth (µm)", times, depths)
+    if drift.estimate is not None:
+        _draw_estimate(painter, QRect(0, height - strip, width, strip), drift.estimate, times)
     painter.end()
     return canvas
+
+
+def _draw_estimate(painter: QPainter, outer: QRect, estimate: DriftEstimate, times: tuple[float, float]) -> None:
+    """Kilosort 4's shift of each section of the probe against time, as its drift_amount.png draws it."""
+    shifts = estimate.shift_um
+    low, high = float(shifts.min()), float(shifts.max())
+    middle, half = (low + high) / 2, max((high - low) / 2 * 1.15, 2.0)  # never a flat line magnified into noise
+    depths = (middle - half, middle + half)
+    area = _area(outer)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+
+    def point(t: float, shift: float) -> QPointF:
+        x = area.left() + (t - times[0]) / ((times[1] - times[0]) or 1) * area.width()
+        return QPointF(x, area.bottom() - (shift - depths[0]) / (depths[1] - depths[0]) * area.height())
+
+    painter.setPen(QPen(QColor("#9e9e9e"), 1, Qt.PenStyle.DashLine))
+    if depths[0] < 0 < depths[1]:
+        painter.drawLine(point(times[0], 0.0), point(times[1], 0.0))
+    for section in range(shifts.shape[1]):
+        painter.setPen(QPen(QColor(ESTIMATE_COLOURS[section % len(ESTIMATE_COLOURS)]), 1.6))
+        line = zip(estimate.times_s, shifts[:, section], strict=True)
+        painter.drawPolyline(QPolygonF([point(float(t), float(s)) for t, s in line]))
+    sections = f", {shifts.shape[1]} sections of the probe" if shifts.shape[1] > 1 else ""
+    title = f"Kilosort 4's drift estimate (ops.npy): up to {estimate.largest_um:.1f} µm{sections}"
+    _axes(painter, outer, title, "time (s)", "shift (µm)", times, depths)
+
+
+def template_image(template: np.ndarray, channels: np.ndarray, size: tuple[int, int] = (420, 320), title: str = "",
+                   ratio: float = 1.0) -> QImage:  # fmt: skip
+    """A unit's template on its best channels, one trace per channel stacked by channel, all on one scale."""
+    width, height = size
+    canvas = _canvas(size, ratio)
+    painter = QPainter(canvas)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    font = QFont()
+    font.setPointSizeF(8.5)
+    painter.setFont(font)
+    top = 6
+    if title:
+        bold = QFont(font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(QColor("#222222"))
+        shown = painter.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, width - 8)
+        painter.drawText(4, 4 + painter.fontMetrics().ascent(), shown)
+        painter.setFont(font)
+        top = painter.fontMetrics().height() + 10
+    n_samples, n_channels = template.shape
+    span = float(np.abs(template).max()) or 1.0
+    lane = (height - top - 8) / max(n_channels, 1)
+    left = painter.fontMetrics().horizontalAdvance("ch 000") + 10
+    xs = left + np.arange(n_samples) * (width - left - 8) / max(n_samples - 1, 1)
+    for column in range(n_channels):
+        base = height - 8 - (column + 0.5) * lane
+        ys = base - template[:, column] / span * lane * 0.9
+        painter.setPen(QPen(QColor("#1f4e9e"), 1.5))
+        painter.drawPolyline(QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]))
+        painter.setPen(QPen(QColor("#444444")))
+        painter.drawText(4, int(base + painter.fontMetrics().ascent() / 2 - 1), f"ch {int(channels[column])}")
+    painter.end()
+    return canvas
+
+
+TABLE_COLUMNS = ("Unit", "Label", "Spikes", "Rate (Hz)", "Amplitude", "Depth (µm)", "x (µm)", "Shank", "Contam. %")
+MAX_TABLE_ROWS = 400  # a longer table's picture says how to list them all
+LABEL_COLOURS = {"good": "#2e7d32", "mua": "#b26a00", "noise": "#757575"}
+
+
+def units_table_image(results: SortResults, title: str = "", ratio: float = 1.0) -> QImage:
+    """The unit table as a picture: one row per unit (by id), the label coloured, numbers right-aligned."""
+    font = QFont()
+    font.setPointSizeF(9)
+    bold = QFont(font)
+    bold.setBold(True)
+    probe = QImage(1, 1, QImage.Format.Format_ARGB32)
+    painter = QPainter(probe)
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    painter.end()
+    units = results.units[:MAX_TABLE_ROWS]
+    rows = [
+        (str(u.id), u.label, f"{u.n_spikes:,}", f"{u.firing_rate_hz:.2f}", f"{u.amplitude:.1f}", f"{u.y_um:.0f}",
+         f"{u.x_um:.0f}", str(u.shank), "" if u.contamination_pct is None else f"{u.contamination_pct:.1f}")
+        for u in units
+    ]  # fmt: skip
+    pad, line = 14, metrics.height() + 6
+    widths = [max(metrics.horizontalAdvance(t) for t in (name, *(r[i] for r in rows))) + 4 + pad
+              for i, name in enumerate(TABLE_COLUMNS)]  # fmt: skip
+    good = sum(u.label == "good" for u in results.units)
+    title = title or f"{len(results.units)} units ({good} good) over {results.duration_s:.1f} s"
+    more = len(results.units) - len(units)
+    width = max(sum(widths) + 2 * pad, metrics.horizontalAdvance(title) + 40)
+    height = (len(rows) + 2 + (1 if more else 0)) * line + 2 * pad
+    canvas = _canvas((width, height), ratio)
+    painter = QPainter(canvas)
+    painter.setFont(bold)
+    painter.setPen(QColor("#222222"))
+    painter.drawText(pad, pad + metrics.ascent(), title)
+    top = pad + line
+
+    def cells(y: int, texts: tuple[str, ...], colour: str | None = None) -> None:
+        x = pad
+        for i, (text, column_width) in enumerate(zip(texts, widths, strict=True)):
+            painter.setPen(QColor(colour or (LABEL_COLOURS.get(text, "#222222") if i == 1 else "#222222")))
+            align = Qt.AlignmentFlag.AlignLeft if i == 1 else Qt.AlignmentFlag.AlignRight
+            painter.drawText(QRect(x, y, column_width - pad // 2, line), align | Qt.AlignmentFlag.AlignVCenter, text)
+            x += column_width
+
+    cells(top, TABLE_COLUMNS, "#222222")
+    painter.setPen(QColor("#888888"))
+    painter.drawLine(pad, top + line, width - pad, top + line)
+    painter.setFont(font)
+    for index, row in enumerate(rows):
+        y = top + (index + 1) * line
+        if index % 2:
+            painter.fillRect(QRect(pad, y, width - 2 * pad, line), QColor("#f2f4f7"))
+        cells(y, row)
+    if more:
+        painter.setPen(QColor("#555555"))
+        text = f"… and {more} more units: `ks-gui results OUTPUT` lists them all"
+        painter.drawText(pad, top + (len(rows) + 1) * line + metrics.ascent() + 3, text)
+    painter.end()
+    return canvas
+
+
+DRIFT_PNG, UNITS_PNG = "drift_map.png", "units.png"
+
+
+def write_result_pictures(folder: Path, results: SortResults, drift: DriftMap, name: str) -> list[Path]:
+    """The drift map and the unit table as PNG into `folder` (made when missing); the paths written."""
+    ensure_offscreen_app()
+    folder.mkdir(parents=True, exist_ok=True)
+    drift_path, units_path = folder / DRIFT_PNG, folder / UNITS_PNG
+    save_png(drift_map_image(drift, title=f"Drift map of {name}: {drift.n_spikes:,} spikes"), str(drift_path))
+    good = sum(u.label == "good" for u in results.units)
+    title = f"Units of {name}: {len(results.units)} units ({good} good) over {results.duration_s:.1f} s"
+    save_png(units_table_image(results, title), str(units_path))
+    return [drift_path, units_path]
+
+
+def write_kept_pictures(output: Path) -> list[Path]:
+    """A finished sort's pictures under `<output>/.ks-gui/`, drawn from the numbers the run kept there (none when it
+    kept none: an older sort, a damaged folder)."""
+    from ks_gui.core.contract import RUN_FOLDER
+    from ks_gui.core.results.units import kept_drift_map, kept_results
+
+    drift, results = kept_drift_map(output), kept_results(output)
+    if drift is None or results is None:
+        return []
+    return write_result_pictures(output / RUN_FOLDER, results, drift, output.name)
 
 
 def ensure_offscreen_app() -> None:

@@ -80,7 +80,8 @@ class PreviewDialog(QDialog):
             from ks_gui.ui.pictures import preview_image
 
             size = (max(self.picture.width(), 640), max(self.picture.height(), 360))
-            self.picture.setPixmap(QPixmap.fromImage(preview_image(preview, size)))
+            image = preview_image(preview, size, ratio=self.picture.devicePixelRatioF())  # sharp on a scaled screen
+            self.picture.setPixmap(QPixmap.fromImage(image))
         if self._again:
             self._again = False
             self.refresh()

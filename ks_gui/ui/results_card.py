@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,15 @@ class _ContainerPhy(QObject):
             self.ended.emit("phy (in the Kilosort image) closed.", False)
         else:
             self.ended.emit(str(diagnose_launch("\n".join(tail), code)), True)
+
+
+def keep_pictures(folder: Path) -> None:
+    """A finished sort's drift map and unit table as PNG under `<output>/.ks-gui/` (drawn from the numbers the run
+    kept there), as `ks-gui sort` leaves them: the folder says what it holds without ks-gui."""
+    from ks_gui.ui.pictures import write_kept_pictures
+
+    with contextlib.suppress(OSError):  # a read-only or full disk: the card and the dialog show them anyway
+        write_kept_pictures(folder)
 
 
 def show_units_of(folder: Path, parent: QWidget) -> None:

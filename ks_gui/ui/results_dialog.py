@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -49,6 +50,8 @@ class ResultsDialog(QDialog):
         self.drift = QLabel()
         self.drift.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.drift.setMinimumSize(480, 280)
+        self.drift.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # drawn at its size
+        self.drift_map = None
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -59,19 +62,23 @@ class ResultsDialog(QDialog):
         self.table.itemSelectionChanged.connect(self._unit_chosen)
         self.template = QLabel("Choose a unit to see its template.")
         self.template.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.template.setMinimumSize(320, 240)
+        self.template.setMinimumSize(260, 200)
+        self.template.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # drawn at its size
+        self.template.setWordWrap(True)
         lower = QSplitter()
         lower.addWidget(self.table)
         lower.addWidget(self.template)
-        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(0, 5)  # the table's nine columns first; the template beside them
         lower.setStretchFactor(1, 2)
+        lower.setSizes([700, 300])
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         upper = QHBoxLayout()
         upper.addWidget(self.drift, stretch=1)
         layout.addLayout(upper, stretch=3)
         layout.addWidget(lower, stretch=2)
-        self.resize(1100, 780)
+        screen = self.screen().availableGeometry()  # never taller or wider than the screen (1366x768 laptops)
+        self.resize(min(1100, screen.width() - 40), min(780, screen.height() - 60))
         run_in_background(lambda: _read(folder), self._shown, self)
 
     @Slot(object)
@@ -79,17 +86,34 @@ class ResultsDialog(QDialog):
         if not isinstance(read, tuple):
             self.summary.setText(str(getattr(read, "message", read)))
             return
-        from ks_gui.ui.pictures import drift_map_image
-
         self.results, drift = read
         good = sum(unit.label == "good" for unit in self.results.units)
         curated = " (labels from phy's curation)" if self.results.curated else ""
+        estimate = (
+            ""
+            if drift.estimate is None
+            else f" Kilosort 4 estimated the probe moved by up to {drift.estimate.largest_um:.1f} µm (below the map)."
+        )
         self.summary.setText(
             f"{len(self.results.units)} units ({good} good{curated}), {drift.n_spikes:,} spikes over "
-            f"{self.results.duration_s:.1f} s in {self.folder}"
+            f"{self.results.duration_s:.1f} s in {self.folder}.{estimate}"
         )
-        self.drift.setPixmap(QPixmap.fromImage(drift_map_image(drift, (1060, 420))))
+        self.drift_map = drift
+        self._draw_drift()
         self._fill_table()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.drift_map is not None:
+            self._draw_drift()
+
+    def _draw_drift(self) -> None:
+        """The drift map at the size its place has now, sharp on a scaled screen."""
+        from ks_gui.ui.pictures import drift_map_image
+
+        size = (max(self.drift.width(), 480), max(self.drift.height(), 280))
+        image = drift_map_image(self.drift_map, size, ratio=self.drift.devicePixelRatioF())
+        self.drift.setPixmap(QPixmap.fromImage(image))
 
     def _fill_table(self) -> None:
         units = self.results.units
@@ -112,6 +136,7 @@ class ResultsDialog(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, unit.id)
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)
+        self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
 
     @Slot()
     def _unit_chosen(self) -> None:
@@ -123,11 +148,13 @@ class ResultsDialog(QDialog):
 
         unit_id = int(self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole))
         template, channels = template_on_best_channels(self.folder, unit_id)
-        self.template.setPixmap(QPixmap.fromImage(template_image(template, channels, (420, 300))))
+        size = (max(self.template.width(), 260), max(self.template.height(), 200))
+        title = f"Unit {unit_id}: its template on its {len(channels)} largest channels"
+        image = template_image(template, channels, size, title, ratio=self.template.devicePixelRatioF())
+        self.template.setPixmap(QPixmap.fromImage(image))
 
 
 def _read(folder: Path) -> tuple:
-    from ks_gui.core.results.units import drift_map, read_results
+    from ks_gui.core.results.units import units_and_drift
 
-    results = read_results(folder)
-    return results, drift_map(folder, results)
+    return units_and_drift(folder)

@@ -17,7 +17,7 @@ from ks_gui.core.readable import clock_text
 from ks_gui.ui import dialogs, icons
 from ks_gui.ui.failure_panel import FailurePanel
 from ks_gui.ui.log_view import LogView
-from ks_gui.ui.results_card import ResultsCard
+from ks_gui.ui.results_card import ResultsCard, keep_pictures
 from ks_gui.ui.stage_list import StageList
 from ks_gui.ui.threads import end_thread, start_on_thread
 
@@ -233,6 +233,7 @@ class RunPanel(QWidget):
             self.progress.setValue(1000)
             self.stage.setText("Done")
             self.results_card.show_results(outcome.output, outcome.result)
+            QTimer.singleShot(0, lambda: keep_pictures(outcome.output))  # once the card is on screen
             self.stage_list.show_done()
         else:
             # Interrupted: Docker went away and the sort may still run; it is not what the user's Cancel did.

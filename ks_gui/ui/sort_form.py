@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6 import QtCore
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
@@ -41,6 +40,7 @@ from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice
 if TYPE_CHECKING:
     from ks_gui.core.job import Problem, SortJob
     from ks_gui.core.recordings.recording import Recording
+    from ks_gui.ui.trace_preview_panel import TracePreviewPanel
 
 # A widget marked as the one a problem names: a red frame, the message as its tooltip (issue 15).
 
@@ -118,7 +118,6 @@ class SortForm(QWidget):
         self.drop_zone = DropZone()
         self.drop_zone.recording_chosen.connect(self.use_recording)
         self.drop_zone.sort_all_requested.connect(self.sort_all_requested)
-        self.drop_zone.preview_requested.connect(self.show_traces)
         self.form_message = QLabel()  # what is wrong with a dropped folder, under the drop zone
         self.form_message.setWordWrap(True)
         self.form_message.setStyleSheet("color: #b00020;")
@@ -209,6 +208,8 @@ class SortForm(QWidget):
 
         form_panel = QWidget()
         layout = QVBoxLayout(form_panel)
+        self._form_layout = layout
+        self.trace_panel: TracePreviewPanel | None = None  # made when the first recording opens, not at start
         form_parts = (self.drop_zone, self.form_message, sorter_box, recording_box, output_box, gpu_box, self.advanced)
         for widget in form_parts:
             layout.addWidget(widget)
@@ -307,6 +308,13 @@ class SortForm(QWidget):
         self.recording_opened.emit(recording)
         self.status.emit(f"Opened {recording.binary}")
         self.validate()
+        if self.trace_panel is None:
+            from ks_gui.ui.trace_preview_panel import TracePreviewPanel
+
+            self.trace_panel = TracePreviewPanel(self.channels, self.sample_rate)
+            self._form_layout.insertWidget(self._form_layout.indexOf(self.form_message) + 1, self.trace_panel)
+            self.trace_panel.show()
+        self.trace_panel.set_recording(recording)  # the traces below its card, read as the form says
 
     @Slot(object)
     def _sorter_changed(self, sorter: Sorter, place: str | None = None) -> None:
@@ -319,21 +327,6 @@ class SortForm(QWidget):
         self.param_form.set_sorter(sorter)
         self.form.setRowVisible(self.place_choice, len(places_for(sorter)) > 1)
         self.place_choice.offer(sorter, place)  # calls _place_changed, which validates
-
-    @Slot()
-    def show_traces(self) -> None:
-        """The recording's traces as read with the channel count and sample rate the form holds now."""
-        if self.recording is None:
-            return
-        if not self.channels.value() or not self.sample_rate.value():
-            self.show_message("Enter the channel count and sample rate to see the traces")
-            return
-        from ks_gui.ui.preview_dialog import PreviewDialog
-
-        dialog = PreviewDialog(self.recording, self.channels.value(), self.sample_rate.value(), self)
-        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        self.traces = dialog  # the open one, for tests
 
     def offer_places(self, place: str | None = None) -> None:
         """List the places again (a server was added), choosing `place`."""

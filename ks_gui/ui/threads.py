@@ -37,12 +37,18 @@ class _Call(QRunnable):
             self._result.ready.emit(value)
 
 
-def run_in_background(function: Callable[[], Any], receiver: Callable[[object], None], owner: QObject) -> None:
-    """Call `function` on a pool thread; `receiver` (a method of a GUI-thread object) gets its value or exception."""
+def run_in_background(
+    function: Callable[[], Any],
+    receiver: Callable[[object], None],
+    owner: QObject,
+    pool: QThreadPool | None = None,
+) -> None:
+    """Call `function` on a pool thread (Qt's global pool, or `pool`: one of its own never waits behind Docker or
+    GPU queries); `receiver` (a method of a GUI-thread object) gets its value or exception."""
     result = _Result(owner)
     result.ready.connect(receiver)
     result.ready.connect(result.deleteLater)
-    QThreadPool.globalInstance().start(_Call(function, result))
+    (pool or QThreadPool.globalInstance()).start(_Call(function, result))
 
 
 def start_on_thread(worker: QObject, parent: QObject) -> QThread:

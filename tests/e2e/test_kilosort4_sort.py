@@ -128,6 +128,12 @@ def test_cli_sorts_with_local_kilosort4(planted: PlantedRecording, tmp_path: Pat
     assert run["exit_code"] == 0
     check_unit_table(output, planted)
     assert (output / ".ks-gui" / "drift_map.png").stat().st_size > 1000  # the CLI drew the kept drift map
+    assert (output / ".ks-gui" / "units.png").stat().st_size > 1000  # and the unit table
+    from ks_gui.core.results.units import kept_drift_map
+
+    kept = kept_drift_map(output)  # Kilosort 4's own drift estimate (ops.npy's dshift), kept with the map
+    assert kept is not None and kept.estimate is not None, "no drift estimate kept from ops.npy"
+    assert 0 < kept.estimate.times_s[-1] < planted.duration_s and kept.estimate.shift_um.shape[1] >= 1
 
 
 def check_unit_table(output: Path, planted: PlantedRecording) -> None:

@@ -53,6 +53,9 @@ def test_the_card_appears_after_a_sort(qtbot, window, recording, tmp_path, sim_i
     assert window.run_panel.results_card.counts.text() == "16 units · 11 good · 736 spikes"
     assert window.run_panel.results_card.location.text() == str(output)
     assert window.run_panel.results_card.open_phy_button.isEnabled()
+    # the finished sort's pictures, as `ks-gui sort` leaves them
+    qtbot.waitUntil(lambda: (output / ".ks-gui" / "units.png").exists(), timeout=10_000)
+    assert (output / ".ks-gui" / "drift_map.png").stat().st_size > 1000
 
 
 @pytest.mark.engine

@@ -23,6 +23,7 @@ MAX_SECONDS = 1.0
 HIGHPASS_HZ = 300.0
 # Edges: the filter runs over a longer stretch than is shown, so the picture's own edges are not the filter's.
 PAD_SECONDS = 0.02
+NOISE_LIMIT = 6.0  # colour limits, in noise standard deviations
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,14 @@ def _highpass(window: np.ndarray, sample_rate: float) -> np.ndarray:
 
 
 def _limits(window: np.ndarray) -> tuple[float, float]:
-    """Symmetric colour limits at the 99.5th percentile of |value| (on a subsample: cheap on a long window)."""
+    """Symmetric colour limits: NOISE_LIMIT times the window's noise (its median |value| / 0.6745, robust to spikes),
+    or the 99.5th percentile of |value| where that is larger. Noise stays pale and spikes stand out in full colour;
+    a window of nothing but noise is a calm picture, not one saturated by it. On a subsample: cheap on a long window."""
     sample = np.abs(window[:, :: max(1, window.shape[1] // 2000)])
-    top = float(np.percentile(sample, 99.5)) if sample.size else 1.0
+    if not sample.size:
+        return (-1.0, 1.0)
+    noise = float(np.median(sample)) / 0.6745
+    top = max(NOISE_LIMIT * noise, float(np.percentile(sample, 99.5)))
     return (-top, top) if top > 0 else (-1.0, 1.0)
 
 

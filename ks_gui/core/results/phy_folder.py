@@ -128,6 +128,7 @@ _EARLIER_RESULTS = (
     ".ks-gui/units.json",
     ".ks-gui/drift_map.npz",
     ".ks-gui/drift_map.png",
+    ".ks-gui/units.png",
 )
 
 

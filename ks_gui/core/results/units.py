@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ks_gui.core.contract import job_file
+from ks_gui.core.results.drift_estimate import DriftEstimate, read_drift_estimate
 from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, read_params
 
 PEAK_FRACTION = 0.3
@@ -61,6 +62,7 @@ class DriftMap:
     time_edges_s: np.ndarray
     depth_edges_um: np.ndarray
     n_spikes: int
+    estimate: DriftEstimate | None = None  # Kilosort 4's own (ops.npy), drawn beside the map
 
 
 def _table(path: Path) -> dict[int, dict[str, str]]:
@@ -124,15 +126,18 @@ def read_results(folder: Path) -> SortResults:
     curated = any("group" in row for row in groups.values())
     contamination = _table(folder / "cluster_ContamPct.tsv")
     units = []
-    ids, counts = np.unique(clusters, return_counts=True)
-    for unit_id, count in zip(ids.tolist(), counts.tolist(), strict=True):
-        in_unit = clusters == unit_id
-        template = int(np.bincount(templates_of_spikes[in_unit]).argmax()) if count else unit_id
+    groups_of = _spikes_by_unit(clusters)
+    amplitude_of = np.asarray(amplitudes).ravel() if amplitudes is not None else None
+    same_templates = templates_of_spikes is clusters or np.array_equal(templates_of_spikes, clusters)
+    for unit_id, spikes in groups_of:
+        count = spikes.size
+        # curated: a merged unit's template is the one most of its spikes came from
+        template = unit_id if same_templates else int(np.bincount(templates_of_spikes[spikes]).argmax())
         x, y, best, peak = _position(np.asarray(templates[min(template, len(templates) - 1)]), positions)
         label = (groups.get(unit_id, {}).get("group") if curated else None) or ks_labels.get(unit_id, {}).get(
             "KSLabel", "unsorted"
         )
-        amplitude = float(np.median(np.asarray(amplitudes).ravel()[in_unit])) if amplitudes is not None else peak
+        amplitude = float(np.median(amplitude_of[spikes])) if amplitude_of is not None else peak
         contam = contamination.get(unit_id, {}).get("ContamPct")
         units.append(
             Unit(
@@ -149,6 +154,22 @@ def read_results(folder: Path) -> SortResults:
             )
         )
     return SortResults(folder, sample_rate, duration, units, curated)
+
+
+def _spikes_by_unit(clusters: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """Each unit's id and its spikes' indices (in time order), by counting and one stable sort, never a mask per
+    unit: 5 million spikes in a fraction of a second. Unit ids are small non-negative integers (phy's)."""
+    if not clusters.size:
+        return []
+    if int(clusters.min()) < 0:
+        raise PhyFolderError("spike_clusters.npy holds negative unit ids: damaged")
+    top = int(clusters.max())
+    # numpy sorts 16-bit integers by radix (linear time) when asked for a stable sort
+    keys = clusters.astype(np.uint16 if top < 2**16 else np.int64, copy=False)
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys, minlength=top + 1)
+    ends = np.cumsum(counts)
+    return [(int(unit), order[ends[unit] - counts[unit] : ends[unit]]) for unit in np.flatnonzero(counts)]
 
 
 def _position(template: np.ndarray, positions: np.ndarray) -> tuple[float, float, int, float]:
@@ -194,6 +215,7 @@ def drift_map(folder: Path, results: SortResults | None = None) -> DriftMap:
     time_bin = max(results.duration_s / DRIFT_TIME_BINS, MIN_TIME_BIN_S)
     n_time = max(1, int(np.ceil(results.duration_s / time_bin)))
     low, high = (float(depths.min()), float(depths.max())) if depths.size else (0.0, 1.0)
+    low, high = low - DRIFT_DEPTH_BIN_UM, high + DRIFT_DEPTH_BIN_UM  # the outermost bands clear of the frame
     n_depth = max(1, int(np.ceil((high - low) / DRIFT_DEPTH_BIN_UM)) + 1)
     t = np.clip((seconds / time_bin).astype(np.int64), 0, n_time - 1)
     d = np.clip(((depths - low) / DRIFT_DEPTH_BIN_UM).astype(np.int64), 0, n_depth - 1)
@@ -203,6 +225,7 @@ def drift_map(folder: Path, results: SortResults | None = None) -> DriftMap:
         time_edges_s=np.arange(n_time + 1) * time_bin,
         depth_edges_um=low + np.arange(n_depth + 1) * DRIFT_DEPTH_BIN_UM,
         n_spikes=int(spike_times.size),
+        estimate=read_drift_estimate(folder),
     )
 
 
@@ -229,8 +252,52 @@ def keep_result_numbers(folder: Path) -> None:
         },
         mode=0o644,
     )
+    estimate = drift.estimate
+    kept_estimate = (
+        {}
+        if estimate is None
+        else {"estimate_times_s": estimate.times_s, "estimate_shift_um": estimate.shift_um,
+              "estimate_depth_um": estimate.section_depth_um}
+    )  # fmt: skip
     np.savez_compressed(run_folder / DRIFT_FILE, image=drift.image, time_edges_s=drift.time_edges_s,
-                        depth_edges_um=drift.depth_edges_um, n_spikes=drift.n_spikes)  # fmt: skip
+                        depth_edges_um=drift.depth_edges_um, n_spikes=drift.n_spikes, **kept_estimate)  # fmt: skip
+
+
+# What the unit table and drift map are read from: kept numbers older than any of these (phy saved a curation since,
+# a sort wrote the folder again) are read afresh.
+_READ_FROM = ("spike_times.npy", "spike_clusters.npy", "spike_templates.npy", "amplitudes.npy", "templates.npy",
+              "cluster_group.tsv", "cluster_KSLabel.tsv", "spike_positions.npy", "ops.npy")  # fmt: skip
+
+
+def units_and_drift(folder: Path) -> tuple[SortResults, DriftMap]:
+    """The unit table and drift map: those the sort kept when nothing they were read from changed since (History
+    shows them without reading every spike again), else read from the phy folder now."""
+    from ks_gui.core.contract import RUN_FOLDER
+
+    folder = folder.absolute()
+    try:
+        kept_at = min((folder / RUN_FOLDER / name).stat().st_mtime for name in (UNITS_FILE, DRIFT_FILE))
+        newest = max((folder / name).stat().st_mtime for name in _READ_FROM if (folder / name).exists())
+    except (OSError, ValueError):
+        kept_at, newest = 0.0, 1.0
+    if kept_at > newest:
+        results, drift = kept_results(folder), kept_drift_map(folder)
+        if results is not None and drift is not None:
+            return results, drift
+    results = read_results(folder)
+    return results, drift_map(folder, results)
+
+
+def kept_results(folder: Path) -> SortResults | None:
+    """The unit table kept at the sort's end, or None (an older sort, or a damaged file)."""
+    from ks_gui.core.contract import RUN_FOLDER
+
+    try:
+        kept = json.loads((folder / RUN_FOLDER / UNITS_FILE).read_text(encoding="utf-8"))
+        units = [Unit(**unit) for unit in kept["units"]]
+        return SortResults(folder, float(kept["sample_rate"]), float(kept["duration_s"]), units, bool(kept["curated"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def kept_drift_map(folder: Path) -> DriftMap | None:
@@ -239,6 +306,12 @@ def kept_drift_map(folder: Path) -> DriftMap | None:
 
     try:
         with np.load(folder / RUN_FOLDER / DRIFT_FILE) as kept:
-            return DriftMap(kept["image"], kept["time_edges_s"], kept["depth_edges_um"], int(kept["n_spikes"]))
+            estimate = (
+                DriftEstimate(kept["estimate_times_s"], kept["estimate_shift_um"], kept["estimate_depth_um"])
+                if "estimate_shift_um" in kept.files
+                else None
+            )
+            edges = kept["time_edges_s"], kept["depth_edges_um"]
+            return DriftMap(kept["image"], *edges, n_spikes=int(kept["n_spikes"]), estimate=estimate)
     except (OSError, KeyError, ValueError):
         return None
