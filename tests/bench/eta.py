@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from ks_gui.core.places import kilosort4_env
 from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, write_recording
 
 SECONDS = float(os.environ.get("KS_ETA_BENCH_SECONDS", "10"))
+KEEP = os.environ.get("KS_ETA_BENCH_KEEP", "")  # a folder: each sort's timed trace (events, lines) is copied there
 GPU = os.environ.get("KS_ETA_BENCH_GPU", "")  # a GPU index: the same on that GPU (not in CI; the lent H200 machine)
 SHARES = (0.10, 0.25, 0.50, 0.75, 0.90)
 
@@ -36,6 +38,15 @@ def traced(self, event):
     trace.flush()
     show(self, event)
 terminal.TerminalProgress.show = traced
+from ks_gui.core.sorters import progress
+init, feed = progress.Tracker.__init__, progress.Tracker.feed
+def traced_init(self, *args, **kwargs):
+    init(self, *args, **kwargs)
+    trace.write(json.dumps([time.monotonic(), 0.0, None, "predicted", self.predicted, self.learned]) + "\\n")
+def traced_feed(self, line):
+    trace.write(json.dumps([time.monotonic(), None, None, "line", line]) + "\\n")
+    return feed(self, line)
+progress.Tracker.__init__, progress.Tracker.feed = traced_init, traced_feed
 trace.write(json.dumps([time.monotonic(), 0.0, None, "launch"]) + "\\n")
 from ks_gui.cli import main
 sys.exit(main(sys.argv[1:]))
@@ -47,7 +58,10 @@ def sort(recording: Path, output: Path, trace: Path, environment: dict[str, str]
     command += ["--on", "local", "--output", str(output), "--gpu", GPU or "none"]
     command += ["--param", f"n_chan_bin={N_CHANNELS}", "--param", f"fs={SAMPLE_RATE}"]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
-    return [json.loads(line) for line in trace.read_text().splitlines()]
+    if KEEP:
+        shutil.copy(trace, Path(KEEP) / trace.name)
+    # The bar's events (the Tracker's own lines and prediction are kept for replaying: tests/bench/eta_replay.py).
+    return [e for e in map(json.loads, trace.read_text().splitlines()) if e[3] not in ("line", "predicted")]
 
 
 def errors(events: list[list]) -> tuple[float, list[float | None]]:
@@ -87,6 +101,8 @@ def main() -> None:
         first = sort(recording, work / "first", work / "first.jsonl", environment)
         second = sort(recording, work / "second", work / "second.jsonl", environment)
         learned = (work / "xdg_data_home" / "ks-gui" / "stage_times.json").read_text()
+        if KEEP:
+            (Path(KEEP) / "stage_times.json").write_text(learned)
     where = f"GPU {GPU}" if GPU else "CPU"
     for name, events in (("first sort (fresh machine)", first), ("after one earlier sort", second)):
         duration, found = errors(events)

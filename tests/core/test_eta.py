@@ -151,3 +151,22 @@ def test_between_two_updates_of_a_kilosort4_bar_the_stage_moves_on_at_the_bar_s_
     assert seen[-1] < 0.95 * 3 / 10
     tracker.feed("30%|###       | 3/10 [01:30<03:00, 20.00s/it]")
     assert tracker.stage_fraction == pytest.approx(0.95 * 3 / 10)
+
+
+def test_a_batch_slower_than_the_ones_before_moves_the_estimate_while_the_bar_stands():
+    clock = Clock()
+    tracker = Tracker(clock=clock, sorter=KS4, predicted=dict(SHAPE), learned=True)
+    for stage in ("start", "preprocess", "drift"):
+        tracker.feed(f"[ks-gui] stage {stage}")
+        clock.now += SHAPE[stage]
+    for done in (1, 2):
+        clock.now += 6
+        tracker.feed(f"{done * 10}%|#         | {done}/10 [00:06<00:48, 6.00s/it]")
+    ends = []
+    for _ in range(120):  # the third batch takes two minutes (another program took the cores)
+        clock.now += 1
+        if (event := tracker.tick()) is not None:
+            ends.append((clock.now, event.fraction, clock.now + event.eta_seconds))
+    standing = [(t, end) for t, fraction, end in ends if fraction == ends[-1][1]]
+    assert len(standing) >= 3  # the bar stands still, yet events keep coming: the estimate moves
+    assert standing[-1][1] > standing[0][1] + 30  # later and later

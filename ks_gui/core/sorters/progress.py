@@ -128,6 +128,7 @@ class Tracker:
             self.quiet = Quiet(0.0, 0.9, now, start or GUESS_SECONDS["start"], known=self.learned and start > 0)
         self.entered: dict[str, float] = {self.stage: now}  # when each stage began (stage_seconds)
         self._eta_end: tuple[float, float] | None = None  # (the end time shown, when it was last moved)
+        self._given_end: float | None = None  # the end time the last event gave out (tick() says when it moved)
         self.recognised = False  # any line said where a sort is
         self.sorter_version: str | None = None  # "2.5", "4", or "2.0" / "3" when their own lines show up
         self.result: Result | None = None
@@ -225,9 +226,18 @@ class Tracker:
 
     def event(self) -> ProgressEvent:
         """Where the sort is now."""
-        return ProgressEvent(
-            self.stage, self._stage_fraction, self._fraction, self.detail, self.eta_seconds(), self.step, self.counter
-        )
+        eta = self.eta_seconds()
+        self._given_end = None if eta is None else self.clock() + eta
+        fraction = self._fraction
+        return ProgressEvent(self.stage, self._stage_fraction, fraction, self.detail, eta, self.step, self.counter)
+
+    def _estimate_moved(self) -> bool:
+        """Whether the end time has moved from what the last event said by more than a wobble (2 s, or 2 % of what
+        is left): a batch that takes longer than the ones before moves the estimate even though the bar stands."""
+        eta = self.eta_seconds()
+        if eta is None or self._given_end is None:
+            return (eta is None) != (self._given_end is None)
+        return abs(self.clock() + eta - self._given_end) > max(2.0, 0.02 * eta)
 
     def feed(self, line: str) -> ProgressEvent | None:
         """Read one line; an event when it moved the sort forward or said something new, else None."""
@@ -262,7 +272,7 @@ class Tracker:
         # The stage's own bar moves too: a stage whose share of the whole is small (a short recording's filter loop
         # beside a long compile) still shows that it goes on.
         if self._fraction - before < 0.0005 and self._stage_fraction - stage_before < 0.005:
-            return None
+            return self.event() if self._estimate_moved() else None
         return self.event()
 
     # --- the lines -------------------------------------------------------------------------------------------
