@@ -18,7 +18,7 @@ from pathlib import Path
 from ks_gui.core.results import stage_times
 from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorters.progress import Tracker
-from tests.bench.eta import errors, text
+from tests.bench.eta import SECONDS, errors, text
 from tests.kilosort4.planted import N_CHANNELS
 
 KIND = stage_times.SortKind("kilosort4", "local", "cpu")
@@ -37,7 +37,11 @@ def replay(trace: list[list], predicted: dict[str, float] | None, learned: bool)
     made = [e for e in trace if e[3] == "predicted"][-1]
     launch = next(e for e in trace if e[3] == "launch")
     clock = Clock(made[0])
-    tracker = Tracker(clock=clock, sorter=SORTERS["kilosort4"], predicted=predicted, learned=learned)
+    size = SECONDS * N_CHANNELS
+    shares = stage_times.fixed_shares(SORTERS["kilosort4"], KIND, size)
+    tracker = Tracker(
+        clock=clock, sorter=SORTERS["kilosort4"], predicted=predicted, learned=learned, fixed_shares=shares
+    )
     shown: list[list] = [[launch[0], 0.0, None, "launch"]]
     lines = [e for e in trace if e[3] == "line" and e[0] >= made[0]]
     end = [e for e in trace if e[3] not in ("line", "predicted")][-1][0]

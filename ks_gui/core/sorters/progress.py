@@ -91,7 +91,8 @@ class Tracker:
     `temp_file_bytes` let `tick()` follow preprocessing's filter loop by the whitened file's size. `sorter` (a Sorter
     or its name) picks the reader of its own lines; None reads Kilosort 2.5's and Kilosort 4's lines both.
     `predicted` is each stage's expected seconds (the sorter's shape on this kind of place, or this machine's earlier
-    sorts of the kind: `learned`): the bar's stage weights follow it, and the ETA starts from it.
+    sorts of the kind: `learned`): the bar's stage weights follow it, and the ETA starts from it. `fixed_shares`
+    says how much of each stage's time is a fixed cost, spent before its counters start to count.
     """
 
     def __init__(
@@ -105,10 +106,12 @@ class Tracker:
         sorter: Sorter | str | None = None,
         predicted: dict[str, float] | None = None,
         learned: bool = False,
+        fixed_shares: dict[str, float] | None = None,
     ) -> None:
         self.n_batches = n_batches
         self.predicted = predicted if predicted and sum(predicted.values()) > 0 else None
         self.learned = learned and self.predicted is not None
+        self.fixed_shares = fixed_shares or {}  # each stage's share of its time that does not grow with the recording
         self._weights = weights_from(self.predicted) if self.predicted else dict(STAGE_WEIGHTS)
         self._before = before_from(self._weights)
         self.clock = clock
@@ -352,6 +355,7 @@ class Tracker:
             self._stage_fraction = 0.0
             self.quiet = None
             self.entered[stage] = now
+            self._share_the_rest(stage)
             if INDEX[stage] >= INDEX["preprocess"] and self._work_started is None:
                 self._work_started = (now, max(self._fraction, self._before[stage]))
                 self._work_done_then = self._predicted_done() if self.predicted else 0.0
@@ -361,6 +365,23 @@ class Tracker:
         if step:
             self.step = step
         return True
+
+    def _share_the_rest(self, stage: str) -> None:
+        """With predicted times: what is left of the bar goes to `stage` and the ones after it, in proportion to
+        their predicted times. A fixed cost that came out shorter than predicted (no mex file to compile: the image
+        has them) leaves the bar where it is, instead of jumping over its unspent share."""
+        if self.predicted is None or stage == "done":
+            return
+        later = [s for s in self._weights if INDEX[s] >= INDEX[stage] and s != "done"]
+        rest = sum(self.predicted.get(s, 0.0) for s in later)
+        if rest <= 0:
+            return
+        at = self._fraction
+        for s in later:
+            self._before[s] = at
+            self._weights[s] = (1.0 - self._fraction) * self.predicted.get(s, 0.0) / rest
+            at += self._weights[s]
+        self._before["done"] = 1.0
 
     def advance(self, stage_fraction: float) -> None:
         self._stage_fraction = max(self._stage_fraction, min(stage_fraction, 1.0))
