@@ -194,11 +194,12 @@ class Tracker:
         elapsed, work, rest = now - since, done - done_then, total - done_then
         # A prediction from this machine's own sorts weighs as much as this run's own speed once 30 % of the work is
         # done (a shared machine's load changes from one sort to the next: tests/bench/eta.py saw 738 s, then 495 s);
-        # the sorter's shape measured elsewhere gives way to this run's own speed after a tenth of the work.
+        # the sorter's shape measured elsewhere gives way to this run's own speed after a tenth of the work, and says
+        # nothing ("estimating…") before: 5 s and a tenth of the work (the first batch's fixed cost counts as work).
         if self.learned:
             trust = 0.3 * rest
         else:
-            if elapsed < 10 or work < 0.1 * rest:
+            if elapsed < 5 or work < 0.1 * rest:
                 return None
             trust = 0.1 * rest
         weight = work / (work + trust) if work > 0 else 0.0
