@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ks_gui.cli.terminal import bar_text
-from ks_gui.core.eta_text import ESTIMATING, done_at_text, left_text
+from ks_gui.core.eta_text import ESTIMATING, done_at_text, left_text, still_running_text
 from ks_gui.core.locations import stage_times_file
 from ks_gui.core.results import stage_times
 from ks_gui.core.results.stage_times import SortKind, StageRecord
@@ -140,6 +140,13 @@ def test_every_face_words_the_time_left_the_same_way():
     event = ProgressEvent("drift", 0.3, 0.4, "Drift correction: 3 of 10", 12 * 60 + 20)
     assert bar_text(event, 65.0).endswith("· 1:05 · about 12 min left")
     assert bar_text(ProgressEvent("start", 0.1, 0.01, "Starting", None), 3.0).endswith(ESTIMATING)
+    # A notification lists the sorts still running in the queue list's words.
+    now = datetime(2026, 12, 4, 14, 13, 0)
+    running = [("rec_b", 23 * 60), ("rec_c", None)]
+    assert still_running_text(running, 2, now) == (
+        f"Still running: rec_b: done at about 14:35; rec_c: {ESTIMATING}. 2 waiting."
+    )
+    assert still_running_text([], 0, now) == ""
 
 
 def test_between_two_updates_of_a_kilosort4_bar_the_stage_moves_on_at_the_bar_s_pace():
