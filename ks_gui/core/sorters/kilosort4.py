@@ -63,16 +63,16 @@ def _kilosort4_checks(params: dict) -> list[str]:
     return found
 
 
-# Each stage takes a fixed time (computing universal templates, the first batch's warm-up, writing files) plus a time
-# that grows with the recording's channel-seconds (duration x channels): on a short recording the fixed parts are most
+# Each stage takes a fixed time (computing universal templates, clustering a few spikes, writing files) plus a time
+# that grows with the recording's channel-seconds (duration x channels): on a short recording the fixed parts are much
 # of it, on a long one the batches are. Measured through the launcher.
 # GPU: an NVIDIA H200, 120 s x 384 channels (46080 channel-seconds), Kilosort's own "in ...s" lines per stage
 # (/work/shared/reference/kilosort4_timings.md): about 15 s of starting Python, torch and CUDA before its first line;
 # 60 s and 600 s x 32 channels put a few seconds of each stage's time in its fixed part.
-# CPU: this 2-core machine, a traced sort of 10 s x 32 channels on lightly loaded cores (tests/bench/eta.py: start
-# 5.9 s, drift 17 s of which 2.3 s computing universal templates and 8 s the first of 5 batches, learn 28 s of which
-# 2.4 s templates and 9.5 s the first batch, 2.7 s each later batch), and the reference's sort of 60 s x 32 channels
-# (214 s in all; this shape says 208 s).
+# CPU: this 2-core machine, shared with other work. Four traced sorts of 10 s x 32 channels (tests/bench/eta.py) took
+# 62, 123, 35 and 24 s: start 4-6 s, universal templates 1-2.4 s in drift and in learn, a batch of 2 s x 32 channels
+# about 1 s when the cores are free and 2-30 s when they are not; the reference's sort of 60 s x 32 channels took 214 s.
+# The shape sits between: 43 s for 10 s x 32 channels, 190 s for 60 s.
 KILOSORT4_GPU = StageShape(
     fixed={
         "start": 15.0,
@@ -94,19 +94,19 @@ KILOSORT4_GPU = StageShape(
 )
 KILOSORT4_CPU = StageShape(
     fixed={
-        "start": 8.0,
+        "start": 5.0,
         "preprocess": 0.8,
-        "drift": 10.0,
-        "learn": 12.0,
+        "drift": 2.0,
+        "learn": 2.0,
         "extract": 1.5,
-        "merge_split": 1.5,
+        "merge_split": 2.0,
         "export": 1.0,
     },
     per_size={
-        "preprocess": 1e-4,
-        "drift": 2.2e-2,
-        "learn": 5e-2,
-        "extract": 1.6e-2,
+        "preprocess": 3e-4,
+        "drift": 4e-2,
+        "learn": 4e-2,
+        "extract": 8e-3,
         "merge_split": 2e-3,
         "export": 1e-4,
     },

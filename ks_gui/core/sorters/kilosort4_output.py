@@ -84,10 +84,12 @@ class Kilosort4Output:
         if self._per_item and done < total:
             tracker.quiet = Quiet(self._share(done, total), self._share(done + 1, total), now, self._per_item, True)
         elif done == 0 and total > 1 and tracker.predicted:
-            # The first item carries the stage's fixed cost: go on towards it in time, slowing near its end.
+            # The first item carries the stage's fixed cost: go on towards it in time (at the predicted pace, stopping
+            # short of it: the line that says 1 of n moves the stage there).
             first = self._share(1, total)
             seconds = tracker.predicted.get(tracker.stage, 0.0) * first / TQDM_SHARE
-            if seconds > 0:
+            # (Not for a later bar of the stage: clustering after detection.)
+            if seconds > 0 and first > tracker.stage_fraction:
                 spent = now - tracker.entered.get(tracker.stage, now)  # computing the universal templates
                 low = max(tracker.stage_fraction, first * min(spent / seconds, 0.5))
                 tracker.quiet = Quiet(low, first, now, max(seconds - spent, 1.0), known=True)

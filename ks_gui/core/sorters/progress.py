@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["STAGE_TITLES", "STAGE_WEIGHTS", "OutputReader", "ProgressEvent", "Result", "Tracker"]
 
+# The estimate's error while it stands: a new reading within this share of what is left does not move the end.
+ETA_BAND = 0.1
 _COMPILE_MARKER = re.compile(r"compile (\d+)/(\d+) (\S+)")
 _RESULT_MARKER = re.compile(r"result units=(\d+) good=(\d+) spikes=(\d+)")
 
@@ -155,7 +157,8 @@ class Tracker:
 
     def eta_seconds(self) -> float | None:
         """Seconds left; None while there is not enough to go on ("estimating…"). The end time it implies moves
-        smoothly: a new reading pulls it along over a while, so it never jumps back and forth. Never negative."""
+        smoothly: a new reading beyond the estimate's error pulls it along over a while, so it never jumps back and
+        forth. Never negative."""
         if self.stage == "done":
             return 0.0
         now = self.clock()
@@ -165,9 +168,13 @@ class Tracker:
         end = now + raw
         if self._eta_end is not None:
             shown, moved = self._eta_end
-            # The shown end follows the reading with a time constant of a tenth of what is left (3 s to 1 min).
+            # The shown end stays while the reading is within the estimate's own error of it (a tenth of what is
+            # left: one batch slower than the last is no news), else follows it to that error's edge with a time
+            # constant of a tenth of what is left (3 s to 1 min). So it moves steadily, not back and forth.
             pull = min(1.0, (now - moved) / min(max(0.1 * raw, 3.0), 60.0))
-            end = shown + (end - shown) * pull
+            gap, band = end - shown, ETA_BAND * raw
+            gap = 0.0 if abs(gap) <= band else gap - band if gap > 0 else gap + band
+            end = shown + gap * pull
         self._eta_end = (end, now)
         return max(end - now, 0.0)
 
