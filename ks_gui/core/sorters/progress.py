@@ -111,7 +111,7 @@ class Tracker:
         fixed_shares: dict[str, float] | None = None,
     ) -> None:
         self.n_batches = n_batches
-        self.predicted = predicted if predicted and sum(predicted.values()) > 0 else None
+        self.predicted = dict(predicted) if predicted and sum(predicted.values()) > 0 else None
         self.learned = learned and self.predicted is not None
         self.fixed_shares = fixed_shares or {}  # each stage's share of its time that does not grow with the recording
         self._weights = weights_from(self.predicted) if self.predicted else dict(STAGE_WEIGHTS)
@@ -339,6 +339,9 @@ class Tracker:
             self.compiling = None
             if self.stage == "compile":
                 self.advance(index / total)
+                if self.predicted is not None:  # the files compiled so far say how long the rest take
+                    self.predicted["compile"] = sum(self._compile_seconds) / len(self._compile_seconds) * total
+                    self._share_the_rest("compile")
 
     # --- moving forward --------------------------------------------------------------------------------------
 
@@ -375,19 +378,25 @@ class Tracker:
         return True
 
     def _share_the_rest(self, stage: str) -> None:
-        """With predicted times: what is left of the bar goes to `stage` and the ones after it, in proportion to
-        their predicted times. A fixed cost that came out shorter than predicted (no mex file to compile: the image
-        has them) leaves the bar where it is, instead of jumping over its unspent share."""
+        """With predicted times: what is left of the bar goes to what is left of `stage` (the one under way) and
+        the stages after it, in proportion to their predicted times. A fixed cost that came out shorter than
+        predicted (no mex file to compile: the image has them; or files that compile in a second, not 25) leaves
+        the bar where it is, instead of jumping over its unspent share."""
         if self.predicted is None or stage == "done":
             return
-        later = [s for s in self._weights if INDEX[s] >= INDEX[stage] and s != "done"]
-        rest = sum(self.predicted.get(s, 0.0) for s in later)
-        if rest <= 0:
+        later = [s for s in self._weights if INDEX[s] > INDEX[stage] and s != "done"]
+        done = self._stage_fraction if stage == self.stage else 0.0
+        own = self.predicted.get(stage, 0.0) * (1.0 - done)
+        rest = own + sum(self.predicted.get(s, 0.0) for s in later)
+        if rest <= 0 or done >= 1.0:
             return
-        at = self._fraction
+        left = 1.0 - self._fraction
+        self._weights[stage] = left * own / rest / (1.0 - done)
+        self._before[stage] = self._fraction - self._weights[stage] * done
+        at = self._fraction + left * own / rest
         for s in later:
             self._before[s] = at
-            self._weights[s] = (1.0 - self._fraction) * self.predicted.get(s, 0.0) / rest
+            self._weights[s] = left * self.predicted.get(s, 0.0) / rest
             at += self._weights[s]
         self._before["done"] = 1.0
 
