@@ -6,7 +6,11 @@ Goal: within 30 % from 25 % on for a first sort, within 15 % once one earlier so
 
 The recording is short (10 s x 32 channels, $KS_ETA_BENCH_SECONDS) to keep the two sorts at a few minutes on two
 cores. Each sort's progress events are taken, with their time, from the CLI's own bar (TerminalProgress.show) in the
-sorting process. `make bench`; uses $KS_GUI_KILOSORT4_ENV or build/ks4-env.
+sorting process. `make bench`; uses $KS_GUI_KILOSORT4_ENV or build/ks4-env. With $KS_ETA_BENCH_KEEP (a folder) each
+sort's timed trace (the bar's events, every line the Tracker read, its prediction) and the stage times are kept
+there: `python -m tests.bench.eta_replay FOLDER [--shape]` replays them through the Tracker of the checkout, so a
+change to the model is judged on real sorts without sorting again. The machine's load from one sort to the next
+shows in the figures (uptime beside them): on two shared cores the same sort took 63 s, then 124 s.
 """
 
 from __future__ import annotations
