@@ -102,14 +102,18 @@ def main() -> None:
             **{name: str(work / name.lower()) for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")},
         }
         recording = write_recording(work / "rec", duration_s=SECONDS).binary.parent
+        loads = [os.getloadavg()[0]]  # the machine's load before, between and after the sorts
         first = sort(recording, work / "first", work / "first.jsonl", environment)
+        loads.append(os.getloadavg()[0])
         second = sort(recording, work / "second", work / "second.jsonl", environment)
+        loads.append(os.getloadavg()[0])
         learned = (work / "xdg_data_home" / "ks-gui" / "stage_times.json").read_text()
         if KEEP:
             (Path(KEEP) / "stage_times.json").write_text(learned)
     where = f"GPU {GPU}" if GPU else "CPU"
-    for name, events in (("first sort (fresh machine)", first), ("after one earlier sort", second)):
+    for index, (name, events) in enumerate((("first sort (fresh machine)", first), ("after one earlier sort", second))):
         duration, found = errors(events)
+        name += f", load average {loads[index]:.1f} to {loads[index + 1]:.1f}"
         print(
             f"ETA error on the end time, Kilosort 4 {where}, {SECONDS:.0f} s x {N_CHANNELS} channels, {name}: "
             f"{duration:.0f} s in all; at 10/25/50/75/90 % of the run: {text(found)} "
