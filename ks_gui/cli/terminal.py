@@ -45,9 +45,10 @@ class TerminalProgress:
         if self._live:
             self._redraw(event)
         elif event.stage != self._last_stage:
-            # In a log file or pipe, one line per stage is enough.
+            # In a log file or pipe, one line per stage is enough (with the time left, worded as on the bar).
             position = stage_position(event.stage)
-            self._stream.write(f"{event.fraction:4.0%}  {position + ' ' if position else ''}{event.stage_title}\n")
+            eta = "" if event.stage == "done" else f" · {left_text(event.eta_seconds)}"
+            self._stream.write(f"{event.fraction:4.0%}  {position + ' ' if position else ''}{event.stage_title}{eta}\n")
             self._stream.flush()
         self._last_stage = event.stage
 

@@ -49,3 +49,19 @@ def done_at_text(seconds: float | None, now: datetime | None = None) -> str:
         end += timedelta(minutes=1)
     day = "" if end.date() == (now or datetime.now()).date() else end.strftime(" %a")
     return f"done at about{day} {end:%H:%M}"
+
+
+def running_text(title: str, seconds: float | None, now: datetime | None = None) -> str:
+    """One running sort for a notification, as the queue list says it: 'rec2: done at about 14:35'."""
+    return f"{title}: {done_at_text(seconds, now)}"
+
+
+def still_running_text(running: list[tuple[str, float | None]], waiting: int, now: datetime | None = None) -> str:
+    """What a notification adds when a sort ended: the sorts still running and when each will be done, and how
+    many wait ('Still running: rec2: done at about 14:35. 1 waiting.'); empty when nothing runs or waits."""
+    parts = []
+    if running:
+        parts.append("Still running: " + "; ".join(running_text(t, s, now) for t, s in running) + ".")
+    if waiting:
+        parts.append(f"{waiting} waiting.")
+    return " ".join(parts)

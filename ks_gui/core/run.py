@@ -155,7 +155,8 @@ class SortRun:
 
     def _new_tracker(self) -> Tracker:
         job = self.job
-        predicted, learned = stage_times.expected_seconds(job.sorter, self.sort_kind(), self.recording_size())
+        kind, size = self.sort_kind(), self.recording_size()
+        predicted, learned = stage_times.expected_seconds(job.sorter, kind, size)
         return Tracker(
             n_batches=job.n_batches,
             temp_file=job.temp_file,
@@ -163,6 +164,7 @@ class SortRun:
             sorter=job.sorter,
             predicted=predicted,
             learned=learned,
+            fixed_shares=stage_times.fixed_shares(job.sorter, kind, size),
         )
 
     def _learn(self) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from ks_gui.core.eta_text import still_running_text
 from ks_gui.core.queue import CPU, HERE, JobQueue, machine_of
 from ks_gui.core.readable import recording_title
 from ks_gui.ui import dialogs
@@ -160,8 +161,18 @@ class Sorts(QWidget):
             )
             from ks_gui.ui.notify import notify
 
-            notify(self._window, title, outcome.summary())
+            notify(self._window, title, " ".join(filter(None, [outcome.summary(), self._still_running(job_id)])))
         QTimer.singleShot(0, self.start_what_may_start)
+
+    def _still_running(self, ended_job_id: str) -> str:
+        """For the notification of a sort that ended: the others running and when each will be done (the words
+        of the queue list), and how many wait."""
+        running = [
+            (panel.title, panel.seconds_left())
+            for job_id, panel in self._panels.items()
+            if job_id != ended_job_id and panel.running
+        ]
+        return still_running_text(running, len(self.job_queue.waiting))
 
     def _mark_followed_gpus(self) -> None:
         """A followed sort's GPU is taken while it runs: new sorts queue behind it (on the CPU's line when it has

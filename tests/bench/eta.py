@@ -6,13 +6,18 @@ Goal: within 30 % from 25 % on for a first sort, within 15 % once one earlier so
 
 The recording is short (10 s x 32 channels, $KS_ETA_BENCH_SECONDS) to keep the two sorts at a few minutes on two
 cores. Each sort's progress events are taken, with their time, from the CLI's own bar (TerminalProgress.show) in the
-sorting process. `make bench`; uses $KS_GUI_KILOSORT4_ENV or build/ks4-env.
+sorting process. `make bench`; uses $KS_GUI_KILOSORT4_ENV or build/ks4-env. With $KS_ETA_BENCH_KEEP (a folder) each
+sort's timed trace (the bar's events, every line the Tracker read, its prediction) and the stage times are kept
+there: `python -m tests.bench.eta_replay FOLDER [--shape]` replays them through the Tracker of the checkout, so a
+change to the model is judged on real sorts without sorting again. The machine's load from one sort to the next
+shows in the figures (uptime beside them): on two shared cores the same sort took 63 s, then 124 s.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +27,7 @@ from ks_gui.core.places import kilosort4_env
 from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, write_recording
 
 SECONDS = float(os.environ.get("KS_ETA_BENCH_SECONDS", "10"))
+KEEP = os.environ.get("KS_ETA_BENCH_KEEP", "")  # a folder: each sort's timed trace (events, lines) is copied there
 GPU = os.environ.get("KS_ETA_BENCH_GPU", "")  # a GPU index: the same on that GPU (not in CI; the lent H200 machine)
 SHARES = (0.10, 0.25, 0.50, 0.75, 0.90)
 
@@ -36,6 +42,15 @@ def traced(self, event):
     trace.flush()
     show(self, event)
 terminal.TerminalProgress.show = traced
+from ks_gui.core.sorters import progress
+init, feed = progress.Tracker.__init__, progress.Tracker.feed
+def traced_init(self, *args, **kwargs):
+    init(self, *args, **kwargs)
+    trace.write(json.dumps([time.monotonic(), 0.0, None, "predicted", self.predicted, self.learned]) + "\\n")
+def traced_feed(self, line):
+    trace.write(json.dumps([time.monotonic(), None, None, "line", line]) + "\\n")
+    return feed(self, line)
+progress.Tracker.__init__, progress.Tracker.feed = traced_init, traced_feed
 trace.write(json.dumps([time.monotonic(), 0.0, None, "launch"]) + "\\n")
 from ks_gui.cli import main
 sys.exit(main(sys.argv[1:]))
@@ -47,7 +62,10 @@ def sort(recording: Path, output: Path, trace: Path, environment: dict[str, str]
     command += ["--on", "local", "--output", str(output), "--gpu", GPU or "none"]
     command += ["--param", f"n_chan_bin={N_CHANNELS}", "--param", f"fs={SAMPLE_RATE}"]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
-    return [json.loads(line) for line in trace.read_text().splitlines()]
+    if KEEP:
+        shutil.copy(trace, Path(KEEP) / trace.name)
+    # The bar's events (the Tracker's own lines and prediction are kept for replaying: tests/bench/eta_replay.py).
+    return [e for e in map(json.loads, trace.read_text().splitlines()) if e[3] not in ("line", "predicted")]
 
 
 def errors(events: list[list]) -> tuple[float, list[float | None]]:
@@ -84,12 +102,18 @@ def main() -> None:
             **{name: str(work / name.lower()) for name in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")},
         }
         recording = write_recording(work / "rec", duration_s=SECONDS).binary.parent
+        loads = [os.getloadavg()[0]]  # the machine's load before, between and after the sorts
         first = sort(recording, work / "first", work / "first.jsonl", environment)
+        loads.append(os.getloadavg()[0])
         second = sort(recording, work / "second", work / "second.jsonl", environment)
+        loads.append(os.getloadavg()[0])
         learned = (work / "xdg_data_home" / "ks-gui" / "stage_times.json").read_text()
+        if KEEP:
+            (Path(KEEP) / "stage_times.json").write_text(learned)
     where = f"GPU {GPU}" if GPU else "CPU"
-    for name, events in (("first sort (fresh machine)", first), ("after one earlier sort", second)):
+    for index, (name, events) in enumerate((("first sort (fresh machine)", first), ("after one earlier sort", second))):
         duration, found = errors(events)
+        name += f", load average {loads[index]:.1f} to {loads[index + 1]:.1f}"
         print(
             f"ETA error on the end time, Kilosort 4 {where}, {SECONDS:.0f} s x {N_CHANNELS} channels, {name}: "
             f"{duration:.0f} s in all; at 10/25/50/75/90 % of the run: {text(found)} "

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ks_gui.cli.terminal import TerminalProgress, bar_text
+from ks_gui.core.eta_text import ESTIMATING
 from ks_gui.core.sorters.progress import Tracker
 from tests.conftest import FIXTURES, run_cli
 from tests.core.ks25_log import ks25_run
@@ -94,8 +95,9 @@ def test_the_terminal_writes_one_line_per_stage_into_a_pipe():
         if (event := tracker.feed(line)) is not None:
             progress.show(event)
     written = stream.getvalue().splitlines()
-    assert written[0].strip() == "0%  Starting"
-    assert [line.strip().split("  ", 1)[1] for line in written[1:]] == [
+    assert written[0].strip() == f"0%  Starting · {ESTIMATING}"
+    assert all(" · " in line for line in written[:-1])  # each stage's line says the time left as the bar does
+    assert [line.strip().split("  ", 1)[1].split(" · ")[0] for line in written[1:]] == [
         "1/7 Compiling mex files",
         "2/7 Preprocessing",
         "3/7 Drift correction",

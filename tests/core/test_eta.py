@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ks_gui.cli.terminal import bar_text
-from ks_gui.core.eta_text import ESTIMATING, done_at_text, left_text
+from ks_gui.core.eta_text import ESTIMATING, done_at_text, left_text, still_running_text
 from ks_gui.core.locations import stage_times_file
 from ks_gui.core.results import stage_times
 from ks_gui.core.results.stage_times import SortKind, StageRecord
@@ -105,11 +105,19 @@ def test_a_failed_sort_teaches_nothing(job):  # noqa: F811
     assert not stage_times_file().exists()
 
 
-def test_predictions_scale_with_the_recording_and_keep_the_fixed_stages(tmp_path: Path):
+def test_predictions_scale_the_growing_part_with_the_recording_and_keep_the_fixed_costs(tmp_path: Path):
     path = tmp_path / "stage_times.json"
-    stage_times.record(StageRecord(CPU, 1000.0, {"start": 10.0, "drift": 50.0, "learn": 100.0}), path)
-    predicted, learned = stage_times.expected_seconds(KS4, CPU, 3000.0, path)
-    assert learned and predicted == {"start": 10.0, "drift": 150.0, "learn": 300.0}
+    times = {"start": 10.0, "drift": 50.0, "learn": 100.0, "unknown_step": 7.0}
+    stage_times.record(StageRecord(CPU, 1000.0, times), path)
+    same, learned = stage_times.expected_seconds(KS4, CPU, 1000.0, path)
+    assert learned and same == pytest.approx(times)  # the same recording again: what it took
+    predicted, _ = stage_times.expected_seconds(KS4, CPU, 3000.0, path)
+    assert predicted["start"] == 10.0  # starting Python and torch does not grow with the recording
+    # A stage's fixed part (universal templates, the first batch) is not tripled with the recording; its batches are.
+    assert 50.0 * 1.5 < predicted["drift"] < 50.0 * 3 and 100.0 * 1.5 < predicted["learn"] < 100.0 * 3
+    assert predicted["unknown_step"] == pytest.approx(21.0)  # a stage the shape does not know: in proportion
+    shorter, _ = stage_times.expected_seconds(KS4, CPU, 100.0, path)
+    assert shorter["drift"] > 50.0 / 10 and shorter["start"] == 10.0
     # Another GPU, another kind: the sorter's measured shape for a GPU, not this CPU's times.
     other, learned = stage_times.expected_seconds(KS4, SortKind("kilosort4", "local", "NVIDIA H200"), 3000.0, path)
     assert not learned and other == KS4.shapes["gpu"].seconds(3000.0)
@@ -132,6 +140,13 @@ def test_every_face_words_the_time_left_the_same_way():
     event = ProgressEvent("drift", 0.3, 0.4, "Drift correction: 3 of 10", 12 * 60 + 20)
     assert bar_text(event, 65.0).endswith("· 1:05 · about 12 min left")
     assert bar_text(ProgressEvent("start", 0.1, 0.01, "Starting", None), 3.0).endswith(ESTIMATING)
+    # A notification lists the sorts still running in the queue list's words.
+    now = datetime(2026, 12, 4, 14, 13, 0)
+    running = [("rec_b", 23 * 60), ("rec_c", None)]
+    assert still_running_text(running, 2, now) == (
+        f"Still running: rec_b: done at about 14:35; rec_c: {ESTIMATING}. 2 waiting."
+    )
+    assert still_running_text([], 0, now) == ""
 
 
 def test_between_two_updates_of_a_kilosort4_bar_the_stage_moves_on_at_the_bar_s_pace():
@@ -151,3 +166,71 @@ def test_between_two_updates_of_a_kilosort4_bar_the_stage_moves_on_at_the_bar_s_
     assert seen[-1] < 0.95 * 3 / 10
     tracker.feed("30%|###       | 3/10 [01:30<03:00, 20.00s/it]")
     assert tracker.stage_fraction == pytest.approx(0.95 * 3 / 10)
+
+
+def test_a_batch_slower_than_the_ones_before_moves_the_estimate_while_the_bar_stands():
+    clock = Clock()
+    tracker = Tracker(clock=clock, sorter=KS4, predicted=dict(SHAPE), learned=True)
+    for stage in ("start", "preprocess", "drift"):
+        tracker.feed(f"[ks-gui] stage {stage}")
+        clock.now += SHAPE[stage]
+    for done in (1, 2):
+        clock.now += 6
+        tracker.feed(f"{done * 10}%|#         | {done}/10 [00:06<00:48, 6.00s/it]")
+    ends = []
+    for _ in range(120):  # the third batch takes two minutes (another program took the cores)
+        clock.now += 1
+        if (event := tracker.tick()) is not None:
+            ends.append((clock.now, event.fraction, clock.now + event.eta_seconds))
+    standing = [(t, end) for t, fraction, end in ends if fraction == ends[-1][1]]
+    assert len(standing) >= 3  # the bar stands still, yet events keep coming: the estimate moves
+    assert standing[-1][1] > standing[0][1] + 30  # later and later
+
+
+@pytest.mark.parametrize("seconds", [4.0, 3600.0])
+@pytest.mark.parametrize("compile_files", [0, 9])
+def test_a_short_or_long_kilosort25_recording_moves_through_every_stage_with_or_without_a_compile(
+    seconds: float, compile_files: int, tmp_path: Path
+):
+    """The stand-in's recording is 4 s: before, the predicted compile (225 s, fixed) left the sort proper 0.1 % of
+    the bar, so it jumped to 99.9 % at preprocessing, and stood there."""
+    from tests.core.ks25_log import ks25_run
+
+    ks25 = SORTERS["kilosort2.5"]
+    kind = SortKind("kilosort2.5", "docker", "cpu")
+    predicted, _ = stage_times.expected_seconds(ks25, kind, seconds * 32, tmp_path / "none")
+    clock = Clock()
+    tracker = Tracker(clock=clock, sorter=ks25, predicted=predicted)
+    at_entry = {}
+    for line in ks25_run(n_batches=max(1, int(seconds * 30000 / 65536)), units=20, compile_files=compile_files):
+        clock.now += 0.5
+        tracker.feed(line)
+        at_entry.setdefault(tracker.stage, tracker.fraction)
+    order = ["preprocess", "drift", "learn", "extract", "merge_split", "export"]
+    assert at_entry["preprocess"] < 0.9
+    # The image has its mex files, or they compile in a second each (not the 25 s predicted): the predicted
+    # compile's share is not jumped over.
+    assert at_entry["preprocess"] < 0.5
+    # Each stage of the sort proper has a visible share of the bar.
+    shares = [at_entry[b] - at_entry[a] for a, b in itertools.pairwise([*order, "done"])]
+    assert all(share > 0.01 for share in shares), shares
+    assert tracker.fraction == 1.0
+
+
+def test_a_kilosort4_bar_s_first_batch_carries_the_stage_s_fixed_cost():
+    clock = Clock()
+    tracker = Tracker(clock=clock, sorter=KS4, predicted=dict(SHAPE), learned=True, fixed_shares={"drift": 0.5})
+    tracker.feed("[ks-gui] stage drift")
+    clock.now += 3  # computing the universal templates
+    tracker.feed("0%|          | 0/5 [00:00<?, ?it/s]")
+    seen = []
+    for _ in range(40):  # the first batch's warm-up: the stage goes on in time, not past where 1 of 5 puts it
+        clock.now += 1
+        tracker.tick()
+        seen.append(tracker.stage_fraction)
+    assert seen == sorted(seen) and 0 < seen[5] < seen[-1] < 0.95 * 0.6
+    tracker.feed("20%|##        | 1/5 [00:40<02:40, 40.00s/it]")
+    assert tracker.stage_fraction == pytest.approx(0.95 * (0.5 + 0.5 / 5))  # half the stage is its fixed cost
+    clock.now += 6
+    tracker.feed("40%|####      | 2/5 [00:46<00:40, 20.00s/it]")
+    assert tracker.stage_fraction == pytest.approx(0.95 * (0.5 + 0.5 * 2 / 5))

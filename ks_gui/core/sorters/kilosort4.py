@@ -63,31 +63,51 @@ def _kilosort4_checks(params: dict) -> list[str]:
     return found
 
 
-# Measured through the launcher. GPU: an NVIDIA H200, 120 s x 384 channels (46080 channel-seconds), Kilosort's own
-# "in ...s" lines per stage (/work/shared/reference/kilosort4_timings.md); about 15 s of starting Python, torch and
-# CUDA before its first line, 2 s of writing phy's files around the export. CPU: a 2-core machine; the stages'
-# proportions from a traced sort of 10 s x 32 channels (tests/bench/eta.py: drift 333 s, learn 327 s, extract 18 s,
-# merge_split 11 s, preprocess 5 s, with six sorts sharing the cores), their sum from the reference's unshared sort of
-# 60 s x 32 channels (214 s in all): spike detection over the batches in drift and learn is nearly all of it.
+# Each stage takes a fixed time (computing universal templates, clustering a few spikes, writing files) plus a time
+# that grows with the recording's channel-seconds (duration x channels): on a short recording the fixed parts are much
+# of it, on a long one the batches are. Measured through the launcher.
+# GPU: an NVIDIA H200, 120 s x 384 channels (46080 channel-seconds), Kilosort's own "in ...s" lines per stage
+# (/work/shared/reference/kilosort4_timings.md): about 15 s of starting Python, torch and CUDA before its first line;
+# 60 s and 600 s x 32 channels put a few seconds of each stage's time in its fixed part.
+# CPU: this 2-core machine, shared with other work. Four traced sorts of 10 s x 32 channels (tests/bench/eta.py) took
+# 62, 123, 35 and 24 s: start 4-6 s, universal templates 1-2.4 s in drift and in learn, a batch of 2 s x 32 channels
+# about 1 s when the cores are free and 2-30 s when they are not; the reference's sort of 60 s x 32 channels took 214 s.
+# The shape sits between: 43 s for 10 s x 32 channels, 190 s for 60 s.
 KILOSORT4_GPU = StageShape(
-    fixed={"start": 15.0, "export": 2.0},
+    fixed={
+        "start": 15.0,
+        "preprocess": 0.3,
+        "drift": 2.0,
+        "learn": 3.0,
+        "extract": 0.5,
+        "merge_split": 1.0,
+        "export": 2.0,
+    },
     per_size={
-        "preprocess": 1.3e-5,
-        "drift": 1.13e-4,
-        "learn": 2.3e-4,
-        "extract": 3.3e-5,
-        "merge_split": 9.5e-5,
+        "preprocess": 6.5e-6,
+        "drift": 6.9e-5,
+        "learn": 1.65e-4,
+        "extract": 2.2e-5,
+        "merge_split": 7.4e-5,
         "export": 2e-6,
     },
 )
 KILOSORT4_CPU = StageShape(
-    fixed={"start": 15.0, "export": 3.0},
+    fixed={
+        "start": 5.0,
+        "preprocess": 0.8,
+        "drift": 2.0,
+        "learn": 2.0,
+        "extract": 1.5,
+        "merge_split": 2.0,
+        "export": 1.0,
+    },
     per_size={
-        "preprocess": 8.1e-4,
-        "drift": 4.95e-2,
-        "learn": 4.86e-2,
-        "extract": 2.7e-3,
-        "merge_split": 1.65e-3,
+        "preprocess": 3e-4,
+        "drift": 4e-2,
+        "learn": 4e-2,
+        "extract": 8e-3,
+        "merge_split": 2e-3,
         "export": 1e-4,
     },
 )

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 __all__ = ["STAGE_TITLES", "STAGE_WEIGHTS", "OutputReader", "ProgressEvent", "Result", "Tracker"]
 
+# The estimate's error while it stands: a new reading within this share of what is left does not move the end.
+ETA_BAND = 0.1
 _COMPILE_MARKER = re.compile(r"compile (\d+)/(\d+) (\S+)")
 _RESULT_MARKER = re.compile(r"result units=(\d+) good=(\d+) spikes=(\d+)")
 
@@ -91,7 +93,8 @@ class Tracker:
     `temp_file_bytes` let `tick()` follow preprocessing's filter loop by the whitened file's size. `sorter` (a Sorter
     or its name) picks the reader of its own lines; None reads Kilosort 2.5's and Kilosort 4's lines both.
     `predicted` is each stage's expected seconds (the sorter's shape on this kind of place, or this machine's earlier
-    sorts of the kind: `learned`): the bar's stage weights follow it, and the ETA starts from it.
+    sorts of the kind: `learned`): the bar's stage weights follow it, and the ETA starts from it. `fixed_shares`
+    says how much of each stage's time is a fixed cost, spent before its counters start to count.
     """
 
     def __init__(
@@ -105,10 +108,12 @@ class Tracker:
         sorter: Sorter | str | None = None,
         predicted: dict[str, float] | None = None,
         learned: bool = False,
+        fixed_shares: dict[str, float] | None = None,
     ) -> None:
         self.n_batches = n_batches
-        self.predicted = predicted if predicted and sum(predicted.values()) > 0 else None
+        self.predicted = dict(predicted) if predicted and sum(predicted.values()) > 0 else None
         self.learned = learned and self.predicted is not None
+        self.fixed_shares = fixed_shares or {}  # each stage's share of its time that does not grow with the recording
         self._weights = weights_from(self.predicted) if self.predicted else dict(STAGE_WEIGHTS)
         self._before = before_from(self._weights)
         self.clock = clock
@@ -128,6 +133,7 @@ class Tracker:
             self.quiet = Quiet(0.0, 0.9, now, start or GUESS_SECONDS["start"], known=self.learned and start > 0)
         self.entered: dict[str, float] = {self.stage: now}  # when each stage began (stage_seconds)
         self._eta_end: tuple[float, float] | None = None  # (the end time shown, when it was last moved)
+        self._given_end: float | None = None  # the end time the last event gave out (tick() says when it moved)
         self.recognised = False  # any line said where a sort is
         self.sorter_version: str | None = None  # "2.5", "4", or "2.0" / "3" when their own lines show up
         self.result: Result | None = None
@@ -151,7 +157,8 @@ class Tracker:
 
     def eta_seconds(self) -> float | None:
         """Seconds left; None while there is not enough to go on ("estimating…"). The end time it implies moves
-        smoothly: a new reading pulls it along over a while, so it never jumps back and forth. Never negative."""
+        smoothly: a new reading beyond the estimate's error pulls it along over a while, so it never jumps back and
+        forth. Never negative."""
         if self.stage == "done":
             return 0.0
         now = self.clock()
@@ -161,9 +168,13 @@ class Tracker:
         end = now + raw
         if self._eta_end is not None:
             shown, moved = self._eta_end
-            # The shown end follows the reading with a time constant of a tenth of what is left (3 s to 1 min).
+            # The shown end stays while the reading is within the estimate's own error of it (a tenth of what is
+            # left: one batch slower than the last is no news), else follows it to that error's edge with a time
+            # constant of a tenth of what is left (3 s to 1 min). So it moves steadily, not back and forth.
             pull = min(1.0, (now - moved) / min(max(0.1 * raw, 3.0), 60.0))
-            end = shown + (end - shown) * pull
+            gap, band = end - shown, ETA_BAND * raw
+            gap = 0.0 if abs(gap) <= band else gap - band if gap > 0 else gap + band
+            end = shown + gap * pull
         self._eta_end = (end, now)
         return max(end - now, 0.0)
 
@@ -190,11 +201,12 @@ class Tracker:
         elapsed, work, rest = now - since, done - done_then, total - done_then
         # A prediction from this machine's own sorts weighs as much as this run's own speed once 30 % of the work is
         # done (a shared machine's load changes from one sort to the next: tests/bench/eta.py saw 738 s, then 495 s);
-        # the sorter's shape measured elsewhere gives way to this run's own speed after a tenth of the work.
+        # the sorter's shape measured elsewhere gives way to this run's own speed after a tenth of the work, and says
+        # nothing ("estimating…") before: 5 s and a tenth of the work (the first batch's fixed cost counts as work).
         if self.learned:
             trust = 0.3 * rest
         else:
-            if elapsed < 10 or work < 0.1 * rest:
+            if elapsed < 5 or work < 0.1 * rest:
                 return None
             trust = 0.1 * rest
         weight = work / (work + trust) if work > 0 else 0.0
@@ -225,9 +237,18 @@ class Tracker:
 
     def event(self) -> ProgressEvent:
         """Where the sort is now."""
-        return ProgressEvent(
-            self.stage, self._stage_fraction, self._fraction, self.detail, self.eta_seconds(), self.step, self.counter
-        )
+        eta = self.eta_seconds()
+        self._given_end = None if eta is None else self.clock() + eta
+        fraction = self._fraction
+        return ProgressEvent(self.stage, self._stage_fraction, fraction, self.detail, eta, self.step, self.counter)
+
+    def _estimate_moved(self) -> bool:
+        """Whether the end time has moved from what the last event said by more than a wobble (2 s, or 2 % of what
+        is left): a batch that takes longer than the ones before moves the estimate even though the bar stands."""
+        eta = self.eta_seconds()
+        if eta is None or self._given_end is None:
+            return (eta is None) != (self._given_end is None)
+        return abs(self.clock() + eta - self._given_end) > max(2.0, 0.02 * eta)
 
     def feed(self, line: str) -> ProgressEvent | None:
         """Read one line; an event when it moved the sort forward or said something new, else None."""
@@ -262,7 +283,7 @@ class Tracker:
         # The stage's own bar moves too: a stage whose share of the whole is small (a short recording's filter loop
         # beside a long compile) still shows that it goes on.
         if self._fraction - before < 0.0005 and self._stage_fraction - stage_before < 0.005:
-            return None
+            return self.event() if self._estimate_moved() else None
         return self.event()
 
     # --- the lines -------------------------------------------------------------------------------------------
@@ -318,6 +339,9 @@ class Tracker:
             self.compiling = None
             if self.stage == "compile":
                 self.advance(index / total)
+                if self.predicted is not None:  # the files compiled so far say how long the rest take
+                    self.predicted["compile"] = sum(self._compile_seconds) / len(self._compile_seconds) * total
+                    self._share_the_rest("compile")
 
     # --- moving forward --------------------------------------------------------------------------------------
 
@@ -342,6 +366,7 @@ class Tracker:
             self._stage_fraction = 0.0
             self.quiet = None
             self.entered[stage] = now
+            self._share_the_rest(stage)
             if INDEX[stage] >= INDEX["preprocess"] and self._work_started is None:
                 self._work_started = (now, max(self._fraction, self._before[stage]))
                 self._work_done_then = self._predicted_done() if self.predicted else 0.0
@@ -351,6 +376,29 @@ class Tracker:
         if step:
             self.step = step
         return True
+
+    def _share_the_rest(self, stage: str) -> None:
+        """With predicted times: what is left of the bar goes to what is left of `stage` (the one under way) and
+        the stages after it, in proportion to their predicted times. A fixed cost that came out shorter than
+        predicted (no mex file to compile: the image has them; or files that compile in a second, not 25) leaves
+        the bar where it is, instead of jumping over its unspent share."""
+        if self.predicted is None or stage == "done":
+            return
+        later = [s for s in self._weights if INDEX[s] > INDEX[stage] and s != "done"]
+        done = self._stage_fraction if stage == self.stage else 0.0
+        own = self.predicted.get(stage, 0.0) * (1.0 - done)
+        rest = own + sum(self.predicted.get(s, 0.0) for s in later)
+        if rest <= 0 or done >= 1.0:
+            return
+        left = 1.0 - self._fraction
+        self._weights[stage] = left * own / rest / (1.0 - done)
+        self._before[stage] = self._fraction - self._weights[stage] * done
+        at = self._fraction + left * own / rest
+        for s in later:
+            self._before[s] = at
+            self._weights[s] = left * self.predicted.get(s, 0.0) / rest
+            at += self._weights[s]
+        self._before["done"] = 1.0
 
     def advance(self, stage_fraction: float) -> None:
         self._stage_fraction = max(self._stage_fraction, min(stage_fraction, 1.0))

@@ -52,6 +52,11 @@ class StageShape:
     def seconds(self, size: float) -> dict[str, float]:
         return {s: self.fixed.get(s, 0.0) + self.per_size.get(s, 0.0) * size for s in STAGES if s != "done"}
 
+    def fixed_shares(self, size: float) -> dict[str, float]:
+        """Each stage's share of its time that does not grow with the recording (for Kilosort 4: computing the
+        universal templates and the first batch's warm-up, spent before a stage's bar says 1 of n)."""
+        return {s: self.fixed.get(s, 0.0) / t for s, t in self.seconds(size).items() if t > 0}
+
 
 def weights_from(seconds: dict[str, float]) -> dict[str, float]:
     """Stage weights proportional to the time each stage takes, so the bar's share is the share of time."""
