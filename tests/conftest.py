@@ -326,4 +326,4 @@ def pytest_terminal_summary(terminalreporter) -> None:
     for suite, seconds in sorted(_suite_seconds.items(), key=lambda item: -item[1]):
         budget = SUITE_BUDGET_SECONDS.get(suite)
         verdict = "" if budget is None else f"  (budget {budget} s{', OVER BUDGET' if seconds > budget else ''})"
-        terminalreporter.write_line(f"  {suite:<12} {seconds:7.1f} s{verdict}")
+        terminalreporter.write_line(f"  {suite:<16} {seconds:7.1f} s{verdict}")
