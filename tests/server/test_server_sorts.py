@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -213,3 +215,46 @@ def test_image_build_on_a_server_that_refuses_says_so_in_one_line(sshd: Loopback
     done = run_cli("image", "build", "--on", f"ssh://{REFUSED}")
     assert done.returncode == 2 and "refused the login" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+# A sort followed in this process as the window follows it (core/sorting.py), its stage names on stdout.
+FOLLOW_A_SORT = """
+import sys
+from pathlib import Path
+from ks_gui.core import sorting
+from ks_gui.core.events import Outcome
+from ks_gui.core.places.path_map import PathMap
+from tests.conftest import GeneratedRecording, sim_job
+folder = Path(sys.argv[1])
+job = sim_job(GeneratedRecording(folder, folder, 32, 30000.0), Path(sys.argv[2]), KS_GUI_SIM_PACE="0.4")
+job.place = sys.argv[3]
+run = sorting.start(sorting.check(job, sorting.open_place(job.place, path_map=PathMap()), "none"))
+for event in run.events():
+    print(run.tracker.stage, flush=True)
+    if isinstance(event, Outcome):
+        print("succeeded" if event.succeeded else "failed", flush=True)
+sys.stdin.readline()  # the program goes on (a window stays open) until told to end
+"""
+
+
+def test_a_dropped_connection_leaves_no_traceback_when_the_program_ends(sim_image, shared: Path, sshd: LoopbackSshd):
+    """A window that followed a sort on a server through a dropped connection, then lost it again, then was closed:
+    docker-py's SSH socket wrote to its ended ssh as Python exited, a BrokenPipeError traceback."""
+    recording = write_recording(shared / "rec", seconds=2.0)
+    command = [sys.executable, "-c", FOLLOW_A_SORT, str(recording.folder), str(shared / "sorted"), SERVER_URL]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    ended, dropped = "", False
+    while ended not in ("succeeded", "failed"):
+        ended = process.stdout.readline().strip()
+        assert ended, "the sort's program ended early"
+        if ended == "preprocess" and not dropped:
+            sshd.drop_connections()  # the network drops mid-sort: the sort is followed again
+            dropped = True
+    sshd.drop_connections()  # and once more after it: the laptop sleeps
+    time.sleep(1)
+    stdout, stderr = process.communicate("\n", timeout=60)
+    assert ended == "succeeded" and process.returncode == 0, stdout + stderr
+    assert "Traceback" not in stderr, stderr

@@ -109,6 +109,28 @@ def _gpu_uuids(host_config: dict) -> tuple[str, ...]:
     return tuple(uuid for request in requests_ for uuid in (request.get("DeviceIDs") or []))
 
 
+def _close_ssh_socket_quietly() -> None:
+    """docker-py's SSH socket writes to its ssh process as it closes. When that process has already ended (the
+    connection dropped) the write raises BrokenPipeError, printed as a traceback when Python exits
+    (docker/docker-py#3218). Nothing is left to close then: the process is only ended."""
+    try:
+        from docker.transport.sshconn import SSHSocket
+    except ImportError:  # the SDK without its SSH part: no ssh:// engines at all
+        return
+    close = SSHSocket.close
+
+    def close_quietly(self: SSHSocket) -> None:
+        try:
+            close(self)
+        except OSError:
+            self.proc.terminate()
+
+    SSHSocket.close = close_quietly
+
+
+_close_ssh_socket_quietly()
+
+
 def _new_client(base_url: str | None, timeout: int | None) -> docker.DockerClient:
     """A client of the engine at `base_url` (ssh://… through the system's ssh), or the one DOCKER_HOST names (or the
     default socket) when None."""
