@@ -148,3 +148,28 @@ def test_every_face_says_the_same_of_a_recorded_sort(tmp_path: Path):
     bar = bar_text(ProgressEvent(stage, 0.5, fraction, "Drift correction", eta), 30.0)
     assert bar.endswith(left_text(eta)) and "min left" in bar
     assert done_at_text(eta, now).startswith("done at about 14:0")
+
+
+# Four sorts on an NVIDIA H200 (tests/bench/eta_gpu.py record): a first sort of each length, predicted from the GPU
+# shape. Start-up is a third or more of each, so the estimate waits longest here.
+GPU_FIXTURE = Path(__file__).parents[1] / "fixtures" / "logs" / "ks4_h200_timed.json"
+GPU = SortKind("kilosort4", "local", "NVIDIA H200")
+GPU_SORTS = json.loads(GPU_FIXTURE.read_text(encoding="utf-8"))["sorts"]
+
+
+@pytest.mark.parametrize("sort", GPU_SORTS, ids=lambda sort: f"{sort['duration_s']:.0f}s")
+def test_first_sorts_on_a_gpu_say_estimating_then_a_steady_number_that_ends_at_zero(sort: dict, tmp_path: Path):
+    size = sort["duration_s"] * sort["channels"]
+    predicted, learned = stage_times.expected_seconds(KS4, GPU, size, tmp_path / "none.json")
+    assert not learned and predicted == KS4.shapes["gpu"].seconds(size)
+
+    def tracker_for(clock: Clock) -> Tracker:
+        shares = stage_times.fixed_shares(KS4, GPU, size)
+        return Tracker(clock=clock, sorter=KS4, predicted=predicted, fixed_shares=shares)
+
+    events = replay({**sort, "tracker_made": 0.0}, tracker_for)
+    assert events[0][2] is None  # estimating… while Python, torch and CUDA start
+    shown = [eta for _, _, eta, _ in events if eta is not None]
+    assert shown and min(shown) >= 0
+    assert events[-1][3] == "done" and events[-1][2] == 0.0
+    assert swings(events, 0.1 * sort["seconds"]) == 0

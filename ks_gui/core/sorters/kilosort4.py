@@ -66,29 +66,31 @@ def _kilosort4_checks(params: dict) -> list[str]:
 # Each stage takes a fixed time (computing universal templates, clustering a few spikes, writing files) plus a time
 # that grows with the recording's channel-seconds (duration x channels): on a short recording the fixed parts are much
 # of it, on a long one the batches are. Measured through the launcher.
-# GPU: an NVIDIA H200, 120 s x 384 channels (46080 channel-seconds), Kilosort's own "in ...s" lines per stage
-# (/work/shared/reference/kilosort4_timings.md): about 15 s of starting Python, torch and CUDA before its first line;
-# 60 s and 600 s x 32 channels put a few seconds of each stage's time in its fixed part.
+# GPU: an NVIDIA H200. Fixed parts from four sorts of planted 32-channel recordings of 30, 120, 300 and 600 s, each in
+# a fresh process (tests/bench/eta_gpu.py; 24, 23, 28 and 30 s: starting Python, torch and CUDA 8-11 s, then a few
+# seconds per stage that hardly grow); per channel-second parts from 120 s x 384 channels (46080 channel-seconds),
+# Kilosort's own "in ...s" lines per stage (/work/shared/reference/kilosort4_timings.md). The shape says 21-27 s for
+# the four sorts and 36 s for the 384-channel one (measured 36-43 s through the launcher).
 # CPU: this 2-core machine, shared with other work. Four traced sorts of 10 s x 32 channels (tests/bench/eta.py) took
 # 62, 123, 35 and 24 s: start 4-6 s, universal templates 1-2.4 s in drift and in learn, a batch of 2 s x 32 channels
 # about 1 s when the cores are free and 2-30 s when they are not; the reference's sort of 60 s x 32 channels took 214 s.
 # The shape sits between: 43 s for 10 s x 32 channels, 190 s for 60 s.
 KILOSORT4_GPU = StageShape(
     fixed={
-        "start": 15.0,
-        "preprocess": 0.3,
-        "drift": 2.0,
-        "learn": 3.0,
-        "extract": 0.5,
-        "merge_split": 1.0,
-        "export": 2.0,
+        "start": 10.0,
+        "preprocess": 0.5,
+        "drift": 2.5,
+        "learn": 0.5,
+        "extract": 2.0,
+        "merge_split": 3.3,
+        "export": 1.8,
     },
     per_size={
         "preprocess": 6.5e-6,
         "drift": 6.9e-5,
-        "learn": 1.65e-4,
+        "learn": 2.2e-4,
         "extract": 2.2e-5,
-        "merge_split": 7.4e-5,
+        "merge_split": 2.4e-5,
         "export": 2e-6,
     },
 )
