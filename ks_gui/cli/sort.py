@@ -7,13 +7,12 @@ import getpass
 import signal
 import sys
 import threading
-from dataclasses import replace
 from pathlib import Path
 
+from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import sorting
-from ks_gui.core.clusters import Cluster, remember_cluster, remembered_cluster
 from ks_gui.core.events import Notice, Outcome, SignInPrompt
 from ks_gui.core.gpu_choice import (
     FORWARD_COMPAT_CHOICES,
@@ -75,27 +74,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="with --on ssh://…: a folder of this computer as the server names it (the same shared storage); "
         "repeatable; default: the map remembered for the server, else the same paths on both",
     )
-    cluster = sort.add_argument_group(
-        "a SLURM cluster (--on slurm, or slurm+ssh://USER@LOGIN)",
-        "what each job asks for and what runs on the nodes; default: what was used last for the cluster",
-    )
-    cluster.add_argument("--partition", metavar="NAME", help="the partition (default: the cluster's)")
-    cluster.add_argument("--time", metavar="TIME", help="time limit, e.g. 4:00:00")
-    cluster.add_argument("--mem", metavar="SIZE", help="memory, e.g. 64G")
-    cluster.add_argument("--cpus", type=int, metavar="N", help="CPUs per job")
-    cluster.add_argument("--gpus-per-job", type=int, metavar="N", help="GPUs per job (--gres=gpu:N; default 1)")
-    cluster.add_argument("--account", metavar="NAME", help="the account to charge")
-    cluster.add_argument("--qos", metavar="NAME", help="the quality of service")
-    cluster.add_argument(
-        "--sbatch", action="append", default=None, metavar="LINE", help="another #SBATCH line, e.g. --constraint=a100"
-    )
-    cluster.add_argument(
-        "--node-runs",
-        choices=["python", "apptainer", "docker"],
-        help="what runs the sorter on a node: python (Kilosort 4 in --python-env), apptainer (--sif) or docker",
-    )
-    cluster.add_argument("--python-env", metavar="PATH", help="Kilosort 4's environment on shared storage")
-    cluster.add_argument("--sif", metavar="PATH", help="the Apptainer image on shared storage (ks-gui image sif)")
+    add_cluster_options(sort)
     sort.add_argument("--image", metavar="IMG", help="container image (default: the sorter's image)")
     sort.add_argument(
         "--gpu", default="auto", metavar="auto|INDEX|none", help="GPU to use: auto picks the least busy one (default)"
@@ -328,47 +307,10 @@ def _path_map(args: argparse.Namespace) -> sorting.PathMap | None:
         raise BadInputError(str(err)) from err
 
 
-_CLUSTER_FLAGS = ("partition", "time", "mem", "cpus", "gpus_per_job", "account", "qos", "sbatch", "node_runs")
-
-
-def _cluster(args: argparse.Namespace, place: str) -> Cluster | None:
-    """The cluster's settings: the remembered ones with what the command line says over them (then remembered for
-    next time); None for a place that is not a cluster."""
-    given = [flag for flag in (*_CLUSTER_FLAGS, "python_env", "sif") if getattr(args, flag) is not None]
-    if not place.startswith("slurm"):
-        if given:
-            raise BadInputError(f"--{given[0].replace('_', '-')} is for a SLURM cluster: use it with --on slurm")
-        return None
-    known = remembered_cluster(place)
-    options = known.options
-    options = replace(
-        options,
-        partition=args.partition if args.partition is not None else options.partition,
-        time=args.time if args.time is not None else options.time,
-        memory=args.mem if args.mem is not None else options.memory,
-        cpus=args.cpus if args.cpus is not None else options.cpus,
-        gpus=args.gpus_per_job if args.gpus_per_job is not None else options.gpus,
-        account=args.account if args.account is not None else options.account,
-        qos=args.qos if args.qos is not None else options.qos,
-        extra=tuple(args.sbatch) if args.sbatch is not None else options.extra,
-    )
-    path_map = _path_map(args)
-    cluster = replace(
-        known,
-        options=options,
-        runs=args.node_runs or known.runs,
-        python_env=args.python_env if args.python_env is not None else known.python_env,
-        sif=args.sif if args.sif is not None else known.sif,
-        path_map=known.path_map if path_map is None else path_map,
-    )
-    if given:
-        remember_cluster(place, cluster)
-    return cluster
-
-
 def _open(args: argparse.Namespace, job: SortJob):
     try:
-        return sorting.open_place(job.place, path_map=_path_map(args), cluster=_cluster(args, job.place))
+        path_map = _path_map(args)
+        return sorting.open_place(job.place, path_map=path_map, cluster=cluster_from_args(args, job.place, path_map))
     except sorting.PlaceError as err:
         raise BadInputError(err.message) from err
 

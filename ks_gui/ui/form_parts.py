@@ -1,5 +1,5 @@
-"""Small pieces the sort form is built from: a form layout that wraps, fields that give up width, and the
-Advanced section (container settings and the sorter's own parameters), closed until the user opens it."""
+"""Small pieces the sort form is built from: a form layout that wraps, fields that give up width, the GPU section,
+and the Advanced section (container settings and the sorter's own parameters), closed until the user opens it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSizePolicy,
+    QSpinBox,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ks_gui.core.sorters import Sorter
 from ks_gui.ui.forward_compat_choice import ForwardCompatChoice
+from ks_gui.ui.gpu_picker import GpuPicker
 from ks_gui.ui.param_form import ParamForm
 
 QWIDGETSIZE_MAX = 16777215  # Qt's "no maximum"
@@ -34,6 +36,22 @@ def narrowable(field: QWidget) -> QWidget:
     field.setMinimumWidth(80)
     field.setSizePolicy(QSizePolicy.Policy.Ignored, field.sizePolicy().verticalPolicy())
     return field
+
+
+class GpuSection(QGroupBox):
+    """Which GPU a sort uses, and how many sorts the queue runs at a time on each."""
+
+    def __init__(self, sorts_per_gpu: int) -> None:
+        super().__init__("GPU")
+        self.picker = GpuPicker()
+        self.sorts_per_gpu = QSpinBox()
+        self.sorts_per_gpu.setRange(1, 8)
+        self.sorts_per_gpu.setSuffix(" at a time on each GPU (or the CPU)")
+        self.sorts_per_gpu.setToolTip("Queued sorts beyond this wait until a sort on their GPU ends")
+        self.sorts_per_gpu.setValue(max(1, sorts_per_gpu))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.picker)
+        layout.addWidget(self.sorts_per_gpu)
 
 
 class AdvancedSection(QGroupBox):

@@ -32,8 +32,7 @@ from ks_gui.core.sorting import DEFAULT_PLACE, places_for
 from ks_gui.ui import dialogs, icons
 from ks_gui.ui.drop_zone import DropZone
 from ks_gui.ui.field_marks import MARK_STYLE, set_marked
-from ks_gui.ui.form_parts import AdvancedSection, form_layout, narrowable
-from ks_gui.ui.gpu_picker import GpuPicker
+from ks_gui.ui.form_parts import AdvancedSection, GpuSection, form_layout, narrowable
 from ks_gui.ui.license_box import LicenseBox
 from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice
 
@@ -169,17 +168,8 @@ class SortForm(QWidget):
         output_form.addRow("Output folder", _browse_row(self.output, output_browse))
         output_form.addRow("Temp file in", _browse_row(self.temp_dir, temp_browse))
 
-        self.gpu_picker = GpuPicker()
-        self.gpu = self.gpu_picker.combo
-        self.sorts_per_gpu = QSpinBox()
-        self.sorts_per_gpu.setRange(1, 8)
-        self.sorts_per_gpu.setSuffix(" at a time on each GPU (or the CPU)")
-        self.sorts_per_gpu.setToolTip("Queued sorts beyond this wait until a sort on their GPU ends")
-        self.sorts_per_gpu.setValue(max(1, self.settings.sorts_per_gpu))
-        gpu_box = QGroupBox("GPU")
-        gpu_layout = QVBoxLayout(gpu_box)
-        gpu_layout.addWidget(self.gpu_picker)
-        gpu_layout.addWidget(self.sorts_per_gpu)
+        gpu_box = GpuSection(self.settings.sorts_per_gpu)
+        self.gpu_picker, self.gpu, self.sorts_per_gpu = gpu_box.picker, gpu_box.picker.combo, gpu_box.sorts_per_gpu
 
         self.advanced = AdvancedSection(self.sorter)
         self._advanced_form = self.advanced.form
