@@ -89,8 +89,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_preview(args: argparse.Namespace, recording: Recording | None) -> int:
+    from ks_gui.core.display import pictures_check
     from ks_gui.core.recordings.preview import read_window
 
+    if problem := pictures_check().message():
+        raise BadInputError(problem)
     if recording is None:
         raise BadInputError("several binaries here: give the one to preview")
     n_channels, sample_rate = args.channels or recording.n_channels, args.sample_rate or recording.sample_rate

@@ -13,6 +13,7 @@ from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import sorting
+from ks_gui.core.display import pictures_check
 from ks_gui.core.events import Notice, Outcome, SignInPrompt
 from ks_gui.core.gpu_choice import (
     FORWARD_COMPAT_CHOICES,
@@ -392,6 +393,9 @@ def _submit_all_then_follow(args: argparse.Namespace, jobs: list[SortJob], gpu_r
 
 def _draw_kept_pictures(output: Path) -> None:
     """The drift map and unit table the run kept, drawn into `<output>/.ks-gui/` (offscreen: no display needed)."""
+    if problem := pictures_check().message():
+        print(f"ks-gui: {problem}", file=sys.stderr)
+        return
     from ks_gui.ui.pictures import write_kept_pictures
 
     try:

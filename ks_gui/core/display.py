@@ -62,8 +62,10 @@ class Library:
 LIBRARIES = {
     "xcb": [Library(*row) for row in _GUI + _XCB],
     "wayland": [Library(*row) for row in _GUI + _WAYLAND],
+    # Pictures drawn with no display (ks-gui sort's, results --pictures, inspect --preview): QtGui's own libraries.
+    "offscreen": [Library(*row) for row in _GUI],
 }
-PLATFORM_TITLES = {"xcb": "X11 (Qt's xcb plugin)", "wayland": "Wayland"}
+PLATFORM_TITLES = {"xcb": "X11 (Qt's xcb plugin)", "wayland": "Wayland", "offscreen": "Drawing pictures (Qt)"}
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,11 @@ class DisplayCheck:
         if not self.missing:
             return ""
         names = ", ".join(lib.soname for lib in self.missing)
+        if self.platform == "offscreen":
+            return (
+                f"the pictures cannot be drawn here: Qt needs system libraries that are missing ({names}). Install "
+                f"them ({self.install_commands()}); the numbers need none (ks-gui results OUTPUT --json)."
+            )
         return (
             f"the window cannot open: {PLATFORM_TITLES[self.platform]} needs system libraries that are missing "
             f"({names}). Install them ({self.install_commands()}), then run ks-gui again."
@@ -177,6 +184,12 @@ def check_display(
     if platform == "xcb" and not missing and not answers(env["DISPLAY"]):
         return DisplayCheck("xcb", unreachable=env["DISPLAY"])
     return DisplayCheck(platform, missing)
+
+
+def pictures_check(loads: Callable[[str], bool] = _loads) -> DisplayCheck:
+    """Whether the pictures can be drawn offscreen here (a server or a cluster's login node often lacks a desktop's
+    libraries, and Qt fails to import without them)."""
+    return DisplayCheck("offscreen", missing_libraries("offscreen", loads))
 
 
 def libraries_for_doctor(

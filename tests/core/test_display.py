@@ -25,6 +25,7 @@ QT = Path(PySide6.__file__).parent / "Qt"
 QT_FILES = {
     "xcb": ["plugins/platforms/libqxcb.so", "lib/libQt6XcbQpa.so.6", "lib/libQt6Gui.so.6", "lib/libQt6DBus.so.6"],
     "wayland": ["plugins/platforms/libqwayland.so", "lib/libQt6WaylandClient.so.6", "lib/libQt6Gui.so.6"],
+    "offscreen": ["plugins/platforms/libqoffscreen.so", "lib/libQt6Gui.so.6", "lib/libQt6DBus.so.6"],
 }
 # Come with any Python: not the display's.
 BASE = {"libc.so.6", "libm.so.6", "libstdc++.so.6", "libgcc_s.so.1", "libz.so.1", "libpthread.so.0", "libdl.so.2"}
@@ -48,13 +49,14 @@ def needed(elf: Path) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("platform", ["xcb", "wayland"])
+@pytest.mark.parametrize("platform", ["xcb", "wayland", "offscreen"])
 def test_every_system_library_the_installed_qt_plugin_needs_is_checked(platform: str):
     bundled = {path.name for path in (QT / "lib").iterdir()}
     wanted = {name for file in QT_FILES[platform] for name in needed(QT / file)} - bundled - BASE
     checked = {lib.soname for lib in LIBRARIES[platform]}
     assert wanted - checked == set(), "a library Qt needs is not in ks_gui/core/display.py"
-    assert "libxcb-cursor.so.0" in checked if platform == "xcb" else "libwayland-client.so.0" in checked
+    own = {"xcb": "libxcb-cursor.so.0", "wayland": "libwayland-client.so.0", "offscreen": "libglib-2.0.so.0"}
+    assert own[platform] in checked
 
 
 def test_the_debian_package_names_are_the_ones_that_ship_each_library_here():

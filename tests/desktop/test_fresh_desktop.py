@@ -189,3 +189,35 @@ def test_make_runs_check_installs_the_libraries_as_root_and_otherwise_prints_the
     assert as_root.returncode == 0, as_root.stderr  # then ks-gui's own check passes
     assert as_root.stdout.startswith("make run: installing the libraries the window needs: ")
     assert "libxcb-cursor0" in as_root.stdout
+
+
+def test_on_a_machine_without_a_desktop_the_numbers_come_and_the_pictures_name_what_they_need(
+    wheel: Path, app: str, tmp_path: Path
+):
+    """A server or a cluster's login node has no desktop libraries: Qt cannot even be imported there. The unit table
+    needs none; the pictures say in one line which libraries they need, and nothing is written."""
+    from tests.phy.conftest import write_kilosort_folder
+
+    folder = write_kilosort_folder(tmp_path / "out", n_channels=8)
+    folder.chmod(0o755)
+
+    def results(*args: str) -> subprocess.CompletedProcess[str]:
+        command = ks_gui_command(wheel, f"exec {VENV}/bin/ks-gui results /out {' '.join(args)}")
+        mounts = ["-v", f"{wheel.parent}:/wheel:ro", "-v", f"{folder}:/out:ro"]
+        return subprocess.run(
+            ["docker", "run", "--rm", "--network", "none", *mounts, app, *command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    numbers = results("--json")
+    assert numbers.returncode == 0, numbers.stderr
+    assert len(json.loads(numbers.stdout)["units"]) == 5
+
+    pictures = results("--pictures", "/tmp/pictures")
+    assert pictures.returncode == 2, pictures.stderr
+    (line,) = pictures.stderr.splitlines()
+    assert line.startswith("ks-gui: the pictures cannot be drawn here: Qt needs system libraries that are missing")
+    assert "libglib-2.0.so.0" in line and "apt-get install libglib2.0-0" in line, line
