@@ -39,8 +39,16 @@ def left_text(seconds: float | None) -> str:
 
 def done_at_text(seconds: float | None, now: datetime | None = None) -> str:
     """'done at about 14:35' (the clock time, to 5 minutes when over a quarter hour away), or 'estimating…'."""
-    if seconds is None:
-        return ESTIMATING
+    return ESTIMATING if seconds is None else f"done at about{_clock_time(seconds, now)}"
+
+
+def starts_at_text(seconds: float, now: datetime | None = None) -> str:
+    """A waiting sort's start, as done_at_text says an end: 'starts at about 14:35'."""
+    return f"starts at about{_clock_time(seconds, now)}"
+
+
+def _clock_time(seconds: float, now: datetime | None) -> str:
+    """' 14:35' (' Fri 09:10' on another day) for `seconds` from now, rounded as people plan."""
     end = (now or datetime.now()) + timedelta(seconds=max(seconds, 0.0))
     if seconds >= 15 * 60:
         end += timedelta(minutes=2.5)  # round to the nearest 5 minutes
@@ -48,7 +56,7 @@ def done_at_text(seconds: float | None, now: datetime | None = None) -> str:
     elif end.second >= 30:
         end += timedelta(minutes=1)
     day = "" if end.date() == (now or datetime.now()).date() else end.strftime(" %a")
-    return f"done at about{day} {end:%H:%M}"
+    return f"{day} {end:%H:%M}"
 
 
 def running_text(title: str, seconds: float | None, now: datetime | None = None) -> str:

@@ -116,3 +116,31 @@ class JobQueue:
             self.running[queued.job_id] = (machine, device)
             placed.append(Placement(queued, device))
         return placed
+
+    def expected_starts(
+        self, seconds_left: dict[str, float | None], gpus: list[Gpu], server_gpus: dict[str, list[Gpu]] | None = None
+    ) -> dict[str, float]:
+        """For each waiting job that follows a running sort into its place, the seconds until it starts: when the
+        first running sort it may follow ends (`seconds_left` by job id). A job that waits behind another waiting job
+        is left out: how long that one takes is not known before it runs. Cluster jobs wait in SLURM's queue."""
+        free_at: dict[tuple[str, int | str], list[float | None]] = {}
+        for job_id, slot in self.running.items():
+            free_at.setdefault(slot, []).append(seconds_left.get(job_id))
+        starts: dict[str, float] = {}
+        for queued in self.waiting:
+            machine = machine_of(queued.job.place)
+            known = gpus if machine == HERE else (server_gpus or {}).get(machine, [])
+            request = queued.gpu_request
+            if request == "none" or (request == "auto" and not known):
+                devices: list[int | str] = [CPU]
+            else:
+                devices = [g.index for g in known] if request == "auto" else [request]
+            ends = [(end, slot) for slot in ((machine, d) for d in devices) for end in free_at.get(slot, [])]
+            known_ends = [(end, slot) for end, slot in ends if end is not None]
+            if kind_of(queued.job.place) == "slurm" or not known_ends:
+                continue
+            end, slot = min(known_ends, key=lambda pair: pair[0])
+            starts[queued.job_id] = end
+            free_at[slot].remove(end)
+            free_at[slot].append(None)  # then this job runs there, for a time not known yet
+        return starts

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from ks_gui.core.eta_text import still_running_text
+from ks_gui.core.eta_text import starts_at_text, still_running_text
 from ks_gui.core.queue import CPU, HERE, JobQueue, machine_of
 from ks_gui.core.readable import recording_title
 from ks_gui.ui import dialogs
@@ -200,10 +200,13 @@ class Sorts(QWidget):
         """The queue list: running sorts, waiting ones in the order they start, then the ended ones."""
         started = list(self._panels.items())
         rows = [QueueRow(j, p.title, p.state_text(), RowState.RUNNING) for j, p in started if p.running]
+        left = {job_id: panel.seconds_left() for job_id, panel in started if panel.running}
+        starts = self.job_queue.expected_starts(left, self._gpus(), self._server_gpus)
         for queued in self.job_queue.waiting:
             request = queued.gpu_request
             where = "the CPU" if request == "none" else "a GPU" if request == "auto" else f"GPU {request}"
-            rows.append(QueueRow(queued.job_id, queued.label, f"waiting for {where}", RowState.WAITING))
+            start = f" · {starts_at_text(starts[queued.job_id])}" if queued.job_id in starts else ""
+            rows.append(QueueRow(queued.job_id, queued.label, f"waiting for {where}{start}", RowState.WAITING))
         for job_id, panel in started:
             if not panel.running:
                 rows.append(QueueRow(job_id, panel.title, panel.state_text(), _ended_state(panel.outcome)))

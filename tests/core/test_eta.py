@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ks_gui.cli.terminal import bar_text
-from ks_gui.core.eta_text import ESTIMATING, done_at_text, left_text, still_running_text
+from ks_gui.core.eta_text import ESTIMATING, done_at_text, left_text, starts_at_text, still_running_text
 from ks_gui.core.locations import stage_times_file
 from ks_gui.core.results import stage_times
 from ks_gui.core.results.stage_times import SortKind, StageRecord
@@ -137,6 +137,9 @@ def test_every_face_words_the_time_left_the_same_way():
     assert left_text(80 * 60) == "about 1 h 20 min left"
     assert left_text(-3) == "almost done"
     assert done_at_text(23 * 60, datetime(2026, 12, 4, 14, 13, 0)) == "done at about 14:35"
+    # A waiting sort's start in the queue list, worded as an end is.
+    assert starts_at_text(23 * 60, datetime(2026, 12, 4, 14, 13, 0)) == "starts at about 14:35"
+    assert starts_at_text(3 * 3600, datetime(2026, 12, 4, 23, 0, 0)) == "starts at about Sat 02:00"
     event = ProgressEvent("drift", 0.3, 0.4, "Drift correction: 3 of 10", 12 * 60 + 20)
     assert bar_text(event, 65.0).endswith("· 1:05 · about 12 min left")
     assert bar_text(ProgressEvent("start", 0.1, 0.01, "Starting", None), 3.0).endswith(ESTIMATING)

@@ -90,3 +90,15 @@ def test_a_clusters_sorts_all_start_at_once_its_own_queue_places_them():
         queued.job.place = "slurm"
     queue.add(job("here"), "none")
     assert ids(queue.start_next([])) == [("a", "cpu"), ("b", "cpu"), ("c", "cpu"), ("d", "cpu"), ("here", "cpu")]
+
+
+def test_a_waiting_job_starts_when_the_first_sort_it_may_follow_ends():
+    queue = JobQueue()
+    for name, request in (("a", "auto"), ("b", "auto"), ("c", "auto"), ("d", 1), ("e", "auto")):
+        queue.add(job(name), request)
+    queue.start_next(TWO_GPUS)  # a on GPU 1, b on GPU 0
+    starts = queue.expected_starts({"a": 600.0, "b": 300.0}, TWO_GPUS)
+    # c takes the first place to free (b's, GPU 0); d wants GPU 1 (a's end); e waits behind both: not known.
+    assert starts == {"c": 300.0, "d": 600.0}
+    # While a sort's own estimate is not known yet, nothing is said of what follows it.
+    assert queue.expected_starts({"a": None, "b": 300.0}, TWO_GPUS) == {"c": 300.0}

@@ -118,3 +118,20 @@ def test_two_sorts_share_the_cpu_line_when_the_user_allows_it(qtbot, window, tmp
     reopened = MainWindow()
     qtbot.addWidget(reopened)
     assert reopened.form.sorts_per_gpu.value() == 2  # remembered
+
+
+def test_a_waiting_row_says_when_it_starts_once_the_running_sort_has_an_estimate(qtbot, window, tmp_path, sim_image):
+    recordings = [write_recording(tmp_path / f"rec_{name}", seconds=2) for name in "abc"]
+    # One sort of the kind first: the next is estimated from it within seconds.
+    start_first(qtbot, window, recordings[0], tmp_path / "out_a", "0.02")
+    qtbot.waitUntil(lambda: not window.running, timeout=SORT_TIMEOUT_MS)
+
+    start_first(qtbot, window, recordings[1], tmp_path / "out_b", "0.3")
+    queue_another(qtbot, window, recordings[2], tmp_path / "out_c")
+    waiting = lambda: window.sorts.queue_view.rows()[1]  # noqa: E731
+    assert waiting().title == "rec_c/recording.bin" and waiting().state is RowState.WAITING
+    qtbot.waitUntil(lambda: "starts at about" in waiting().detail, timeout=30_000)
+    assert waiting().detail.startswith("waiting for the CPU · starts at about ")
+    running = window.sorts.queue_view.rows()[0].detail
+    assert running.rsplit("done at about ", 1)[1] == waiting().detail.rsplit("starts at about ", 1)[1]
+    qtbot.waitUntil(lambda: not window.running, timeout=2 * SORT_TIMEOUT_MS)
