@@ -63,14 +63,15 @@ def test_an_installed_wheel_builds_the_kilosort4_image(tmp_path: Path, ks4_image
     python = venv / "bin" / "python"
     install = [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)]
     subprocess.run(install, check=True, timeout=300, env=env, cwd=tmp_path)
+
+    def installed_python_says(code: str) -> str:
+        done = subprocess.run(
+            [str(python), "-c", code], capture_output=True, text=True, check=True, env=env, cwd=tmp_path
+        )
+        return done.stdout.strip()
+
     # ks-gui's dependencies from the test run's own environment (not its ks_gui: the wheel's comes first).
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    ).stdout.strip()
+    site = installed_python_says("import sysconfig; print(sysconfig.get_paths()['purelib'])")
     Path(site, "ks_gui_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     tag = "ks-gui-test/kilosort4-from-wheel:latest"
     build_args = ["--build-arg", f"BASE_IMAGE={KS4_BASE}"]
@@ -89,14 +90,7 @@ def test_an_installed_wheel_builds_the_kilosort4_image(tmp_path: Path, ks4_image
         inspected = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True, check=True)
         labels = json.loads(inspected.stdout)[0]["Config"]["Labels"]
         assert labels["ks-gui.sorter"] == "kilosort4" and labels["ks-gui.contract"] == "1"
-        where = subprocess.run(
-            [str(python), "-c", "import ks_gui.core.images as i; print(i.RECIPES['kilosort4'].folder)"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=tmp_path,
-            env=env,
-        ).stdout.strip()
+        where = installed_python_says("import ks_gui.core.images as i; print(i.RECIPES['kilosort4'].folder)")
         assert where == str(venv / "share" / "ks-gui" / "docker" / "kilosort4")
     finally:
         subprocess.run(["docker", "rmi", tag], capture_output=True, check=False)
