@@ -17,7 +17,7 @@ EngineError = PlaceError
 
 def context_address(name: str) -> str | None:
     """The engine address of the user's Docker context `name`, or None (read from the Docker CLI's files)."""
-    from ks_gui.core.places.docker_engine import context_address as address
+    from ks_gui.core.places.docker_contexts import context_address as address
 
     return address(name)
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
-import json
 import os
 import socket
 import threading
@@ -137,19 +135,6 @@ def _new_client(base_url: str | None, timeout: int | None) -> docker.DockerClien
     if base_url is None:
         return docker.from_env(timeout=timeout)
     return docker.DockerClient(base_url=base_url, use_ssh_client=True, timeout=timeout)
-
-
-def context_address(name: str) -> str | None:
-    """The engine address of the user's Docker context `name` (`docker context ls`), or None when there is no such
-    context. Read from the Docker CLI's own files ($DOCKER_CONFIG, else ~/.docker: contexts/meta/<sha256 of the
-    name>/meta.json); nothing is contacted."""
-    folder = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-    meta = folder / "contexts" / "meta" / hashlib.sha256(name.encode()).hexdigest() / "meta.json"
-    try:
-        document = json.loads(meta.read_text(encoding="utf-8"))
-        return str(document["Endpoints"]["docker"]["Host"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def connect(timeout: int = 60, base_url: str | None = None) -> Engine:
