@@ -11,9 +11,10 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
+from ks_gui.core.contract import RUN_FOLDER
 from ks_gui.core.recordings.preview import Preview
 from ks_gui.core.results.drift_estimate import DriftEstimate
-from ks_gui.core.results.units import DriftMap, SortResults
+from ks_gui.core.results.units import DriftMap, SortResults, kept_drift_map, kept_results
 
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_RIGHT = 64, 40, 26, 12
 
@@ -112,15 +113,20 @@ def _axes(painter: QPainter, outer: QRect, title: str, x_label: str, y_label: st
                      shown)  # fmt: skip
 
 
-def _framed(picture: QImage, size: tuple[int, int], title: str, x_label: str, y_label: str,
-            x_range: tuple[float, float], y_range: tuple[float, float], ratio: float = 1.0) -> QImage:  # fmt: skip
-    """The picture scaled into a plot area, with a title, ticks on both axes and their labels."""
-    canvas = _canvas(size, ratio)
-    outer = QRect(0, 0, *size)
-    painter = QPainter(canvas)
+def _plot(painter: QPainter, outer: QRect, picture: QImage, title: str, x_label: str, y_label: str,
+          x_range: tuple[float, float], y_range: tuple[float, float]) -> None:  # fmt: skip
+    """The picture scaled (pixels kept sharp) into the plot area of `outer`, with a title, ticks and labels."""
     painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
     painter.drawImage(_area(outer), picture)
     _axes(painter, outer, title, x_label, y_label, x_range, y_range)
+
+
+def _framed(picture: QImage, size: tuple[int, int], title: str, x_label: str, y_label: str,
+            x_range: tuple[float, float], y_range: tuple[float, float], ratio: float = 1.0) -> QImage:  # fmt: skip
+    """A picture of its own: `picture` plotted on a canvas of `size`."""
+    canvas = _canvas(size, ratio)
+    painter = QPainter(canvas)
+    _plot(painter, QRect(0, 0, *size), picture, title, x_label, y_label, x_range, y_range)
     painter.end()
     return canvas
 
@@ -165,10 +171,7 @@ def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: 
     strip = 0 if drift.estimate is None else max(130, round(height * 0.3))
     canvas = _canvas(size, ratio)
     painter = QPainter(canvas)
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-    outer = QRect(0, 0, width, height - strip)
-    painter.drawImage(_area(outer), picture)
-    _axes(painter, outer, label, "time (s)", "depth (µm)", times, depths)
+    _plot(painter, QRect(0, 0, width, height - strip), picture, label, "time (s)", "depth (µm)", times, depths)
     if drift.estimate is not None:
         _draw_estimate(painter, QRect(0, height - strip, width, strip), drift.estimate, times)
     painter.end()
@@ -316,9 +319,6 @@ def write_result_pictures(folder: Path, results: SortResults, drift: DriftMap, n
 def write_kept_pictures(output: Path) -> list[Path]:
     """A finished sort's pictures under `<output>/.ks-gui/`, drawn from the numbers the run kept there (none when it
     kept none: an older sort, a damaged folder)."""
-    from ks_gui.core.contract import RUN_FOLDER
-    from ks_gui.core.results.units import kept_drift_map, kept_results
-
     drift, results = kept_drift_map(output), kept_results(output)
     if drift is None or results is None:
         return []

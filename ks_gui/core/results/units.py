@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ks_gui.core.contract import job_file
+from ks_gui.core.contract import RUN_FOLDER, job_file
 from ks_gui.core.results.drift_estimate import DriftEstimate, read_drift_estimate
 from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, read_params
 
@@ -237,7 +237,6 @@ def keep_result_numbers(folder: Path) -> None:
     """At a sort's end: its unit table and drift map into `<output>/.ks-gui/`, so History, the CLI and a launcher
     that did not watch the sort (a server's, a cluster's) show them without reading every spike again."""
     from ks_gui.core.atomic import write_json_atomically
-    from ks_gui.core.contract import RUN_FOLDER
 
     results = read_results(folder)
     drift = drift_map(folder, results)
@@ -272,8 +271,6 @@ _READ_FROM = ("spike_times.npy", "spike_clusters.npy", "spike_templates.npy", "a
 def units_and_drift(folder: Path) -> tuple[SortResults, DriftMap]:
     """The unit table and drift map: those the sort kept when nothing they were read from changed since (History
     shows them without reading every spike again), else read from the phy folder now."""
-    from ks_gui.core.contract import RUN_FOLDER
-
     folder = folder.absolute()
     try:
         kept_at = min((folder / RUN_FOLDER / name).stat().st_mtime for name in (UNITS_FILE, DRIFT_FILE))
@@ -290,8 +287,6 @@ def units_and_drift(folder: Path) -> tuple[SortResults, DriftMap]:
 
 def kept_results(folder: Path) -> SortResults | None:
     """The unit table kept at the sort's end, or None (an older sort, or a damaged file)."""
-    from ks_gui.core.contract import RUN_FOLDER
-
     try:
         kept = json.loads((folder / RUN_FOLDER / UNITS_FILE).read_text(encoding="utf-8"))
         units = [Unit(**unit) for unit in kept["units"]]
@@ -302,8 +297,6 @@ def kept_results(folder: Path) -> SortResults | None:
 
 def kept_drift_map(folder: Path) -> DriftMap | None:
     """The drift map kept at the sort's end, or None (an older sort, or one curated since: compute it again)."""
-    from ks_gui.core.contract import RUN_FOLDER
-
     try:
         with np.load(folder / RUN_FOLDER / DRIFT_FILE) as kept:
             estimate = (
