@@ -16,6 +16,7 @@ from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 STEPS = 1000  # positions of the seek bar over the whole recording
 LENGTHS_S = (0.1, 0.25, 0.5, 1.0)  # the issue's range: 0.1 s by default, up to 1 s
 PICTURE_HEIGHT = 230  # logical pixels: the sorter's choices stay in sight below it at 1366 x 768
+LARGER_PICTURE_HEIGHT = 520
 SEEK_DELAY_MS = 60  # while the seek bar is dragged, read at most this often
 TYPING_DELAY_MS = 250  # a channel count typed digit by digit is read once, when the typing pauses
 
@@ -46,17 +48,17 @@ class _Picture(QLabel):
 
     resized = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, height: int) -> None:
         super().__init__()
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setFixedHeight(PICTURE_HEIGHT)
+        self.setFixedHeight(height)
         self.setMinimumWidth(200)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # never widens the form
         self.setStyleSheet("color: palette(placeholder-text);")
         self.setWordWrap(True)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        return QSize(400, PICTURE_HEIGHT)
+        return QSize(400, self.height())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
@@ -64,11 +66,14 @@ class _Picture(QLabel):
 
 
 class TracePreviewPanel(QWidget):
-    """`shown` is emitted each time a picture is on screen (tests and the bench wait for it)."""
+    """`shown` is emitted each time a picture is on screen (tests and the bench wait for it). `larger`: the panel of
+    the Larger… window (a taller picture that does not fold)."""
 
     shown = Signal()
 
-    def __init__(self, channels: QSpinBox, sample_rate: QDoubleSpinBox, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, channels: QSpinBox, sample_rate: QDoubleSpinBox, parent: QWidget | None = None, larger: bool = False
+    ) -> None:
         super().__init__(parent)
         self.channels, self.sample_rate = channels, sample_rate
         self.recording: Recording | None = None
@@ -103,8 +108,10 @@ class TracePreviewPanel(QWidget):
         header.addWidget(self.toggle)
         header.addWidget(self.note, stretch=1)
         header.addWidget(self.larger_button)
+        self.toggle.setVisible(not larger)
+        self.larger_button.setVisible(not larger)
 
-        self.picture = _Picture()
+        self.picture = _Picture(LARGER_PICTURE_HEIGHT if larger else PICTURE_HEIGHT)
         self.picture.resized.connect(self._draw)
         self.mode = QComboBox()
         self.mode.addItem("Filtered", "filtered")
@@ -231,7 +238,7 @@ class TracePreviewPanel(QWidget):
         from ks_gui.ui.pictures import preview_image
 
         ratio = self.picture.devicePixelRatioF()
-        size = (self.picture.width(), PICTURE_HEIGHT)
+        size = (self.picture.width(), self.picture.height())
         self.picture.setPixmap(QPixmap.fromImage(preview_image(self.preview, size, ratio=ratio)))
 
     # --- folding, and the larger window ------------------------------------------------------------------------
@@ -245,15 +252,22 @@ class TracePreviewPanel(QWidget):
 
     @Slot()
     def open_larger(self) -> None:
-        recording = self.reading()
-        if recording is None:
+        """The same traces in a window of their own, from where this panel is; it follows the form's channel count
+        and sample rate too."""
+        if self.reading() is None:
             return
-        from ks_gui.ui.preview_dialog import PreviewDialog
-
-        dialog = PreviewDialog(recording, recording.n_channels, recording.sample_rate, self)
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"Traces: {self.recording.binary.name}")  # type: ignore[union-attr]
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        panel = TracePreviewPanel(self.channels, self.sample_rate, dialog, larger=True)
+        panel.length.setCurrentIndex(self.length.currentIndex())
+        panel.mode.setCurrentIndex(self.mode.currentIndex())
+        QVBoxLayout(dialog).addWidget(panel)
+        dialog.resize(1000, LARGER_PICTURE_HEIGHT + 80)
         dialog.show()
-        self.larger = dialog  # the open one, for tests
+        panel.set_recording(self.recording)  # type: ignore[arg-type]
+        panel.seek.setValue(self.seek.value())
+        self.larger = panel  # the open one, for tests
 
 
 def _read(generation: int, recording: Recording, start_s: float, seconds: float, mode: str) -> tuple[int, object]:
