@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 from ks_gui.core.contract import RUN_FOLDER
 from ks_gui.core.recordings.preview import Preview
 from ks_gui.core.results.drift_estimate import DriftEstimate
-from ks_gui.core.results.units import DriftMap, SortResults, kept_drift_map, kept_results
+from ks_gui.core.results.units import UNIT_COLUMNS, DriftMap, SortResults, kept_drift_map, kept_results
 
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_RIGHT = 64, 40, 26, 12
 
@@ -239,7 +239,6 @@ def template_image(template: np.ndarray, channels: np.ndarray, size: tuple[int, 
     return canvas
 
 
-TABLE_COLUMNS = ("Unit", "Label", "Spikes", "Rate (Hz)", "Amplitude", "Depth (µm)", "x (µm)", "Shank", "Contam. %")
 MAX_TABLE_ROWS = 400  # a longer table's picture says how to list them all
 LABEL_COLOURS = {"good": "#2e7d32", "mua": "#b26a00", "noise": "#757575"}
 
@@ -256,14 +255,10 @@ def units_table_image(results: SortResults, title: str = "", ratio: float = 1.0)
     metrics = painter.fontMetrics()
     painter.end()
     units = results.units[:MAX_TABLE_ROWS]
-    rows = [
-        (str(u.id), u.label, f"{u.n_spikes:,}", f"{u.firing_rate_hz:.2f}", f"{u.amplitude:.1f}", f"{u.y_um:.0f}",
-         f"{u.x_um:.0f}", str(u.shank), "" if u.contamination_pct is None else f"{u.contamination_pct:.1f}")
-        for u in units
-    ]  # fmt: skip
+    rows = [tuple(text for _, text in unit.cells()) for unit in units]
     pad, line = 14, metrics.height() + 6
     widths = [max(metrics.horizontalAdvance(t) for t in (name, *(r[i] for r in rows))) + 4 + pad
-              for i, name in enumerate(TABLE_COLUMNS)]  # fmt: skip
+              for i, name in enumerate(UNIT_COLUMNS)]  # fmt: skip
     good = sum(u.label == "good" for u in results.units)
     title = title or f"{len(results.units)} units ({good} good) over {results.duration_s:.1f} s"
     more = len(results.units) - len(units)
@@ -284,7 +279,7 @@ def units_table_image(results: SortResults, title: str = "", ratio: float = 1.0)
             painter.drawText(QRect(x, y, column_width - pad // 2, line), align | Qt.AlignmentFlag.AlignVCenter, text)
             x += column_width
 
-    cells(top, TABLE_COLUMNS, "#222222")
+    cells(top, UNIT_COLUMNS, "#222222")
     painter.setPen(QColor("#888888"))
     painter.drawLine(pad, top + line, width - pad, top + line)
     painter.setFont(font)

@@ -22,9 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ks_gui.core.results.units import UNIT_COLUMNS
 from ks_gui.ui.threads import run_in_background
-
-COLUMNS = ("Unit", "Label", "Spikes", "Rate (Hz)", "Amplitude", "Depth (µm)", "x (µm)", "Shank", "Contam. %")
 
 
 class _NumberItem(QTableWidgetItem):
@@ -52,8 +51,8 @@ class ResultsDialog(QDialog):
         self.drift.setMinimumSize(480, 280)
         self.drift.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # drawn at its size
         self.drift_map = None
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table = QTableWidget(0, len(UNIT_COLUMNS))
+        self.table.setHorizontalHeaderLabels(UNIT_COLUMNS)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -120,19 +119,8 @@ class ResultsDialog(QDialog):
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(units))
         for row, unit in enumerate(units):
-            contamination = unit.contamination_pct
-            cells = (
-                _NumberItem(unit.id, str(unit.id)),
-                QTableWidgetItem(unit.label),
-                _NumberItem(unit.n_spikes, f"{unit.n_spikes:,}"),
-                _NumberItem(unit.firing_rate_hz, f"{unit.firing_rate_hz:.2f}"),
-                _NumberItem(unit.amplitude, f"{unit.amplitude:.1f}"),
-                _NumberItem(unit.y_um, f"{unit.y_um:.0f}"),
-                _NumberItem(unit.x_um, f"{unit.x_um:.0f}"),
-                _NumberItem(unit.shank, str(unit.shank)),
-                _NumberItem(contamination, "" if contamination is None else f"{contamination:.1f}"),
-            )
-            for column, item in enumerate(cells):
+            for column, (value, text) in enumerate(unit.cells()):
+                item = _NumberItem(value, text) if not isinstance(value, str) else QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, unit.id)
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)

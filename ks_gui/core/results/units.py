@@ -44,6 +44,24 @@ class Unit:
     def to_json(self) -> dict:
         return asdict(self)
 
+    def cells(self) -> tuple[tuple[float | str | None, str], ...]:
+        """The unit table's row, a cell per UNIT_COLUMNS: its value (to sort by) and its text."""
+        contamination = self.contamination_pct
+        return (
+            (self.id, str(self.id)),
+            (self.label, self.label),
+            (self.n_spikes, f"{self.n_spikes:,}"),
+            (self.firing_rate_hz, f"{self.firing_rate_hz:.2f}"),
+            (self.amplitude, f"{self.amplitude:.1f}"),
+            (self.y_um, f"{self.y_um:.0f}"),
+            (self.x_um, f"{self.x_um:.0f}"),
+            (self.shank, str(self.shank)),
+            (contamination, "" if contamination is None else f"{contamination:.1f}"),
+        )
+
+
+UNIT_COLUMNS = ("Unit", "Label", "Spikes", "Rate (Hz)", "Amplitude", "Depth (µm)", "x (µm)", "Shank", "Contam. %")
+
 
 @dataclass(frozen=True)
 class SortResults:
