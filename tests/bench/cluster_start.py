@@ -5,7 +5,6 @@ in the same run. The stand-in image through Docker on the node, no GPU. Prints m
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,7 @@ from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.slurm import SlurmOptions
 from ks_gui.core.recordings.recording import inspect
+from tests.bench.report import report
 from tests.conftest import SIM_IMAGE, write_recording
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
@@ -80,11 +80,8 @@ def main() -> None:
         for i in range(ROUNDS):
             ours_times.append(ours(recording, Path(folder) / f"ours-{i}"))
             hand_times.append(by_hand(recording, Path(folder) / f"hand-{i}"))
-    ours_median, hand_median = statistics.median(ours_times), statistics.median(hand_times)
-    print(f"submission to first output line on the one-node cluster, median of {ROUNDS}:")
-    print(f"  sbatch by hand (baseline): {hand_median * 1000:7.1f} ms")
-    print(f"  ks-gui:                    {ours_median * 1000:7.1f} ms")
-    print(f"  ratio ks-gui / by hand: {ours_median / hand_median:.2f}")
+    report("submission to first output line on the one-node cluster", ("sbatch by hand", hand_times),
+           ("ks-gui", ours_times), "ks-gui / by hand")  # fmt: skip
 
 
 if __name__ == "__main__":

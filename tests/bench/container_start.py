@@ -6,7 +6,6 @@ Both start the same container (the stand-in image, the same job, the same mounts
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from ks_gui.core.places.docker_engine import connect
 from ks_gui.core.places.docker_place import DockerPlace
 from ks_gui.core.recordings.recording import inspect
 from ks_gui.core.run import SortRun
+from tests.bench.report import report
 from tests.conftest import SIM_IMAGE, write_recording
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
@@ -75,11 +75,8 @@ def main() -> None:
         for i in range(ROUNDS):
             ours_times.append(ours(engine, recording.folder, Path(folder) / f"ours-{i}"))
             docker_times.append(baseline(engine, recording.folder, Path(folder) / f"docker-{i}"))
-    ours_median, docker_median = statistics.median(ours_times), statistics.median(docker_times)
-    print(f"container start to first output line, median of {ROUNDS}:")
-    print(f"  docker run (baseline): {docker_median * 1000:7.1f} ms")
-    print(f"  ks-gui engine:         {ours_median * 1000:7.1f} ms")
-    print(f"  ratio ks-gui / docker run: {ours_median / docker_median:.2f}")
+    report("container start to first output line", ("docker run", docker_times), ("ks-gui engine", ours_times),
+           "ks-gui / docker run")  # fmt: skip
 
 
 if __name__ == "__main__":

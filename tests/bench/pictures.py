@@ -28,6 +28,7 @@ from ks_gui.core.recordings.preview import read_window
 from ks_gui.core.recordings.recording import Recording
 from ks_gui.core.results.units import drift_map, read_results
 from tests.bench.inspect_recording import make_recording
+from tests.bench.report import report
 from tests.phy.conftest import write_kilosort_folder
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
@@ -135,21 +136,13 @@ def main() -> None:
         table_times = [timed(lambda: read_results(out)) for _ in range(3)]
         clusters = np.load(out / "spike_clusters.npy")
         unique = [timed(lambda: np.unique(clusters, return_counts=True)) for _ in range(3)]
-    preview_median, plain_median = statistics.median(ours), statistics.median(baseline)
-    print(f"preview of {N_CHANNELS} channels x 0.1 s, filtered and drawn, median of {ROUNDS}:")
-    print(f"  numpy read of the window's bytes (baseline): {plain_median * 1000:7.1f} ms")
-    print(f"  ks-gui preview (read, filter, draw):        {preview_median * 1000:7.1f} ms (goal: under 300 ms)")
-    print(f"  ratio: {preview_median / plain_median:.1f}")
-    drift_median, histogram_median = statistics.median(drift_times), statistics.median(histogram)
-    print(f"drift map of {n:,} spikes, median of 3:")
-    print(f"  numpy histogram2d (baseline): {histogram_median * 1000:7.1f} ms")
-    print(f"  ks-gui drift map (read, bin, draw): {drift_median * 1000:7.1f} ms (goal: under 1 s)")
-    print(f"  ratio: {drift_median / histogram_median:.2f}")
-    table_median, unique_median = statistics.median(table_times), statistics.median(unique)
-    print(f"unit table of {n:,} spikes in 300 units, median of 3:")
-    print(f"  numpy unique with counts of the unit ids (baseline): {unique_median * 1000:7.1f} ms")
-    print(f"  ks-gui unit table (read, count, medians, positions): {table_median * 1000:7.1f} ms (goal: < 1 s)")
-    print(f"  ratio: {table_median / unique_median:.2f}")
+    report(f"preview of {N_CHANNELS} channels x 0.1 s, filtered and drawn", ("numpy read of the window's bytes",
+           baseline), ("ks-gui preview (read, filter, draw)", ours), "preview / read", "under 300 ms")  # fmt: skip
+    report(f"drift map of {n:,} spikes", ("numpy histogram2d", histogram),
+           ("ks-gui drift map (read, bin, draw)", drift_times), "drift map / histogram2d", "under 1 s")  # fmt: skip
+    report(f"unit table of {n:,} spikes in 300 units", ("numpy unique with counts of the unit ids", unique),
+           ("ks-gui unit table (read, count, medians, positions)", table_times), "unit table / unique",
+           "under 1 s")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ account, as the server tests do)."""
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.recordings.recording import inspect
+from tests.bench.report import report
 from tests.conftest import SIM_IMAGE, write_recording
 from tests.loopback_sshd import SERVER, LoopbackSshd
 
@@ -69,11 +69,8 @@ def main() -> None:
         import shutil
 
         shutil.rmtree(shared, ignore_errors=True)
-    local_median, server_median = statistics.median(local_times), statistics.median(server_times)
-    print(f"sort start to first output line, median of {ROUNDS}:")
-    print(f"  this computer's Docker (baseline): {local_median * 1000:7.1f} ms")
-    print(f"  a server's Docker over SSH:        {server_median * 1000:7.1f} ms")
-    print(f"  ratio server / this computer: {server_median / local_median:.2f}")
+    report("sort start to first output line", ("this computer's Docker", local_times),
+           ("a server's Docker over SSH", server_times), "server / this computer")  # fmt: skip
 
 
 if __name__ == "__main__":
