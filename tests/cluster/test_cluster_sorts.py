@@ -19,9 +19,8 @@ from ks_gui.core.events import Notice, Outcome
 from ks_gui.core.places.slurm import SlurmOptions
 from ks_gui.core.results import history
 from tests.conftest import SIM_IMAGE, run_cli, sim_job, sim_sort_args, write_recording
-from tests.e2e.test_kilosort4_sort import check_phy_folder
+from tests.e2e.test_kilosort4_sort import check_phy_folder, kilosort4_sort_args
 from tests.kilosort4.environment import test_environment
-from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE
 from tests.kilosort4.planted import write_recording as write_planted
 
 pytestmark = pytest.mark.engine
@@ -58,26 +57,8 @@ def test_real_kilosort4_sorts_on_the_cluster_in_its_python_environment(tmp_path:
     output = tmp_path / "sorted"
     environment = test_environment()
 
-    done = run_cli(
-        "sort",
-        str(planted.binary.parent),
-        "--sorter",
-        "kilosort4",
-        "--on",
-        "slurm",
-        "--python-env",
-        str(environment),
-        "--gpus-per-job",
-        "0",
-        "--output",
-        str(output),
-        "--param",
-        f"n_chan_bin={N_CHANNELS}",
-        "--param",
-        f"fs={SAMPLE_RATE}",
-        "--json",
-        timeout=540,
-    )
+    args = ("--python-env", str(environment), "--gpus-per-job", "0", "--json")
+    done = run_cli(*kilosort4_sort_args(planted.binary.parent, output, *args, on="slurm"), timeout=540)
 
     assert done.returncode == 0, done.stderr[-3000:]
     assert json.loads(done.stdout)["succeeded"] is True

@@ -55,25 +55,16 @@ def ks4_env(monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def sort_command(recording: Path, output: Path, *extra: str) -> list[str]:
+def kilosort4_sort_args(recording: Path, output: Path, *extra: str, on: str = "local") -> list[str]:
+    """`ks-gui sort` of the planted recording with Kilosort 4 on `on`."""
     return [
-        sys.executable,
-        "-m",
-        "ks_gui",
-        "sort",
-        str(recording),
-        "--sorter",
-        "kilosort4",
-        "--on",
-        "local",
-        "--output",
-        str(output),
-        "--param",
-        f"n_chan_bin={N_CHANNELS}",
-        "--param",
-        f"fs={SAMPLE_RATE}",
-        *extra,
+        *("sort", str(recording), "--sorter", "kilosort4", "--on", on, "--output", str(output)),
+        *("--param", f"n_chan_bin={N_CHANNELS}", "--param", f"fs={SAMPLE_RATE}", *extra),
     ]
+
+
+def sort_command(recording: Path, output: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "ks_gui", *kilosort4_sort_args(recording, output, *extra)]
 
 
 def check_phy_folder(output: Path, planted: PlantedRecording) -> None:

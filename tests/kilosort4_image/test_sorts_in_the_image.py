@@ -22,7 +22,7 @@ from ks_gui.core.launch import launch_for
 from ks_gui.core.places.container_spec import spec_for
 from ks_gui.core.recordings.recording import inspect
 from ks_gui.core.sorters.kilosort4 import KILOSORT4
-from tests.e2e.test_kilosort4_sort import check_phy_folder
+from tests.e2e.test_kilosort4_sort import check_phy_folder, kilosort4_sort_args
 from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording
 from tests.kilosort4_image.conftest import KS4_IMAGE
 
@@ -34,10 +34,7 @@ def digest(path: Path) -> str:
 
 
 def sort_args(recording: Path, output: Path, *extra: str) -> list[str]:
-    return [
-        *("sort", str(recording), "--sorter", "kilosort4", "--image", KS4_IMAGE, "--gpu", "none"),
-        *("--output", str(output), "--param", f"n_chan_bin={N_CHANNELS}", "--param", f"fs={SAMPLE_RATE}", *extra),
-    ]
+    return kilosort4_sort_args(recording, output, "--image", KS4_IMAGE, "--gpu", "none", *extra, on="docker")
 
 
 def ks_gui(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
