@@ -100,12 +100,15 @@ def _write_preview(args: argparse.Namespace, recording: Recording | None) -> int
     if not n_channels or not sample_rate:
         raise BadInputError(f"{recording.binary}: give its channel count and sample rate (--channels, --sample-rate)")
     mode = "raw" if args.raw else "filtered"
-    preview = read_window(recording, args.at, args.seconds, mode, n_channels=n_channels, sample_rate=sample_rate)
     from ks_gui.ui.pictures import ensure_offscreen_app, preview_image, save_png  # Qt only for the picture
 
-    ensure_offscreen_app()
-    title = f"{recording.binary.name}: from {preview.start_s:.3f} s, read as {n_channels} channels"
-    save_png(preview_image(preview, title=title), str(args.preview))
+    try:
+        preview = read_window(recording, args.at, args.seconds, mode, n_channels=n_channels, sample_rate=sample_rate)
+        ensure_offscreen_app()
+        title = f"{recording.binary.name}: from {preview.start_s:.3f} s, read as {n_channels} channels"
+        save_png(preview_image(preview, title=title), str(args.preview))
+    except (OSError, ValueError) as err:
+        raise BadInputError(f"no preview written: {err}") from err
     if args.json:
         print_json({"preview": str(args.preview), "start_s": preview.start_s, "rows": int(preview.image.shape[0])})
     else:

@@ -135,3 +135,12 @@ def test_the_cli_prints_the_table_as_json_and_writes_the_pictures(tmp_path: Path
     from PySide6.QtGui import QImage
 
     assert not QImage(str(preview)).isNull() and QImage(str(preview)).width() >= 800
+
+
+def test_a_preview_that_cannot_be_written_is_one_line(tmp_path: Path, planted):
+    target = tmp_path / "no such folder" / "preview.png"
+    done = run_cli("inspect", str(planted.binary.parent), "--preview", str(target),
+                   "--channels", str(N_CHANNELS), "--sample-rate", str(int(SAMPLE_RATE)))  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"ks-gui: no preview written: cannot write {target}"
+    assert not target.parent.exists()
