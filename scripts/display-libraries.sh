@@ -1,5 +1,5 @@
 #!/bin/bash
-# `make run`, before the window: the system libraries Qt's window needs (ks_gui/core/display.py knows which; it
+# `make run`, before the window: the system libraries Qt's window needs (ks_gui/core/setup/display.py knows which; it
 # needs only Python's standard library, so this runs before anything is installed):
 #   scripts/display-libraries.sh [PYTHON]
 # Missing ones are installed on Debian/Ubuntu when that needs no password (as root, or with sudo that asks for none);
@@ -7,7 +7,7 @@
 set -euo pipefail
 
 python=${1:-python3}
-display() { PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" "$python" -m ks_gui.core.display "$@"; }
+display() { PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" "$python" -m ks_gui.core.setup.display "$@"; }
 
 packages=$(display --debian-packages)
 [ -z "$packages" ] && exit 0

@@ -90,7 +90,7 @@ def test_an_installed_wheel_builds_the_kilosort4_image(tmp_path: Path, ks4_image
         inspected = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, text=True, check=True)
         labels = json.loads(inspected.stdout)[0]["Config"]["Labels"]
         assert labels["ks-gui.sorter"] == "kilosort4" and labels["ks-gui.contract"] == "1"
-        where = installed_python_says("import ks_gui.core.images as i; print(i.RECIPES['kilosort4'].folder)")
+        where = installed_python_says("import ks_gui.core.doors.images as i; print(i.RECIPES['kilosort4'].folder)")
         assert where == str(venv / "share" / "ks-gui" / "docker" / "kilosort4")
     finally:
         subprocess.run(["docker", "rmi", tag], capture_output=True, check=False)

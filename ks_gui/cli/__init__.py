@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _open_window(argv: list[str]) -> int:
-    from ks_gui.core.display import check_display
+    from ks_gui.core.setup.display import check_display
 
     display = check_display()  # before Qt: a missing xcb library or no display would make Qt abort (issue #22)
     if not display.ok:

@@ -7,7 +7,7 @@ import argparse
 from dataclasses import replace
 
 from ks_gui.cli.common import BadInputError
-from ks_gui.core.clusters import Cluster, remember_cluster, remembered_cluster
+from ks_gui.core.doors.clusters import Cluster, remember_cluster, remembered_cluster
 from ks_gui.core.sorting import PathMap
 
 

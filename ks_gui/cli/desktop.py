@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ks_gui.cli.common import EXIT_OK, print_json
-from ks_gui.core import desktop
+from ks_gui.core.setup import desktop
 
 NAMES = ("install-desktop", "uninstall-desktop")
 

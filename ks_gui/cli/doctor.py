@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ks_gui.cli.common import EXIT_FAILED, EXIT_OK, BadInputError, print_json
-from ks_gui.core.doctor import run_checks
+from ks_gui.core.setup.doctor import run_checks
 
 NAME = "doctor"
 
@@ -39,11 +39,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.on:
-        from ks_gui.core.server_checks import server_checks
-        from ks_gui.core.servers import PathMap
+        from ks_gui.core.doors.servers import PathMap
+        from ks_gui.core.setup.server_checks import server_checks
 
         if args.on.startswith("slurm"):
-            from ks_gui.core.cluster_checks import cluster_checks
+            from ks_gui.core.setup.cluster_checks import cluster_checks
 
             checks = cluster_checks(args.on)
             return _print(checks, args.json)

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from ks_gui.cli.common import EXIT_OK, BadInputError, print_json
-from ks_gui.core.contract import STAGES
+from ks_gui.core.ground.contract import STAGES
 from ks_gui.core.sorters.diagnosis import Failure, diagnose
 from ks_gui.core.sorters.pasted_log import read_log
 from ks_gui.core.sorters.progress import STAGE_TITLES, Tracker

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
-from ks_gui.core.engine import EngineError, connect
-from ks_gui.core.images import (
+from ks_gui.core.doors.engine import EngineError, connect
+from ks_gui.core.doors.images import (
     DEFAULT_SORTER,
     RECIPES,
     BuildFinished,
@@ -22,11 +22,11 @@ from ks_gui.core.images import (
     clear_compiled_files,
     space_check,
 )
-from ks_gui.core.readable import human_bytes
+from ks_gui.core.ground.readable import human_bytes
 from ks_gui.core.sorters import KILOSORT25, SORTERS
 
 if TYPE_CHECKING:
-    from ks_gui.core.engine import Engine
+    from ks_gui.core.doors.engine import Engine
 
 NAME = "image"
 
@@ -94,7 +94,7 @@ def _sif(args: argparse.Namespace) -> int:
     import shutil
     import subprocess
 
-    from ks_gui.core.images import sif_build_command
+    from ks_gui.core.doors.images import sif_build_command
 
     command = sif_build_command(args.image, args.output)
     if shutil.which("apptainer") is None:

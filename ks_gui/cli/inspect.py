@@ -89,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write_preview(args: argparse.Namespace, recording: Recording | None) -> int:
-    from ks_gui.core.display import pictures_check
     from ks_gui.core.recordings.preview import read_window
+    from ks_gui.core.setup.display import pictures_check
 
     if problem := pictures_check().message():
         raise BadInputError(problem)

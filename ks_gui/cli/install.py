@@ -70,8 +70,8 @@ def _report(args: argparse.Namespace, outcome: InstallOutcome) -> int:
 
 def _install_kilosort4(args: argparse.Namespace) -> int:
     """Kilosort 4 and the torch build that fits this machine (kilosort4_env.py); repairs a broken environment."""
-    from ks_gui.core import kilosort4_install as kilosort4_env
-    from ks_gui.core.kilosort4_install import detect_gpus
+    from ks_gui.core.doors import kilosort4_install as kilosort4_env
+    from ks_gui.core.doors.kilosort4_install import detect_gpus
 
     folder = (args.into or kilosort4_env.env_dir()).expanduser().absolute()
     status = kilosort4_env.check(folder)

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from ks_gui.cli.common import EXIT_FAILED, EXIT_OK, BadInputError, print_json
-from ks_gui.core.engine import EngineError, connect
-from ks_gui.core.phy_container import DisplayError, plan_phy_container
+from ks_gui.core.doors.engine import EngineError, connect
+from ks_gui.core.doors.phy_container import DisplayError, plan_phy_container
 from ks_gui.core.results.phy import PhyFailure, PhyNotFoundError, diagnose_launch, find_phy, launch_phy
 from ks_gui.core.results.phy_folder import PhyFolderError, Repair, folder_problems, plan_dat_path, repair_dat_path
 from ks_gui.core.settings import load_settings

@@ -24,9 +24,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ks_gui.core.display import pictures_check
     from ks_gui.core.results.phy_folder import PhyFolderError
     from ks_gui.core.results.units import drift_map, read_results
+    from ks_gui.core.setup.display import pictures_check
 
     if args.pictures is not None and (problem := pictures_check().message()):
         raise BadInputError(problem)

@@ -13,7 +13,6 @@ from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import sorting
-from ks_gui.core.display import pictures_check
 from ks_gui.core.events import Notice, Outcome, SignInPrompt
 from ks_gui.core.gpu_choice import (
     FORWARD_COMPAT_CHOICES,
@@ -26,6 +25,7 @@ from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
 from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
 from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
+from ks_gui.core.setup.display import pictures_check
 from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, sorter_named
 from ks_gui.core.sorters.params import ParamError, parse_assignment
 from ks_gui.core.sorters.progress import ProgressEvent
@@ -187,7 +187,7 @@ def _docker_context(on: str | None) -> str | None:
     """`--on NAME` for a Docker context of the user's whose engine is over SSH: that server's address."""
     if not on or on in sorting.PLACE_KINDS or on.startswith("ssh://"):
         return on
-    from ks_gui.core.engine import context_address
+    from ks_gui.core.doors.engine import context_address
 
     address = context_address(on)
     if address is None:

@@ -6,9 +6,9 @@ import sys
 import time
 from typing import TextIO
 
-from ks_gui.core.contract import STAGES
-from ks_gui.core.eta_text import left_text
-from ks_gui.core.readable import clock_text
+from ks_gui.core.ground.contract import STAGES
+from ks_gui.core.ground.eta_text import left_text
+from ks_gui.core.ground.readable import clock_text
 from ks_gui.core.sorters.progress import ProgressEvent
 
 BAR_WIDTH = 30

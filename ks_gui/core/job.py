@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ks_gui.core.contract import CONTRACT_VERSION, channel_map_file, holds_earlier_sort
 from ks_gui.core.gpu_choice import forward_compat_enabled
+from ks_gui.core.ground.contract import CONTRACT_VERSION, channel_map_file, holds_earlier_sort
+from ks_gui.core.ground.readable import human_bytes
 from ks_gui.core.license import License, license_problems
 from ks_gui.core.mounts import hidden_folder, image_folders, shadow_sentence
 from ks_gui.core.places.base import PLACE_KINDS, Mount
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.path_map import PathMap, nearest_existing
-from ks_gui.core.readable import human_bytes
 from ks_gui.core.recordings.channel_map import ChannelMap, linear
 from ks_gui.core.recordings.recording import Recording
 from ks_gui.core.sorters import KILOSORT25, Sorter, param_problems, sorter_named

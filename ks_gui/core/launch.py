@@ -3,7 +3,7 @@ files and variables, the GPU. Plain data (places/base.py Launch): the place deci
 
 from __future__ import annotations
 
-from ks_gui.core.contract import job_file
+from ks_gui.core.ground.contract import job_file
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import (
     CONTAINER_LICENSE_PATH,

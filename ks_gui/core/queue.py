@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ks_gui.core.gpu_choice import GpuRequest
+from ks_gui.core.ground.readable import recording_title
 from ks_gui.core.job import SortJob
 from ks_gui.core.places.base import kind_of
 from ks_gui.core.places.gpus import Gpu
-from ks_gui.core.readable import recording_title
 
 CPU = "cpu"
 HERE = "this computer"  # the machine of the places on this computer (its Docker, its Python environment)

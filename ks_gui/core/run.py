@@ -15,13 +15,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from ks_gui.core.atomic import write_json_atomically
-from ks_gui.core.contract import channel_map_file, job_file
 from ks_gui.core.events import LogLine, Notice, Outcome, PromptKind, RunEvent, SignInPrompt
+from ks_gui.core.ground.atomic import write_json_atomically
+from ks_gui.core.ground.contract import channel_map_file, job_file
+from ks_gui.core.ground.locations import run_log_file
 from ks_gui.core.job import SortJob
 from ks_gui.core.launch import launch_for
 from ks_gui.core.license import MathWorksAccount
-from ks_gui.core.locations import run_log_file
 from ks_gui.core.places.base import FoundRun, Handle, Place, Readiness
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS, EngineLostError, wait_text, wait_until_back

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import platformdirs
 
-from ks_gui.core.atomic import write_json_atomically
+from ks_gui.core.ground.atomic import write_json_atomically
 
 SETTINGS_VERSION = 1
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ks_gui.core.clusters import Cluster, remembered_cluster
-from ks_gui.core.contract import LABEL_KEEPS
+from ks_gui.core.doors.clusters import Cluster, remembered_cluster
 from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
+from ks_gui.core.ground.contract import LABEL_KEEPS
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
 from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness, kind_of
@@ -49,7 +49,7 @@ CONNECT_TIMEOUT_S = 60
 def places_for(sorter: Sorter) -> list[str]:
     """The places that can run `sorter`: this computer's, in the forms it ships in, then the servers and clusters the
     user added (a server runs containers; a cluster what its nodes run)."""
-    from ks_gui.core.servers import remembered_servers
+    from ks_gui.core.doors.servers import remembered_servers
 
     here = ("docker", "local")
     names = [name for name in here if PLACE_KINDS[name].form in sorter.forms]
@@ -99,9 +99,9 @@ def open_place(
     if kind_of(name) == "slurm":
         return _open_cluster(name, cluster or remembered_cluster(name), path_map)
     if kind_of(name) == "ssh":
+        from ks_gui.core.doors.servers import remembered_path_map
         from ks_gui.core.places.server_place import ServerPlace
         from ks_gui.core.places.ssh import SshTarget
-        from ks_gui.core.servers import remembered_path_map
 
         try:
             target = SshTarget.parse(name)

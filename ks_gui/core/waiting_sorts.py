@@ -14,8 +14,8 @@ from pathlib import Path
 
 import platformdirs
 
-from ks_gui.core.atomic import write_json_atomically
 from ks_gui.core.gpu_choice import GpuRequest
+from ks_gui.core.ground.atomic import write_json_atomically
 from ks_gui.core.job import Mount, SortJob
 from ks_gui.core.license import BatchToken, LicenseError, LicenseFile, LicenseServer, MathWorksAccount, parse_license
 from ks_gui.core.recordings.recording import RecordingError, inspect_all

@@ -10,5 +10,6 @@ The window's first frame comes fast (issue #8, tests/bench/window_start.py), and
 tests/ui/test_window_start.py checks the first two.
 """
 
-from ks_gui.core import contract, gpu_choice, license, queue, settings, sorters  # noqa: F401 (see above)
+from ks_gui.core import gpu_choice, license, queue, settings, sorters  # noqa: F401 (see above)
+from ks_gui.core.ground import contract  # noqa: F401 (see above)
 from ks_gui.core.sorters import params  # noqa: F401 (see above)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.servers import PathMap
+from ks_gui.core.doors.servers import PathMap
 from ks_gui.ui.threads import run_in_background
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox, QWidget
 
-from ks_gui.core.clusters import Cluster, SlurmOptions, remember_cluster, remembered_cluster
+from ks_gui.core.doors.clusters import Cluster, SlurmOptions, remember_cluster, remembered_cluster
 from ks_gui.ui.check_and_add import CheckAndAddDialog, path_map_of
 
 RUNNERS = {
@@ -129,6 +129,6 @@ class ClusterDialog(CheckAndAddDialog):
 
 def _reach(name: str, cluster: Cluster) -> list:
     """The cluster's checks (blocking: off the GUI thread)."""
-    from ks_gui.core.cluster_checks import cluster_checks
+    from ks_gui.core.setup.cluster_checks import cluster_checks
 
     return cluster_checks(name, cluster)

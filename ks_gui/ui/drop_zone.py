@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.readable import human_bytes
+from ks_gui.core.ground.readable import human_bytes
 from ks_gui.ui import dialogs
 from ks_gui.ui.icons import IconLabel
 from ks_gui.ui.probe_picture import ProbePicture

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.readable import clock_text, recording_title
+from ks_gui.core.ground.readable import clock_text, recording_title
 from ks_gui.core.results import history
 from ks_gui.core.results.history import RunRecord
 from ks_gui.core.sorting import place_title

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.engine import EngineError, connect
-from ks_gui.core.images import (
+from ks_gui.core.doors.engine import EngineError, connect
+from ks_gui.core.doors.images import (
     BASE_IMAGE,
     IMAGE_CONTEXT,
     RECIPES,
@@ -30,7 +30,7 @@ from ks_gui.core.images import (
     clear_compiled_files,
     space_check,
 )
-from ks_gui.core.readable import human_bytes
+from ks_gui.core.ground.readable import human_bytes
 from ks_gui.ui.threads import end_thread, start_on_thread
 
 

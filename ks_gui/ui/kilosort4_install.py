@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core import kilosort4_install as kilosort4_env
-from ks_gui.core.kilosort4_install import detect_gpus
+from ks_gui.core.doors import kilosort4_install as kilosort4_env
+from ks_gui.core.doors.kilosort4_install import detect_gpus
 from ks_gui.ui.threads import end_thread, run_detached, start_on_thread
 
 

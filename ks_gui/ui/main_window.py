@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _recording_opened(self, recording: Recording) -> None:
-        from ks_gui.core.readable import recording_title
+        from ks_gui.core.ground.readable import recording_title
 
         self.setWindowTitle(f"{recording_title(recording.binary)} — ks-gui")  # the task bar names the recording
 
@@ -295,7 +295,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_storage(self) -> None:
-        from ks_gui.core.engine import EngineError, connect  # Docker is looked up only when asked for
+        from ks_gui.core.doors.engine import EngineError, connect  # Docker is looked up only when asked for
 
         try:
             engine = connect(timeout=10)
@@ -328,7 +328,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def install_desktop_entry(self) -> None:
-        from ks_gui.core import desktop
+        from ks_gui.core.setup import desktop
 
         files = desktop.install()
         self.statusBar().showMessage(f"Added ks-gui to the application menu ({files.entry})")

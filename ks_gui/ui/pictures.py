@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPolygonF
 
-from ks_gui.core.contract import RUN_FOLDER
+from ks_gui.core.ground.contract import RUN_FOLDER
 from ks_gui.core.recordings.preview import Preview
 from ks_gui.core.results.drift_estimate import DriftEstimate
 from ks_gui.core.results.units import UNIT_COLUMNS, DriftMap, SortResults, kept_drift_map, kept_results

@@ -41,8 +41,8 @@ class _ContainerPhy(QObject):
         run_detached(lambda: self._run(folder), "phy in a container")
 
     def _run(self, folder: Path) -> None:
-        from ks_gui.core.engine import EngineError, connect  # docker loads only for in-container phy
-        from ks_gui.core.phy_container import DisplayError, plan_phy_container
+        from ks_gui.core.doors.engine import EngineError, connect  # docker loads only for in-container phy
+        from ks_gui.core.doors.phy_container import DisplayError, plan_phy_container
         from ks_gui.core.results.phy import diagnose_launch
         from ks_gui.core.results.phy_folder import PhyFolderError
 

@@ -11,9 +11,9 @@ from PySide6 import QtCore
 from PySide6.QtCore import QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from ks_gui.core.contract import MARKER
-from ks_gui.core.eta_text import done_at_text, left_text
-from ks_gui.core.readable import clock_text
+from ks_gui.core.ground.contract import MARKER
+from ks_gui.core.ground.eta_text import done_at_text, left_text
+from ks_gui.core.ground.readable import clock_text
 from ks_gui.ui import dialogs, icons
 from ks_gui.ui.failure_panel import FailurePanel
 from ks_gui.ui.log_view import LogView

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLineEdit, QWidget
 
-from ks_gui.core.servers import PathMap, remember_server, remembered_servers
+from ks_gui.core.doors.servers import PathMap, remember_server, remembered_servers
 from ks_gui.ui.check_and_add import CheckAndAddDialog, path_map_of
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from ks_gui.core.doctor import Check, run_checks
+from ks_gui.core.setup.doctor import Check, run_checks
 from ks_gui.ui import icons
 
 
 def checks_for(place: str) -> list[Check]:
     """This computer's checks, a GPU server's or a SLURM cluster's (the place the form sorts on)."""
     if place.startswith("slurm"):
-        from ks_gui.core.cluster_checks import cluster_checks
+        from ks_gui.core.setup.cluster_checks import cluster_checks
 
         return cluster_checks(place)
     if place.startswith("ssh://"):
-        from ks_gui.core.server_checks import server_checks
-        from ks_gui.core.servers import remembered_path_map
+        from ks_gui.core.doors.servers import remembered_path_map
+        from ks_gui.core.setup.server_checks import server_checks
 
         return server_checks(place, remembered_path_map(place))
     return run_checks()

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.contract import holds_earlier_sort
+from ks_gui.core.ground.contract import holds_earlier_sort
 from ks_gui.core.license import LicenseError
 from ks_gui.core.settings import Settings, load_settings
 from ks_gui.core.sorters import SORTERS, Sorter, sorter_named
@@ -267,7 +267,7 @@ class SortForm(QWidget):
         settings.cuda_forward_compat = self.forward_compat.choice()
         if self.recording is not None:
             settings.last_recording_folder = str(self.recording.folder)
-        # Servers and clusters are written by their own dialogs (core/servers.py, core/clusters.py): as on disk.
+        # Servers and clusters are written by their own dialogs (core/doors/servers.py, clusters.py): as on disk.
         stored = load_settings().settings
         settings.servers, settings.clusters = stored.servers, stored.clusters
 

@@ -99,7 +99,7 @@ class PlaceChoice(QWidget):
         self.install_button.setVisible(local)
         if local:
             # Only for the local place: it is not needed to open the window.
-            from ks_gui.core import kilosort4_install as kilosort4_env
+            from ks_gui.core.doors import kilosort4_install as kilosort4_env
 
             # Only the python file is looked at here: importing torch to check the environment takes seconds.
             installed = kilosort4_env.env_python(kilosort4_env.env_dir()).exists()

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from ks_gui.core.eta_text import starts_at_text, still_running_text
+from ks_gui.core.ground.eta_text import starts_at_text, still_running_text
+from ks_gui.core.ground.readable import recording_title
 from ks_gui.core.queue import CPU, HERE, JobQueue, machine_of
-from ks_gui.core.readable import recording_title
 from ks_gui.ui import dialogs
 from ks_gui.ui.queue_view import QueueRow, QueueView, RowState
 from ks_gui.ui.run_panel import RunPanel

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ks_gui.core.contract import STAGES
+from ks_gui.core.ground.contract import STAGES
 
 if TYPE_CHECKING:  # core.progress loads with the first sort, not with the window (issue #8)
     from ks_gui.core.sorters.progress import ProgressEvent

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core import storage
-from ks_gui.core.readable import human_bytes
-from ks_gui.core.storage import StoredItem
+from ks_gui.core.ground.readable import human_bytes
+from ks_gui.core.setup import storage
+from ks_gui.core.setup.storage import StoredItem
 from ks_gui.ui import dialogs
 
 
@@ -60,7 +60,7 @@ class StorageDialog(QDialog):
         self.total.setText(f"In all: {human_bytes(sum(item.size_bytes for item in self.items))}")
 
     def _remove(self, item: StoredItem) -> None:
-        from ks_gui.core.engine import EngineError
+        from ks_gui.core.doors.engine import EngineError
 
         if dialogs.confirm(self, "Remove", f"Remove {item.name} ({human_bytes(item.size_bytes)})?"):
             try:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ks_gui.core import sorting
-from ks_gui.core.clusters import Cluster
+from ks_gui.core.doors.clusters import Cluster
 from ks_gui.core.events import LogLine
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license

@@ -28,7 +28,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
-from ks_gui.core.contract import MARKER
+from ks_gui.core.ground.contract import MARKER
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.recordings.recording import inspect

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from ks_gui.cli.terminal import TerminalProgress, bar_text
-from ks_gui.core.eta_text import ESTIMATING
+from ks_gui.core.ground.eta_text import ESTIMATING
 from ks_gui.core.sorters.progress import Tracker
 from tests.conftest import FIXTURES, run_cli
 from tests.core.ks25_log import ks25_run

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core import sorting
-from ks_gui.core.clusters import Cluster
+from ks_gui.core.doors.clusters import Cluster
 from ks_gui.core.events import Notice, Outcome
 from ks_gui.core.places.slurm import SlurmOptions
 from ks_gui.core.results import history
@@ -166,7 +166,7 @@ def test_a_partition_the_cluster_lacks_is_one_sentence_and_nothing_is_submitted(
 
 
 def test_doctor_checks_the_cluster_item_by_item():
-    from ks_gui.core.clusters import remember_cluster
+    from ks_gui.core.doors.clusters import remember_cluster
 
     remember_cluster("slurm", Cluster(options=SlurmOptions(gpus=1), python_env=str(test_environment())))
 

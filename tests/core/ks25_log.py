@@ -8,7 +8,7 @@ lines when rem(ik, 100) == 1 while the cluster count grows with the splits. Mark
 
 from __future__ import annotations
 
-from ks_gui.core.contract import MEX_FILES as MEX
+from ks_gui.core.ground.contract import MEX_FILES as MEX
 
 
 def printed_batches(n: int, last: bool = False) -> list[int]:

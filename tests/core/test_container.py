@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
+from ks_gui.core.ground.contract import LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.job import SortJob
 from ks_gui.core.launch import launch_for
 from ks_gui.core.license import parse_license

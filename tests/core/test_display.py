@@ -1,5 +1,5 @@
-"""The display check ks-gui makes before it loads Qt (ks_gui/core/display.py): which platform, which libraries, what
-it says. The loader is the real one where this machine decides; a stand-in loader says which library is missing."""
+"""The display check ks-gui makes before it loads Qt (ks_gui/core/setup/display.py): which platform, which libraries,
+what it says. The loader is the real one where this machine decides; a stand-in loader says which library is missing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import PySide6
 import pytest
 
-from ks_gui.core.display import (
+from ks_gui.core.setup.display import (
     LIBRARIES,
     DisplayCheck,
     _loads,
@@ -54,7 +54,7 @@ def test_every_system_library_the_installed_qt_plugin_needs_is_checked(platform:
     bundled = {path.name for path in (QT / "lib").iterdir()}
     wanted = {name for file in QT_FILES[platform] for name in needed(QT / file)} - bundled - BASE
     checked = {lib.soname for lib in LIBRARIES[platform]}
-    assert wanted - checked == set(), "a library Qt needs is not in ks_gui/core/display.py"
+    assert wanted - checked == set(), "a library Qt needs is not in ks_gui/core/setup/display.py"
     own = {"xcb": "libxcb-cursor.so.0", "wayland": "libwayland-client.so.0", "offscreen": "libglib-2.0.so.0"}
     assert own[platform] in checked
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from ks_gui.cli.terminal import bar_text
-from ks_gui.core.eta_text import ESTIMATING, done_at_text, left_text, starts_at_text, still_running_text
-from ks_gui.core.locations import stage_times_file
+from ks_gui.core.ground.eta_text import ESTIMATING, done_at_text, left_text, starts_at_text, still_running_text
+from ks_gui.core.ground.locations import stage_times_file
 from ks_gui.core.results import stage_times
 from ks_gui.core.results.stage_times import SortKind, StageRecord
 from ks_gui.core.run import PHY_REQUIRED_FILES

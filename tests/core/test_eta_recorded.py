@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ks_gui.cli.terminal import bar_text
-from ks_gui.core.eta_text import ESTIMATING, done_at_text, left_text
+from ks_gui.core.ground.eta_text import ESTIMATING, done_at_text, left_text
 from ks_gui.core.results import stage_times
 from ks_gui.core.results.stage_times import SortKind, StageRecord
 from ks_gui.core.sorters import SORTERS

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_GPU, LABEL_SORTER
+from ks_gui.core.ground.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_GPU, LABEL_SORTER
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.gpus import parse_nvidia_smi

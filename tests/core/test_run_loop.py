@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core import sorting
-from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_GPU, LABEL_SORTER, MARKER
 from ks_gui.core.events import LogLine, Outcome, SignInPrompt
+from ks_gui.core.ground.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_GPU, LABEL_SORTER, MARKER
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.images import ImageInfo

@@ -167,7 +167,7 @@ def test_make_runs_check_installs_the_libraries_as_root_and_otherwise_prints_the
     """scripts/display-libraries.sh, as `make run` calls it first (with the system's Python, before the venv)."""
 
     def check(*user: str) -> subprocess.CompletedProcess[str]:
-        script = "/src/scripts/display-libraries.sh python3 && PYTHONPATH=/src python3 -m ks_gui.core.display"
+        script = "/src/scripts/display-libraries.sh python3 && PYTHONPATH=/src python3 -m ks_gui.core.setup.display"
         mounts = ["-v", f"{REPOSITORY}:/src:ro", "-v", f"{X11_SOCKETS}:{X11_SOCKETS}", "-e", f"DISPLAY={screen}"]
         return subprocess.run(
             ["docker", "run", "--rm", *user, *mounts, app, "bash", "-c", script],

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_GPU, LABEL_SORTER
+from ks_gui.core.ground.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_GPU, LABEL_SORTER
 from ks_gui.core.sorters import KILOSORT25
 
 IMAGE_DIR = Path(__file__).resolve().parents[2] / "docker" / "kilosort2.5"

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from ks_gui.core.contract import MEX_FILES, STAGES
+from ks_gui.core.ground.contract import MEX_FILES, STAGES
 from ks_gui.core.recordings.channel_map import linear
 
 REPO = Path(__file__).resolve().parents[2]

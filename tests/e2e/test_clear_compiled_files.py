@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.contract import MEX_FILES
-from ks_gui.core.locations import mex_cache_dir
+from ks_gui.core.ground.contract import MEX_FILES
+from ks_gui.core.ground.locations import mex_cache_dir
 from tests.conftest import SIM_IMAGE, GeneratedRecording, run_cli
 from tests.e2e.test_cli_sort import sort_args
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from ks_gui.core.contract import LABEL_OUTPUT, MEX_FILES
+from ks_gui.core.ground.contract import LABEL_OUTPUT, MEX_FILES
 from ks_gui.core.results import history
 from ks_gui.core.run import PHY_REQUIRED_FILES
 from tests.conftest import SIM_LICENSE, GeneratedRecording, run_cli, sim_sort_args

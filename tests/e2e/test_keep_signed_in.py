@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from ks_gui.core import launch, storage
+from ks_gui.core import launch
 from ks_gui.core.license import SIGNIN_CACHE_PATH, SIGNIN_VOLUME_PURPOSE, signin_volume_name
 from ks_gui.core.places.base import VolumeMount
+from ks_gui.core.setup import storage
 from tests.conftest import SIM_IMAGE, run_cli, sign_in_run
 
 pytestmark = pytest.mark.engine

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.contract import job_file, provenance_file
 from ks_gui.core.events import Outcome, SignInPrompt
+from ks_gui.core.ground.contract import job_file, provenance_file
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.recordings.recording import inspect

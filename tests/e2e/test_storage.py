@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core import storage
+from ks_gui.core.setup import storage
 from tests.conftest import SIM_IMAGE, build_image, run_cli, sim_sort_args
 
 pytestmark = pytest.mark.engine

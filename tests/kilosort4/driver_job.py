@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from ks_gui.core.contract import CONTRACT_VERSION, channel_map_file, job_file
+from ks_gui.core.ground.contract import CONTRACT_VERSION, channel_map_file, job_file
 from ks_gui.core.recordings.channel_map import linear
 from ks_gui.core.sorters import KILOSORT4
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path

@@ -142,7 +142,7 @@ def test_window_sorts_in_the_kilosort4_image(qtbot, ks4_image, planted: PlantedR
 
 
 def test_the_storage_view_lists_the_kilosort4_image(engine, ks4_image):
-    from ks_gui.core.storage import stored_items
+    from ks_gui.core.setup.storage import stored_items
 
     images = {item.location: item for item in stored_items(engine) if item.is_image}
     assert KS4_IMAGE in images

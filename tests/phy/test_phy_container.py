@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.contract import LABEL_OUTPUT
-from ks_gui.core.job import Mount
-from ks_gui.core.phy_container import (
+from ks_gui.core.doors.phy_container import (
     CONTAINER_XAUTHORITY,
     X11_SOCKET_DIR,
     DisplayError,
@@ -20,6 +18,8 @@ from ks_gui.core.phy_container import (
     plan_phy_container,
     write_display_cookie,
 )
+from ks_gui.core.ground.contract import LABEL_OUTPUT
+from ks_gui.core.job import Mount
 from tests.conftest import SIM_IMAGE, running_xvfb
 from tests.phy.conftest import write_kilosort_folder
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from ks_gui.core.contract import LABEL_OUTPUT, job_file, provenance_file
 from ks_gui.core.events import Outcome
+from ks_gui.core.ground.contract import LABEL_OUTPUT, job_file, provenance_file
 from ks_gui.core.results import history
 from ks_gui.core.run import PHY_REQUIRED_FILES, SortRun
 from ks_gui.core.sorters.progress import ProgressEvent

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ks_gui.core.contract import LABEL_OUTPUT
 from ks_gui.core.events import LogLine, Notice, Outcome
+from ks_gui.core.ground.contract import LABEL_OUTPUT
 from ks_gui.core.places.docker_engine import connect
 from ks_gui.core.results import history
 from ks_gui.core.results.phy_folder import folder_problems

@@ -12,7 +12,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from ks_gui.core.contract import LABEL_OUTPUT
+from ks_gui.core.ground.contract import LABEL_OUTPUT
 from ks_gui.core.results import history
 from tests.conftest import run_cli, sim_sort_args, write_recording
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
+from ks_gui.core.ground.contract import LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.results import history
 from tests.conftest import run_cli, sim_sort_args
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import docker
 import pytest
 
-from ks_gui.core.contract import CONTRACT_VERSION, LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.events import Outcome, SignInPrompt
+from ks_gui.core.ground.contract import CONTRACT_VERSION, LABEL_JOB, LABEL_OUTPUT
+from ks_gui.core.ground.locations import mex_cache_dir
 from ks_gui.core.launch import launch_for
-from ks_gui.core.locations import mex_cache_dir
 from ks_gui.core.places.container_spec import spec_for
 from ks_gui.core.sorters.progress import ProgressEvent
 from tests.conftest import prepared_run, sim_job, sim_sort_args, write_recording

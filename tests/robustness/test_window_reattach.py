@@ -9,7 +9,7 @@ import docker
 import pytest
 from PySide6.QtCore import Qt
 
-from ks_gui.core.contract import LABEL_OUTPUT
+from ks_gui.core.ground.contract import LABEL_OUTPUT
 from ks_gui.core.results import history
 from ks_gui.ui import dialogs
 from ks_gui.ui.main_window import MainWindow

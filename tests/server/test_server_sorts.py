@@ -191,7 +191,7 @@ def test_a_docker_context_over_ssh_is_a_server_by_its_name(
 
 
 def test_an_image_builds_in_the_servers_docker_with_its_progress(sim_image, tmp_path: Path):
-    from ks_gui.core.images import BuildFinished, BuildLine, ImageBuild
+    from ks_gui.core.doors.images import BuildFinished, BuildLine, ImageBuild
 
     context = tmp_path / "context"
     context.mkdir()

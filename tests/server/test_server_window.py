@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from ks_gui.core.doors.servers import remembered_servers
 from ks_gui.core.results import history
-from ks_gui.core.servers import remembered_servers
 from ks_gui.ui.server_dialog import ServerDialog
 from tests.conftest import write_recording
 from tests.loopback_sshd import REFUSED, LoopbackSshd

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from ks_gui.cli.terminal import bar_text
-from ks_gui.core.eta_text import ESTIMATING
+from ks_gui.core.ground.eta_text import ESTIMATING
 from ks_gui.core.sorters.progress import ProgressEvent
 from ks_gui.ui.run_panel import RunPanel
 
@@ -29,8 +29,8 @@ def test_a_sort_s_end_notification_says_when_the_others_will_be_done_as_the_queu
 
     from PySide6.QtWidgets import QMainWindow
 
-    from ks_gui.core.eta_text import done_at_text
     from ks_gui.core.events import Outcome
+    from ks_gui.core.ground.eta_text import done_at_text
     from ks_gui.core.sorters.progress import Result
     from ks_gui.ui import notify
     from ks_gui.ui.sorts import Sorts

@@ -9,7 +9,7 @@ import docker
 import pytest
 from PySide6.QtCore import Qt
 
-from ks_gui.core.locations import mex_cache_dir
+from ks_gui.core.ground.locations import mex_cache_dir
 from ks_gui.ui.image_dialog import ImageDialog
 from tests.conftest import SIM_IMAGE
 

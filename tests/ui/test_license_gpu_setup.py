@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from ks_gui.core import launch
-from ks_gui.core.doctor import Check
 from ks_gui.core.places.gpus import GpuScan, parse_nvidia_smi
 from ks_gui.core.settings import Settings, load_settings, settings_file
+from ks_gui.core.setup.doctor import Check
 from ks_gui.ui import dialogs
 from ks_gui.ui.gpu_picker import GpuPicker
 from ks_gui.ui.license_box import LicenseBox

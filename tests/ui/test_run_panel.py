@@ -6,8 +6,8 @@ from __future__ import annotations
 import docker
 import pytest
 
-from ks_gui.core.contract import LABEL_JOB
-from ks_gui.core.locations import run_log_file
+from ks_gui.core.ground.contract import LABEL_JOB
+from ks_gui.core.ground.locations import run_log_file
 from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.sort_worker import SortWorker
 from tests.conftest import sim_job

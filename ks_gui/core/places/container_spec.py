@@ -6,7 +6,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT
+from ks_gui.core.ground.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.places.base import Launch, Mount, VolumeMount
 
 # The MATLAB image's documentation asks for at least 512 MB of /dev/shm.

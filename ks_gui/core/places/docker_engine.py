@@ -21,7 +21,7 @@ import docker.types
 import requests
 import urllib3.exceptions
 
-from ks_gui.core.contract import LABEL_JOB, LABEL_OUTPUT
+from ks_gui.core.ground.contract import LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.places.base import FoundRun, PlaceError, VolumeMount
 from ks_gui.core.places.container_spec import LABEL_VOLUME, ContainerSpec
 from ks_gui.core.places.images import ImageInfo

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ks_gui.core.locations import mex_cache_dir
+from ks_gui.core.ground.locations import mex_cache_dir
 from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, Readiness, SeesLocalFiles
 from ks_gui.core.places.container_spec import ContainerSpec, spec_for
 from ks_gui.core.places.docker_engine import ContainerRun, Engine, connect

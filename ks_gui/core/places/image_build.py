@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from ks_gui.core.locations import shipped
+from ks_gui.core.ground.locations import shipped
+from ks_gui.core.ground.readable import human_bytes
 from ks_gui.core.places.docker_engine import EngineError
 from ks_gui.core.places.image_recipes import RECIPES
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.output_lines import LineSplitter
-from ks_gui.core.readable import human_bytes
 
 # Kilosort 2.5's, the default build (image_recipes.py has each sorter's).
 BASE_IMAGE = RECIPES["kilosort2.5"].base_image

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ks_gui import drivers
-from ks_gui.core.locations import shipped
+from ks_gui.core.ground.locations import shipped
 
 DEFAULT_SORTER = "kilosort2.5"
 

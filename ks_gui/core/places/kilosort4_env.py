@@ -19,7 +19,7 @@ from pathlib import Path
 
 import platformdirs
 
-from ks_gui.core.locations import APP_NAME
+from ks_gui.core.ground.locations import APP_NAME
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.local_process import LocalRun, LocalSpec
 

@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ks_gui.core.locations import mex_cache_dir
+from ks_gui.core.ground.locations import mex_cache_dir
 from ks_gui.core.places.images import ImageInfo
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from ks_gui.core.contract import RUN_FOLDER
+from ks_gui.core.ground.contract import RUN_FOLDER
 from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, SeesLocalFiles
 from ks_gui.core.places.container_spec import MEX_CACHE_TARGET
 from ks_gui.core.places.gpus import Gpu

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ks_gui.core.readable import human_bytes
+from ks_gui.core.ground.readable import human_bytes
 from ks_gui.core.recordings.channel_map import ChannelMap
 
 SPIKEGLX, OPENEPHYS, BINARY = "spikeglx", "openephys", "binary"

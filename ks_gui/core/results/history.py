@@ -15,7 +15,7 @@ from typing import Literal
 
 import platformdirs
 
-from ks_gui.core.atomic import write_json_atomically
+from ks_gui.core.ground.atomic import write_json_atomically
 
 # The name earlier versions gave Kilosort 4 in the local environment (sorters.SHORTHANDS).
 LOCAL_SHORTHAND = "kilosort4-local"

@@ -23,7 +23,7 @@ from typing import Literal
 
 import platformdirs
 
-from ks_gui.core.locations import APP_NAME, log_dir
+from ks_gui.core.ground.locations import APP_NAME, log_dir
 from ks_gui.core.results.phy_folder import PARAMS_FILE
 
 PHY_ENV_VARIABLE = "KS_GUI_PHY"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ks_gui.core.contract import job_file, provenance_file
+from ks_gui.core.ground.contract import job_file, provenance_file
 from ks_gui.core.sorters.progress import Result
 
 PARAMS_FILE = "params.py"

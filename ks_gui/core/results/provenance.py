@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 from ks_gui import __version__
-from ks_gui.core.atomic import write_json_atomically
-from ks_gui.core.contract import provenance_file
+from ks_gui.core.ground.atomic import write_json_atomically
+from ks_gui.core.ground.contract import provenance_file
 from ks_gui.core.sorters.progress import Result
 
 

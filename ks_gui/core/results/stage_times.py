@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ks_gui.core.atomic import write_json_atomically
-from ks_gui.core.locations import stage_times_file
+from ks_gui.core.ground.atomic import write_json_atomically
+from ks_gui.core.ground.locations import stage_times_file
 from ks_gui.core.sorters.stages import FIXED_STAGES
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ks_gui.core.contract import RUN_FOLDER, job_file
+from ks_gui.core.ground.contract import RUN_FOLDER, job_file
 from ks_gui.core.results.drift_estimate import DriftEstimate, read_drift_estimate
 from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, read_params
 
@@ -254,7 +254,7 @@ DRIFT_FILE = "drift_map.npz"
 def keep_result_numbers(folder: Path) -> None:
     """At a sort's end: its unit table and drift map into `<output>/.ks-gui/`, so History, the CLI and a launcher
     that did not watch the sort (a server's, a cluster's) show them without reading every spike again."""
-    from ks_gui.core.atomic import write_json_atomically
+    from ks_gui.core.ground.atomic import write_json_atomically
 
     results = read_results(folder)
     drift = drift_map(folder, results)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from ks_gui.core.contract import MARKER
+from ks_gui.core.ground.contract import MARKER
 from ks_gui.core.sorters.failure_rules import HINTS, MARKER_RANK, RULES, SORTER_HINTS, SPECIFIC, Found, Rule
 from ks_gui.core.sorters.pasted_log import clean_line
 from ks_gui.core.sorters.progress import Tracker

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ks_gui.core.contract import MEX_FILES
+from ks_gui.core.ground.contract import MEX_FILES
 from ks_gui.core.sorters.progress import Tracker
 
 # How much a kind of evidence says: the highest wins.

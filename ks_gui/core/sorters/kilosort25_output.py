@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ks_gui.core.contract import MEX_FILES
+from ks_gui.core.ground.contract import MEX_FILES
 from ks_gui.core.sorters.stages import GUESS_SECONDS, INDEX, STAGE_TITLES, Quiet
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ks_gui.core.contract import MARKER
+from ks_gui.core.ground.contract import MARKER
 from ks_gui.core.sorters.kilosort4_output import Kilosort4Output
 from ks_gui.core.sorters.kilosort25_output import Kilosort25Output
 from ks_gui.core.sorters.pasted_log import QUOTE_STARTS, clean_line

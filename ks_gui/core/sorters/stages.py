@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ks_gui.core.contract import STAGES
+from ks_gui.core.ground.contract import STAGES
 
 STAGE_TITLES = {
     "start": "Starting",

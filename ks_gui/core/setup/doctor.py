@@ -9,14 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ks_gui.core.contract import LABEL_CONTRACT, LABEL_SORTER
-from ks_gui.core.display import PLATFORM_TITLES, libraries_for_doctor
+from ks_gui.core.ground.contract import LABEL_CONTRACT, LABEL_SORTER
+from ks_gui.core.ground.readable import human_bytes
 from ks_gui.core.license import NoKeyringError, keyring_status
 from ks_gui.core.places.docker_engine import Engine, EngineError, connect
 from ks_gui.core.places.gpus import gpu_runtime_from_info, scan_gpus
 from ks_gui.core.places.path_map import nearest_existing
-from ks_gui.core.readable import human_bytes
 from ks_gui.core.settings import load_settings
+from ks_gui.core.setup.display import PLATFORM_TITLES, libraries_for_doctor
 from ks_gui.core.sorters import SORTERS
 
 # Below this, the temp file of a long recording will not fit (a 1-hour, 384-channel Neuropixels recording makes a
@@ -187,7 +187,7 @@ def _keyring_check() -> Check:
 
 
 def _display_check() -> Check:
-    """The system libraries the window's Qt plugin loads (ks_gui.core.display); a sort needs none of them."""
+    """The system libraries the window's Qt plugin loads (ks_gui.core.setup.display); a sort needs none of them."""
     check = libraries_for_doctor()
     if check.platform == "other":
         return Check("Display libraries", True, "not checked: QT_QPA_PLATFORM names a plugin that needs no desktop")

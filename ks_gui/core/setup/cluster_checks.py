@@ -3,9 +3,9 @@ has GPUs, what runs on the nodes is there (the Python environment, the SIF)."""
 
 from __future__ import annotations
 
-from ks_gui.core.clusters import Cluster, remembered_cluster
-from ks_gui.core.doctor import Check
+from ks_gui.core.doors.clusters import Cluster, remembered_cluster
 from ks_gui.core.places.base import PlaceError
+from ks_gui.core.setup.doctor import Check
 
 
 def cluster_checks(name: str, cluster: Cluster | None = None) -> list[Check]:

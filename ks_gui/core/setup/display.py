@@ -204,7 +204,7 @@ def libraries_for_doctor(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m ks_gui.core.display`: the message and exit code 2 when the window cannot open here.
+    """`python -m ks_gui.core.setup.display`: the message and exit code 2 when the window cannot open here.
     `--debian-packages`: the Debian/Ubuntu packages to install, one line (scripts/display-libraries.sh, make run).
     `--install-commands`: the commands that install them, Debian/Ubuntu and Fedora."""
     argv = sys.argv[1:] if argv is None else argv

@@ -26,7 +26,7 @@ def mex_cache_dir(image_short_id: str) -> Path:
 def shipped(relative: str) -> Path:
     """A folder shipped with ks-gui that is not Python code (resources/, docker/…): found in the checkout, or,
     once installed from a wheel, under <prefix>/share/ks-gui (pyproject's data-files)."""
-    checkout = Path(__file__).resolve().parents[2] / relative
+    checkout = Path(__file__).resolve().parents[3] / relative
     return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / APP_NAME / relative
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from ks_gui.core.contract import LABEL_CONTRACT
+from ks_gui.core.ground.contract import LABEL_CONTRACT
 from ks_gui.core.license import SIGNIN_VOLUME_PURPOSE
 from ks_gui.core.places.container_spec import LABEL_VOLUME
 

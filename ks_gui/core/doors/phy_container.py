@@ -16,9 +16,16 @@ from pathlib import Path
 
 import platformdirs
 
-from ks_gui.core.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_JOB, LABEL_OUTPUT, job_file, provenance_file
+from ks_gui.core.ground.contract import (
+    CONTRACT_VERSION,
+    LABEL_CONTRACT,
+    LABEL_JOB,
+    LABEL_OUTPUT,
+    job_file,
+    provenance_file,
+)
+from ks_gui.core.ground.locations import APP_NAME
 from ks_gui.core.job import Mount
-from ks_gui.core.locations import APP_NAME
 from ks_gui.core.places.container_spec import SHM_SIZE, ContainerSpec
 from ks_gui.core.results.phy_folder import PARAMS_FILE, plan_dat_path
 from ks_gui.core.sorters import DEFAULT_SORTER, SORTERS

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import platformdirs
 
-from ks_gui.core.locations import shipped
+from ks_gui.core.ground.locations import shipped
 
 ICON_NAME = "ks-gui.svg"
 ENTRY_NAME = "ks-gui.desktop"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ks_gui.core.contract import LABEL_SORTER
-from ks_gui.core.doctor import FREE_DISK_WANTED, Check
+from ks_gui.core.ground.contract import LABEL_SORTER
+from ks_gui.core.ground.readable import human_bytes
 from ks_gui.core.places.base import PlaceError
 from ks_gui.core.places.gpus import gpu_runtime_from_info
 from ks_gui.core.places.path_map import PathMap
-from ks_gui.core.readable import human_bytes
+from ks_gui.core.setup.doctor import FREE_DISK_WANTED, Check
 from ks_gui.core.sorters import SORTERS
 
 
