@@ -41,7 +41,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument(
         "recordings",
-        type=Path,
+        type=str,
         nargs="+",
         metavar="RECORDING",
         help="recording folder or binary file; with several, each is sorted in turn into its own folder in --output",
@@ -52,7 +52,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="sort every probe (neural stream) of a run folder, each into its own folder in --output",
     )
     sort.add_argument(
-        "--output", "-o", type=Path, required=True, metavar="DIR", help="new folder for the results (phy opens it)"
+        "--output", "-o", type=str, required=True, metavar="DIR", help="new folder for the results (phy opens it)"
     )
     sort.add_argument(
         "--sorter",
@@ -104,7 +104,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument(
         "--temp-dir",
-        type=Path,
+        type=str,
         metavar="DIR",
         help="folder for Kilosort's temp file, as large as the recording (default: the output)",
     )
@@ -145,6 +145,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument("--dry-run", action="store_true", help="check and show the container, start nothing")
     sort.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+
+
+def _paths_from_text(args: argparse.Namespace) -> None:
+    """The paths as typed, made Paths only when not empty: an empty one (a script's unset variable) would be the
+    working folder as a Path."""
+    for option, value in (("--output", args.output), ("--temp-dir", args.temp_dir)):
+        if value is not None and not value.strip():
+            raise BadInputError(f"{option} is empty: name the folder")
+    if any(not text.strip() for text in args.recordings):
+        raise BadInputError("a recording is named by an empty path: name its folder or file")
+    args.output = Path(args.output)
+    args.temp_dir = None if args.temp_dir is None else Path(args.temp_dir)
+    args.recordings = [Path(text) for text in args.recordings]
 
 
 def _seconds(text: str) -> float:
@@ -254,6 +267,7 @@ def _keep_token(token: BatchToken) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    _paths_from_text(args)
     try:
         gpu_request = parse_gpu_request(args.gpu)
     except GpuChoiceError as err:
