@@ -13,6 +13,7 @@ from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import sorting
+from ks_gui.core.claim import ClaimError
 from ks_gui.core.events import Notice, Outcome, SignInPrompt
 from ks_gui.core.gpu_choice import (
     FORWARD_COMPAT_CHOICES,
@@ -350,6 +351,8 @@ def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, q
         raise BadInputError(*(p.command_line_text() for p in checked.problems))
     try:
         run = sorting.start(checked, engine_wait_seconds=args.docker_wait)
+    except ClaimError as err:  # another sort took the folder since the check: nothing started
+        raise BadInputError(err.message) from err
     except (sorting.PlaceError, OSError) as err:  # OSError: the local environment's python could not start
         print(f"ks-gui: {getattr(err, 'message', err)}", file=sys.stderr)
         return EXIT_FAILED

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from ks_gui.core.claim import claim_output
 from ks_gui.core.events import LogLine, Notice, Outcome, PromptKind, RunEvent, SignInPrompt
 from ks_gui.core.ground.atomic import write_json_atomically
 from ks_gui.core.ground.contract import channel_map_file, job_file
@@ -108,10 +109,12 @@ class SortRun:
     def write_files(self) -> None:
         """Write the channel map and the job file into the output folder."""
         job = self.job
-        if job.overwrite:
-            remove_earlier_results(job.output)
         # Made where the sorter runs (on a server: by its account, which then owns what the sorter writes).
         self.place.make_folders([job_file(job.output).parent, *([job.temp_dir] if job.temp_dir else [])])
+        # The folder becomes this job's in one step, before anything in it is written or removed.
+        claim_output(job.output, job.job_id, self.place.name, job.overwrite, self._still_running)
+        if job.overwrite:
+            remove_earlier_results(job.output)
         chan_map = job.effective_channel_map
         assert chan_map is not None and job.sample_rate is not None, "check problems() first"
         chan_map.write_mat(channel_map_file(job.output), job.sample_rate)
@@ -120,8 +123,13 @@ class SortRun:
         write_json_atomically(job_file(job.output), self._document, mode=0o644)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
 
+    def _still_running(self, job_id: str) -> bool:
+        """Whether the sort `job_id` still runs on this run's place (it claimed the output folder before)."""
+        return any(found.running and found.job_id == job_id for found in self.place.found_runs())
+
     def start(self) -> None:
-        """Write the job's files, then start it on its place."""
+        """Write the job's files, then start it on its place. ClaimError (a PlaceError) when another sort has the
+        output folder."""
         self.write_files()
         self._started = datetime.now()
         self.tracker = self._new_tracker()  # its clock starts with the sort
