@@ -109,9 +109,7 @@ def claim_output(output: Path, job_id: str, place: str, overwrite: bool, still_r
                     "choose a new output folder"
                 ) from None
             if _held(output, earlier_claim, still_running):
-                raise ClaimError(
-                    f"a sort is still running into {output}: wait for it to end, or cancel it"
-                ) from None
+                raise ClaimError(f"a sort is still running into {output}: wait for it to end, or cancel it") from None
             fd = os.open(claim, os.O_WRONLY | os.O_TRUNC)
         try:
             os.write(fd, content)

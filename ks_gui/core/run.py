@@ -93,7 +93,7 @@ class SortRun:
         document = json.loads(job_file(Path(found.output)).read_text(encoding="utf-8"))
         job = SortJob.from_document(document, place.path_map)
         image = place.image_info(found.image) or ImageInfo(name=found.image, id="")
-        run = cls(job, place, Readiness(image=image))
+        run = cls(job, place, Readiness(image=image if place.form == "container" else None))
         run._document = document
         run._handle = place.follow(found)
         run._record = history.find(job.job_id) or run._new_record()
@@ -398,11 +398,13 @@ class SortRun:
         if seen is not None and seen.kind in _SIGNAL_EXPLAINED:
             return seen
         how = "killed" if exit_code == KILLED else "stopped"
+        hint = (
+            "Was its process stopped by hand (kill), or the computer shutting down? Run the sort again."
+            if self.place.form == "python"
+            else "Was the container stopped by hand, or the Docker service restarted? Run the sort again."
+        )
         return Failure(
-            "killed",
-            f"The sort was {how} from outside ks-gui (exit code {exit_code}).",
-            "Was the container stopped by hand, or the Docker service restarted? Run the sort again.",
-            self.tracker.stage,
+            "killed", f"The sort was {how} from outside ks-gui (exit code {exit_code}).", hint, self.tracker.stage
         )
 
     def _write_provenance(self, exit_code: int | None, result: Result | None, outcome: str) -> None:
