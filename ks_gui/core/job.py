@@ -65,6 +65,8 @@ class SortJob:
     # The user chose to replace an earlier sort's results in `output` (--overwrite); never while a sort runs there.
     overwrite: bool = False
     cuda_forward_compat: str = "auto"  # auto | on | off (gpu.FORWARD_COMPAT_CHOICES)
+    # --gpu none: a CPU sort everywhere, so no place asks for a GPU (a SLURM job no --gres). Set by sorting.check.
+    cpu_only: bool = False
 
     def __post_init__(self) -> None:
         self.output = Path(self.output).expanduser().absolute()

@@ -106,5 +106,5 @@ def test_a_waiting_sort_keeps_its_place_and_everything_else_of_its_job(tmp_path:
     waiting_sorts.keep([(job, "none") for job in jobs])
     restored = [kept.job for kept in waiting_sorts.take()]
     assert [job.place for job in restored] == ["local", "ssh://lab@gpu-server", "slurm"]
-    for before, after in zip(jobs, restored):
+    for before, after in zip(jobs, restored, strict=True):
         assert {**after.record(), "job_id": ""} == {**before.record(), "job_id": ""}
