@@ -9,8 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
-from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args
-from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
+from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args, remember_given_cluster
+from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import sorting
 from ks_gui.core.claim import ClaimError
@@ -337,18 +337,16 @@ def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, q
     except sorting.PlaceError as err:
         raise BadInputError(err.message) from err
 
+    if checked.problems:  # a dry run too: its command is shown only when it could start
+        raise BadInputError(*(p.command_line_text() for p in checked.problems))
     if args.dry_run:
         document = sorting.plan(checked)
         if args.json:
             print_json(document)
         else:
             print(document["command_line"])
-            for problem in document["problems"]:
-                print(f"ks-gui: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT if checked.problems else EXIT_OK
+        return EXIT_OK
 
-    if checked.problems:
-        raise BadInputError(*(p.command_line_text() for p in checked.problems))
     try:
         run = sorting.start(checked, engine_wait_seconds=args.docker_wait)
     except ClaimError as err:  # another sort took the folder since the check: nothing started
@@ -356,6 +354,7 @@ def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, q
     except (sorting.PlaceError, OSError) as err:  # OSError: the local environment's python could not start
         print(f"ks-gui: {getattr(err, 'message', err)}", file=sys.stderr)
         return EXIT_FAILED
+    remember_given_cluster(args, job.place, _path_map(args))
     outcome = _follow(run)
     if outcome.succeeded:
         _draw_kept_pictures(run.job.output)
@@ -388,6 +387,8 @@ def _submit_all_then_follow(args: argparse.Namespace, jobs: list[SortJob], gpu_r
             file=sys.stderr,
         )
         runs.append(run)
+    if runs:
+        remember_given_cluster(args, jobs[0].place, _path_map(args))
     outcomes = []
     for run in runs:
         outcome = _follow(run)

@@ -12,15 +12,16 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ks_gui.core.ground.contract import RUN_FOLDER, provenance_file
+from ks_gui.core.ground.contract import RUN_FOLDER, channel_map_file, job_file, provenance_file
 from ks_gui.core.places.base import PlaceError
 
 CLAIM_FILE = "claim.json"
-_LOCK_FILE = "claim.lock"
+CLAIM_LOCK_FILE = "claim.lock"
 
 
 class ClaimError(PlaceError):
@@ -78,7 +79,7 @@ def _held(output: Path, claim: dict, still_running: Callable[[str], bool]) -> bo
 
 @contextlib.contextmanager
 def _taking_turns(run_folder: Path) -> Iterator[None]:
-    fd = os.open(run_folder / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(run_folder / CLAIM_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -115,3 +116,15 @@ def claim_output(output: Path, job_id: str, place: str, overwrite: bool, still_r
             os.write(fd, content)
         finally:
             os.close(fd)
+
+
+def give_back(output: Path, whole_run_folder: bool) -> None:
+    """Undo a claim whose sort did not start (its place refused it): the run folder when the sort made it (a place's
+    own files in it too, such as a batch script), else the job file, the channel map and the claim."""
+    folder = output / RUN_FOLDER
+    if whole_run_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for path in (job_file(output), channel_map_file(output), claim_file(output)):
+        with contextlib.suppress(OSError):
+            path.unlink()

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from ks_gui.core.claim import claim_output
+from ks_gui.core.claim import claim_output, give_back
 from ks_gui.core.events import LogLine, Notice, Outcome, PromptKind, RunEvent, SignInPrompt
 from ks_gui.core.ground.atomic import write_json_atomically
 from ks_gui.core.ground.contract import channel_map_file, job_file
@@ -85,6 +85,7 @@ class SortRun:
         self.engine_wait_seconds = DEFAULT_WAIT_SECONDS
         self._wake = threading.Event()  # a cancel or detach ends the wait for Docker at once
         self._engine_lost = False  # Docker went away at least once during this run
+        self._made_run_folder = False  # start() made <output>/.ks-gui/ (removed again when the place refuses)
 
     @classmethod
     def reattach(cls, place: Place, found: FoundRun) -> SortRun:
@@ -109,6 +110,7 @@ class SortRun:
     def write_files(self) -> None:
         """Write the channel map and the job file into the output folder."""
         job = self.job
+        self._made_run_folder = not job_file(job.output).parent.exists()
         # Made where the sorter runs (on a server: by its account, which then owns what the sorter writes).
         self.place.make_folders([job_file(job.output).parent, *([job.temp_dir] if job.temp_dir else [])])
         # The folder becomes this job's in one step, before anything in it is written or removed.
@@ -134,7 +136,12 @@ class SortRun:
         self._started = datetime.now()
         self.tracker = self._new_tracker()  # its clock starts with the sort
         self._learns = True
-        self._handle = self.place.start(launch_for(self.job, self.place.path_map), self._readiness)
+        try:
+            self._handle = self.place.start(launch_for(self.job, self.place.path_map), self._readiness)
+        except BaseException:
+            # Nothing started: the folder is left as it was found, free for the next sort.
+            give_back(self.job.output, whole_run_folder=self._made_run_folder)
+            raise
         self._record = self._new_record()
         history.save(self._record)  # at submission: a cluster job's id is on record from the start
         # And in the output folder's run.json ("running": no end yet). Not written: the sort is started all the
