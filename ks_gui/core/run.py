@@ -12,10 +12,11 @@ import time
 from collections import deque
 from collections.abc import Generator, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO
 
-from ks_gui.core.claim import claim_output, give_back
+from ks_gui.core.claim import claim_output, give_back, sort_still_runs
 from ks_gui.core.events import LogLine, Notice, Outcome, PromptKind, RunEvent, SignInPrompt
 from ks_gui.core.ground.atomic import write_json_atomically
 from ks_gui.core.ground.contract import channel_map_file, job_file
@@ -114,7 +115,7 @@ class SortRun:
         # Made where the sorter runs (on a server: by its account, which then owns what the sorter writes).
         self.place.make_folders([job_file(job.output).parent, *([job.temp_dir] if job.temp_dir else [])])
         # The folder becomes this job's in one step, before anything in it is written or removed.
-        claim_output(job.output, job.job_id, self.place.name, job.overwrite, self._still_running)
+        claim_output(job.output, job.job_id, self.place.name, job.overwrite, partial(sort_still_runs, self.place))
         if job.overwrite:
             remove_earlier_results(job.output)
         chan_map = job.effective_channel_map
@@ -124,10 +125,6 @@ class SortRun:
         # Readable by others: on a server, the sorter runs as the server's account (no secret is in the job file).
         write_json_atomically(job_file(job.output), self._document, mode=0o644)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-
-    def _still_running(self, job_id: str) -> bool:
-        """Whether the sort `job_id` still runs on this run's place (it claimed the output folder before)."""
-        return any(found.running and found.job_id == job_id for found in self.place.found_runs())
 
     def start(self) -> None:
         """Write the job's files, then start it on its place. ClaimError (a PlaceError) when another sort has the
