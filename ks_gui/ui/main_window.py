@@ -296,15 +296,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_storage(self) -> None:
-        from ks_gui.core.doors.engine import EngineError, connect  # Docker is looked up only when asked for
-
-        try:
-            engine = connect(timeout=10)
-        except EngineError:
-            engine = None
         from ks_gui.ui.storage_dialog import StorageDialog
 
-        StorageDialog(engine, self).exec()
+        StorageDialog(parent=self, look_for_engine=True).exec()  # it looks for Docker off the GUI thread
 
     @Slot()
     def copy_docker_run(self) -> None:

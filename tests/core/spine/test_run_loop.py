@@ -1,4 +1,4 @@
-"""The run loop without Docker: a place that replays recorded output (tests/places/replay.py) through the real
+"""The run loop without Docker: a place that replays recorded output (tests/helpers/replay.py) through the real
 line reader, into SortRun's following, progress, sign-in prompts, cancel and outcome."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ks_gui.core.sorters.diagnosis import diagnose
 from ks_gui.core.sorters.pasted_log import read_log
 from ks_gui.core.sorters.progress import ProgressEvent
 from tests.conftest import FIXTURES, write_recording
-from tests.places.replay import AwaitAnswer, ReplayPlace, Script
+from tests.helpers.replay import AwaitAnswer, ReplayPlace, Script
 
 IMAGE = ImageInfo(
     name="ks-gui/kilosort2.5:latest",
