@@ -130,7 +130,7 @@ class SortJob:
         chan_map = self.effective_channel_map
         if chan_map is None or not self.n_batches or not self.sorter.writes_temp_file:
             return 0
-        return chan_map.n_connected * self.params["NT"] * self.n_batches * 2
+        return chan_map.n_connected * self.params[self.sorter.batch_param] * self.n_batches * 2
 
     # --- checks --------------------------------------------------------------------------------------------
 

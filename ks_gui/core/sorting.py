@@ -13,7 +13,7 @@ from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.ground.contract import LABEL_KEEPS
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness, kind_of
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness, RunOnRecord, kind_of
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.results import history
@@ -256,8 +256,15 @@ def earlier_runs(place: Place) -> list[FoundRun]:
     found = place.found_runs()
     # Other places (a server) answer for their own runs; a local process never outlives its launcher.
     mine = [record for record in history.load_all() if record.place in (place.name, "local")]
-    if kind_of(place.name) == "slurm":  # a job squeue no longer lists may have ended unseen: SLURM still knows it
-        found += _ended_cluster_jobs(place, mine, alive={f.job_id for f in found})
+    alive = {f.job_id for f in found}
+    # A SLURM job squeue no longer lists may have ended unseen: SLURM still knows it.
+    found += place.ended_unseen(
+        [
+            RunOnRecord(r.job_id, r.handle, r.output)
+            for r in mine
+            if r.status == "running" and r.place == place.name and r.job_id not in alive
+        ]
+    )
     history.mark_interrupted(mine, alive_job_ids={f.job_id for f in found})
     return found
 
@@ -283,18 +290,3 @@ def earlier_runs_everywhere(timeout: int = CONNECT_TIMEOUT_S) -> tuple[list[Foun
         except PlaceError as err:
             unreachable.append(err.message)
     return found, unreachable
-
-
-def _ended_cluster_jobs(place: Place, records: list, alive: set[str]) -> list[FoundRun]:
-    """Jobs on record as running that squeue no longer lists but SLURM still knows: they ended unseen."""
-    from ks_gui.core.places.slurm_place import SlurmPlace
-
-    assert isinstance(place, SlurmPlace)
-    ended = []
-    for record in records:
-        job = record.handle.split()[2] if record.handle.startswith("SLURM job ") else ""
-        if not (record.status == "running" and record.place == place.name and record.job_id not in alive and job):
-            continue
-        if (found := place.found_ended(job, record.job_id, record.output)) is not None:
-            ended.append(found)
-    return ended

@@ -20,9 +20,9 @@ from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.threads import run_in_background
 
 if TYPE_CHECKING:
+    from ks_gui.core.events import Outcome
     from ks_gui.core.gpu_choice import Gpu, GpuRequest
-    from ks_gui.core.job import SortJob
-    from ks_gui.core.run import Outcome
+    from ks_gui.core.job import Problem, SortJob
 
 
 class Sorts(QWidget):
@@ -107,8 +107,8 @@ class Sorts(QWidget):
         self.changed.emit()
 
     @Slot(list)
-    def _on_check_refused(self, reasons: list) -> None:
-        problems = [reason for reason in reasons if not isinstance(reason, str)]
+    def _on_check_refused(self, reasons: list[Problem]) -> None:
+        problems = [reason for reason in reasons if reason.field]
         if problems:
             self.check_refused.emit(problems[0])
 

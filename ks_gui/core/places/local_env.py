@@ -7,7 +7,7 @@ import shlex
 from pathlib import Path
 
 from ks_gui.core.places import kilosort4_env
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, SeesLocalFiles
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, RunOnRecord, SeesLocalFiles
 from ks_gui.core.places.gpus import Gpu, detect_gpus
 from ks_gui.core.places.local_process import LocalRun, LocalSpec, local_spec_for
 from ks_gui.drivers import driver_path
@@ -57,6 +57,9 @@ class LocalEnvPlace(SeesLocalFiles):
 
     def answers(self) -> bool:
         return True
+
+    def ended_unseen(self, runs: list[RunOnRecord]) -> list[FoundRun]:
+        return []  # found_runs lists ended runs too, while they are there
 
     def follow_again(self, handle_id: str) -> None:
         return None

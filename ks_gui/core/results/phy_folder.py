@@ -24,6 +24,8 @@ from ks_gui.core.sorters.progress import Result
 PARAMS_FILE = "params.py"
 # What phylib's TemplateModel cannot load a folder without (phy docs/dataset.md); the rest only enables views.
 REQUIRED_FILES = ("params.py", "spike_times.npy", "spike_templates.npy", "channel_map.npy", "channel_positions.npy")
+# What a finished sort writes for phy, beyond that minimum (a sort without them did not end: run.py).
+SORT_FILES = (*REQUIRED_FILES, "templates.npy", "amplitudes.npy")
 TEMP_FILE_NAME = "temp_wh.dat"  # Kilosort's whitened copy, as the contract names it
 BACKUP_SUFFIX = ".orig"
 
