@@ -28,7 +28,8 @@ class NodeCommand:
 
 
 class NodeRunner(Protocol):
-    form: Form
+    @property
+    def form(self) -> Form: ...  # read-only: the runners are frozen dataclasses
 
     def problems(self, shell: Shell, image: str) -> list[str]: ...
 

@@ -230,6 +230,7 @@ def _from_folder(folder: Path) -> Found:
     for meta in metas:
         claimed.add(meta.with_suffix(".bin"))
         add(spikeglx.recording(meta), recordings, problems)
+    oebin: Path | None  # each .oebin found, then the one above the folder (or None)
     for oebin in oebins:
         found, trouble = openephys.recordings(oebin)
         recordings += found
@@ -293,7 +294,10 @@ Attempt = Recording | str  # a recording, or the problem that stopped it
 
 
 def add(attempt: Attempt, recordings: list[Recording], problems: list[str]) -> None:
-    (problems if isinstance(attempt, str) else recordings).append(attempt)
+    if isinstance(attempt, str):
+        problems.append(attempt)
+    else:
+        recordings.append(attempt)
 
 
 def collect(attempts: list[Attempt]) -> Found:
