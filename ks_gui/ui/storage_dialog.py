@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -50,7 +52,7 @@ class StorageDialog(QDialog):
         self.table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
             self.table.setItem(row, 0, QTableWidgetItem(item.name))
-            self.table.item(row, 0).setToolTip(item.location)
+            cast(QTableWidgetItem, self.table.item(row, 0)).setToolTip(item.location)  # the item just set
             self.table.setItem(row, 1, QTableWidgetItem(item.kind))
             self.table.setItem(row, 2, QTableWidgetItem(human_bytes(item.size_bytes)))
             remove = QPushButton("Remove")
