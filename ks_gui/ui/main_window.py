@@ -170,7 +170,8 @@ class MainWindow(QMainWindow):
 
     @Slot(Path)
     def open_recording(self, path: Path) -> None:
-        from ks_gui.core.recordings.recording import RecordingError, inspect_all
+        from ks_gui.core.recordings.inspection import inspect_all
+        from ks_gui.core.recordings.recording import RecordingError
 
         try:
             inspection = inspect_all(path)
@@ -303,15 +304,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_storage(self) -> None:
-        from ks_gui.core.doors.engine import EngineError, connect  # Docker is looked up only when asked for
-
-        try:
-            engine = connect(timeout=10)
-        except EngineError:
-            engine = None
         from ks_gui.ui.storage_dialog import StorageDialog
 
-        StorageDialog(engine, self).exec()
+        StorageDialog(parent=self, look_for_engine=True).exec()  # it looks for Docker off the GUI thread
 
     @Slot()
     def copy_docker_run(self) -> None:

@@ -19,8 +19,8 @@ from ks_gui.core.results.stage_times import SortKind, StageRecord
 from ks_gui.core.run import PHY_REQUIRED_FILES
 from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorters.progress import ProgressEvent, Tracker
-from tests.core.test_run_loop import job, run_on, stages_and_result  # noqa: F401  (job is a fixture)
-from tests.places.replay import Script
+from tests.core.spine.test_run_loop import job, run_on, stages_and_result  # noqa: F401  (job is a fixture)
+from tests.helpers.replay import Script
 
 KS4 = SORTERS["kilosort4"]
 CPU = SortKind("kilosort4", "local", "cpu")
@@ -197,7 +197,7 @@ def test_a_short_or_long_kilosort25_recording_moves_through_every_stage_with_or_
 ):
     """The stand-in's recording is 4 s: before, the predicted compile (225 s, fixed) left the sort proper 0.1 % of
     the bar, so it jumped to 99.9 % at preprocessing, and stood there."""
-    from tests.core.ks25_log import ks25_run
+    from tests.helpers.ks25_log import ks25_run
 
     ks25 = SORTERS["kilosort2.5"]
     kind = SortKind("kilosort2.5", "docker", "cpu")
