@@ -329,7 +329,7 @@ class SortJob:
         """The job `record` describes, on `recording` (read again by the caller, or made from a job file). Keys a
         record lacks take their defaults; a malformed one raises KeyError, TypeError, ValueError or LicenseError."""
         sorter, implied_place = sorter_named(str(record["sorter"]))
-        extra = {"job_id": str(record["job_id"])} if record.get("job_id") else {}
+        extra: dict = {"job_id": str(record["job_id"])} if record.get("job_id") else {}
         return cls(
             recording=recording,
             output=Path(str(record["output"])),

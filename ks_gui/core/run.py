@@ -343,6 +343,7 @@ class SortRun:
             raise ValueError("only a sort in a container can go on without the launcher")
         self._detached.set()
         self._wake.set()
+        assert self._handle is not None  # can_detach says so
         self._handle.detach()
 
     def cancel(self) -> None:

@@ -21,6 +21,9 @@ from ks_gui.core.settings import load_settings
 from ks_gui.core.sorters.base import Sorter
 
 if TYPE_CHECKING:
+    from ks_gui.core.places.node_runners import NodeRunner
+    from ks_gui.core.places.server_place import ServerPlace  # noqa: F401  (for the faces' casts)
+    from ks_gui.core.places.shell import Shell
     from ks_gui.core.run import SortRun
 
 # What the faces use of places, through this door.
@@ -126,7 +129,7 @@ def _open_cluster(name: str, cluster: Cluster, path_map: PathMap | None) -> Plac
     from ks_gui.core.places.slurm_place import SlurmPlace
     from ks_gui.core.places.ssh import SshShell, SshTarget
 
-    shell = LocalShell()
+    shell: Shell = LocalShell()
     if name != "slurm":
         try:
             shell = SshShell(SshTarget.parse(name.removeprefix("slurm+")))
@@ -135,7 +138,7 @@ def _open_cluster(name: str, cluster: Cluster, path_map: PathMap | None) -> Plac
     if cluster.runs == "apptainer":
         if not cluster.sif:
             raise PlaceError("Apptainer on the nodes needs the image's SIF file: give --sif PATH")
-        runner = ApptainerRunner(cluster.sif)
+        runner: NodeRunner = ApptainerRunner(cluster.sif)
     elif cluster.runs == "docker":
         runner = DockerRunner()
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -85,7 +85,7 @@ class StorageDialog(QDialog):
         self.table.setRowCount(len(self.items))
         for row, item in enumerate(self.items):
             self.table.setItem(row, 0, QTableWidgetItem(item.name))
-            self.table.item(row, 0).setToolTip(item.location)
+            cast(QTableWidgetItem, self.table.item(row, 0)).setToolTip(item.location)  # the item just set
             self.table.setItem(row, 1, QTableWidgetItem(item.kind))
             self.table.setItem(row, 2, QTableWidgetItem(human_bytes(item.size_bytes)))
             remove = QPushButton("Remove")

@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+
+if TYPE_CHECKING:
+
+    class _Worker(Protocol):
+        def run(self) -> None: ...
 
 
 class _Result(QObject):
@@ -75,7 +80,7 @@ def start_on_thread(worker: QObject, parent: QObject) -> QThread:
     its own signals, which Qt delivers on the GUI thread."""
     thread = QThread(parent)
     worker.moveToThread(thread)
-    thread.started.connect(worker.run)
+    thread.started.connect(cast("_Worker", worker).run)  # every worker has its run() slot
     thread.start()
     return thread
 

@@ -71,7 +71,7 @@ def read_params(path: Path) -> PhyParams:
         dat_paths=tuple(p for p in paths if p.strip()),
         n_channels_dat=int(n_channels) if isinstance(n_channels, int | float) else None,
         dtype=str(values["dtype"]) if "dtype" in values else None,
-        offset=int(values.get("offset", 0) or 0),  # type: ignore[arg-type]
+        offset=int(values.get("offset", 0) or 0),  # type: ignore[call-overload]  # a literal: int() raises if not a number
         sample_rate=float(sample_rate) if isinstance(sample_rate, int | float) else None,
         hp_filtered=bool(values.get("hp_filtered", False)),
     )
@@ -227,7 +227,7 @@ def _candidates(folder: Path, params: PhyParams) -> list[DataFile]:
     temp_paths = [folder / TEMP_FILE_NAME]
     if isinstance(job.get("temp_file"), str):
         temp_paths.append(Path(job["temp_file"]))
-    found = [DataFile(path, "temp", temp_channels, True) for path in temp_paths if _fits(path, temp_channels)]
+    found = [DataFile(path, "temp", temp_channels or 0, True) for path in temp_paths if _fits(path, temp_channels)]
     if isinstance(job.get("binary"), str) and isinstance(job.get("n_channels"), int):
         raw = Path(job["binary"])
         if _fits(raw, job["n_channels"]):
