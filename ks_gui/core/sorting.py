@@ -257,28 +257,23 @@ def earlier_runs(place: Place) -> list[FoundRun]:
     """The sorts this user started on `place` that are still there (running, or ended while nobody followed them).
     A run on record as running that is not among them ended without its launcher: it is marked interrupted."""
     found = place.found_runs()
-    # Other places (a server) answer for their own runs; a local process never outlives its launcher.
-    mine = [record for record in history.load_all() if record.place in (place.name, "local")]
+    mine = [record for record in history.load_all() if record.place == place.name]  # others answer for their own
     alive = {f.job_id for f in found}
     # A SLURM job squeue no longer lists may have ended unseen: SLURM still knows it.
     found += place.ended_unseen(
-        [
-            RunOnRecord(r.job_id, r.handle, r.output)
-            for r in mine
-            if r.status == "running" and r.place == place.name and r.job_id not in alive
-        ]
+        [RunOnRecord(r.job_id, r.handle, r.output) for r in mine if r.status == "running" and r.job_id not in alive]
     )
     history.mark_interrupted(mine, alive_job_ids={f.job_id for f in found})
     return found
 
 
 def places_with_earlier_runs() -> list[str]:
-    """Where sorts of this user's may still run: this computer's Docker, and each server with a sort on record as
-    running or interrupted (the connection broke; it may sort on there)."""
+    """Where sorts of this user's may still run: this computer's Docker, and each server, cluster or local
+    environment with a sort on record as running or interrupted (the connection broke; it may sort on there)."""
     elsewhere = {
         record.place
         for record in history.load_all()
-        if kind_of(record.place) in ("ssh", "slurm") and record.status in ("running", "interrupted")
+        if kind_of(record.place) in ("ssh", "slurm", "local") and record.status in ("running", "interrupted")
     }
     return [DEFAULT_PLACE, *sorted(elsewhere)]
 
