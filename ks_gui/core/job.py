@@ -18,6 +18,7 @@ from ks_gui.core.mounts import hidden_folder, image_folders, shadow_sentence
 from ks_gui.core.places.base import PLACE_KINDS, Mount
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.path_map import PathMap, nearest_existing
+from ks_gui.core.recordings.channel_count import channel_count_problem
 from ks_gui.core.recordings.channel_map import ChannelMap, linear
 from ks_gui.core.recordings.recording import Recording
 from ks_gui.core.sorters import KILOSORT25, Sorter, param_problems, sorter_named
@@ -193,6 +194,7 @@ class SortJob:
 
     def _recording_problems(self) -> list[Problem]:
         found = []
+        own_map = self.channel_map is not None
         if self.n_channels is None:
             found.append(
                 Problem(
@@ -205,7 +207,10 @@ class SortJob:
                     "sample_rate", "the sample rate is unknown: enter it", f"--param {self.sorter.sample_rate_param}=…"
                 )
             )
-        if self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
+        flag = f"--param {self.sorter.channels_param}=…"
+        if self.n_channels and (contradiction := channel_count_problem(self.recording, self.n_channels, own_map)):
+            found.append(Problem("n_channels", contradiction, flag))
+        elif self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
             found.append(
                 Problem(
                     "n_channels",

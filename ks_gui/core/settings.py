@@ -35,6 +35,8 @@ class Settings:
     servers: dict[str, list] = field(default_factory=dict)
     # SLURM clusters: "slurm" or "slurm+ssh://me@login" -> what its jobs ask for and what runs on its nodes
     clusters: dict[str, dict] = field(default_factory=dict)
+    # Raw binaries whose files do not say their channel count or sample rate: path -> [channels, Hz] as last typed
+    recording_facts: dict[str, list] = field(default_factory=dict)
 
 
 def settings_file() -> Path:

@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +32,9 @@ from ks_gui.ui.drop_zone import DropZone
 from ks_gui.ui.field_marks import MARK_STYLE, set_marked
 from ks_gui.ui.form_parts import AdvancedSection, GpuSection, form_layout, narrowable
 from ks_gui.ui.license_box import LicenseBox
+from ks_gui.ui.recording_fields import RecordingFields
 from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice
+from ks_gui.ui.wheel_guard import WheelGuard, guard_wheel
 
 if TYPE_CHECKING:
     from ks_gui.core.job import Problem, SortJob
@@ -141,18 +141,12 @@ class SortForm(QWidget):
         self.form.addRow("Image", self._image_row)
         self.form.addRow("MATLAB license", self.license_box)
 
-        self.channels = QSpinBox()
-        self.channels.setRange(0, 4096)
-        self.channels.setSpecialValueText("enter the channel count")
-        self.sample_rate = QDoubleSpinBox()
-        self.sample_rate.setRange(0, 200_000)
-        self.sample_rate.setDecimals(1)
-        self.sample_rate.setSuffix(" Hz")
-        self.sample_rate.setSpecialValueText("enter the sample rate")
-        recording_box = QGroupBox("Recording")
-        recording_form = form_layout(recording_box)
-        recording_form.addRow("Channels", self.channels)
-        recording_form.addRow("Sample rate", self.sample_rate)
+        recording_box = RecordingFields()
+        self.recording_fields, self.channels, self.sample_rate = (
+            recording_box,
+            recording_box.channels,
+            recording_box.sample_rate,
+        )
 
         self.output = narrowable(QLineEdit())
         self.output.setPlaceholderText("a new folder for the results")
@@ -233,6 +227,8 @@ class SortForm(QWidget):
             self.param_form.changed,
         ):
             signal.connect(self._edited)  # cheap: metadata and folder checks only, so at every keystroke
+        self._wheel_guard = WheelGuard(self)
+        guard_wheel(form_panel, self._wheel_guard)
 
     # --- settings ----------------------------------------------------------------------------------------------
 
@@ -267,6 +263,7 @@ class SortForm(QWidget):
         settings.cuda_forward_compat = self.forward_compat.choice()
         if self.recording is not None:
             settings.last_recording_folder = str(self.recording.folder)
+            self.recording_fields.remember(self.recording, settings)
         # Servers and clusters are written by their own dialogs (core/doors/servers.py, clusters.py): as on disk.
         stored = load_settings().settings
         settings.servers, settings.clusters = stored.servers, stored.clusters
@@ -287,10 +284,7 @@ class SortForm(QWidget):
     @Slot(object)
     def use_recording(self, recording: Recording) -> None:
         self.recording = recording
-        if recording.n_channels:
-            self.channels.setValue(recording.n_channels)
-        if recording.sample_rate:
-            self.sample_rate.setValue(recording.sample_rate)
+        self.recording_fields.fill(recording, self.settings)
         if self.output.text().strip() in ("", self._suggested_output):  # never replace a folder the user chose
             beside = recording.folder.parent / f"{recording.folder.name}_kilosort"
             self._suggested_output = str(self.free_output(beside))
@@ -304,6 +298,7 @@ class SortForm(QWidget):
             self.trace_panel = TracePreviewPanel(self.channels, self.sample_rate)
             self._form_layout.insertWidget(self._form_layout.indexOf(self.form_message) + 1, self.trace_panel)
             self.trace_panel.show()
+            guard_wheel(self.trace_panel, self._wheel_guard)
         self.trace_panel.set_recording(recording)  # the traces below its card, read as the form says
 
     @Slot(object)
@@ -438,6 +433,7 @@ class SortForm(QWidget):
         self.sort_button.setToolTip("Starts as soon as its GPU is free" if busy else "")
         message = "" if problem is None else problem.message
         self.sort_reason.setText(message[:1].upper() + message[1:])
+        self.recording_fields.show_reason(problem if self.recording is not None else None)
         shown = problem if problem is not None and self.recording is not None else self._found_at_sort
         self.mark(shown)
         self.replace_button.setVisible(problem is not None and self._output_holds_earlier_sort())
