@@ -121,7 +121,7 @@ class RunPanel(QWidget):
         self.log_view.clear()
         self.results_card.hide()
         self.failure_panel.clear()
-        self.stage_list.reset()
+        self.stage_list.reset(worker.stage_names)
         self.progress.setValue(0)
         self.stage.setText(stage)
         self.timing.setText("")
