@@ -18,7 +18,7 @@ SETTINGS_VERSION = 1
 
 @dataclass
 class Settings:
-    sorter: str = "kilosort2.5"
+    sorter: str = ""  # empty until the user sorts: the window starts on what this computer can run
     place: str = "docker"  # where the sorter runs: a name core/sorting.py PLACES lists
     license_mode: str = "server"  # server | file | account | token
     license_value: str = ""  # port@host, a file path or an email: never a password or token

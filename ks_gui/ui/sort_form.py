@@ -33,7 +33,7 @@ from ks_gui.ui.field_marks import MARK_STYLE, set_marked
 from ks_gui.ui.form_parts import AdvancedSection, GpuSection, form_layout, narrowable
 from ks_gui.ui.license_box import LicenseBox
 from ks_gui.ui.recording_fields import RecordingFields
-from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice
+from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice, first_choice
 from ks_gui.ui.wheel_guard import WheelGuard, guard_wheel
 
 if TYPE_CHECKING:
@@ -100,7 +100,9 @@ class SortForm(QWidget):
         self.settings = settings
         self.outputs_in_use = outputs_in_use
         self.busy = busy
-        self.sorter: Sorter = SORTERS.get(settings.sorter) or next(iter(SORTERS.values()))
+        if settings.sorter not in SORTERS:  # never chosen: start on what this computer can run
+            settings.sorter, settings.place = first_choice()
+        self.sorter: Sorter = SORTERS[settings.sorter]
         self.place = DEFAULT_PLACE
         self.recording: Recording | None = None
         self._suggested_output = ""  # the output folder the form proposed (replaced when another recording comes)
@@ -321,6 +323,8 @@ class SortForm(QWidget):
     def _place_changed(self, place: str) -> None:
         """The local environment reads the recording where it is: no image, no folders to mount."""
         self.place = place
+        self._found_at_sort = None  # what the check at Sort found was about the place left behind
+        self.show_message("")
         in_container = place != LOCAL
         self.form.setRowVisible(self._image_row, in_container)
         self._advanced_form.setRowVisible(self.mounts, in_container)
@@ -413,6 +417,7 @@ class SortForm(QWidget):
         """A problem only the check at Sort could find (it asks the engine): its field stays marked until an edit."""
         self._found_at_sort = problem
         self.mark(problem)
+        self.show_message(problem.message[:1].upper() + problem.message[1:])
 
     @Slot()
     def _edited(self) -> None:

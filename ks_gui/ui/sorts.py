@@ -155,6 +155,12 @@ class Sorts(QWidget):
         self.ended.emit()
         panel = self._panels[job_id]
         self._status(f"{panel.title}: {panel.stage.text()}")
+        if panel.refused:  # it never started: no row in the queue (the form says why); its panel shows it until reused
+            del self._panels[job_id]
+            panel.title = ""
+            panel.ended.disconnect()  # a next sort may use the panel: it reports for that one alone
+            panel.changed.disconnect()
+            self._refresh_queue()
         if outcome is not None and (outcome.interrupted or not outcome.cancelled):
             title = (
                 "Sort finished" if outcome.succeeded else "Sort interrupted" if outcome.interrupted else "Sort failed"
