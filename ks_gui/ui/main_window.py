@@ -265,7 +265,12 @@ class MainWindow(QMainWindow):
         """A sort's output folder, chosen: its units and drift map."""
         folder = dialogs.choose_folder(self, "Open a sort's output folder (a phy folder)", "")
         if folder is not None:
+            from ks_gui.core.results.phy_folder import not_a_sort
             from ks_gui.ui.results_card import show_units_of
+
+            if (wrong := not_a_sort(folder)) is not None:  # a recording's folder: say so, open no empty table
+                dialogs.tell(self, "Not a sort's output folder", wrong[:1].upper() + wrong[1:] + ".")
+                return
 
             show_units_of(folder, self)
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ks_gui.core.ground.contract import RUN_FOLDER, job_file
 from ks_gui.core.results.drift_estimate import DriftEstimate, read_drift_estimate
-from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, read_params
+from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, not_a_sort, read_params
 
 PEAK_FRACTION = 0.3
 DRIFT_TIME_BINS = 600  # across the recording: 12 s bins for 2 hours, never under MIN_TIME_BIN_S
@@ -123,6 +123,8 @@ def _duration(folder: Path, sample_rate: float, last_spike: int) -> float:
 def read_results(folder: Path) -> SortResults:
     """The unit table of a phy folder; PhyFolderError, in a sentence, for a folder that is not a finished sort."""
     folder = folder.absolute()
+    if (wrong := not_a_sort(folder)) is not None:
+        raise PhyFolderError(wrong)
     params = read_params(folder / PARAMS_FILE)
     sample_rate = float(params.sample_rate or 0) or 30000.0
     spike_times = np.asarray(_load(folder, "spike_times.npy")).ravel().astype(np.int64)
