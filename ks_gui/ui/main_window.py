@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         for item, shortcut in self._shortcuts:
             item.setShortcut(QKeySequence(shortcut))
         self.form.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form.after_first_frame()  # the wheel guard; Docker asked in the background whether the image is there
         self.history_view = HistoryView()
         self.history_view.run_again.connect(self.run_again)
         self.history_view.open_phy.connect(self.open_phy_for)

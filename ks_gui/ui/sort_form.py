@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.ground.contract import holds_earlier_sort
 from ks_gui.core.license import LicenseError
 from ks_gui.core.settings import Settings, load_settings
 from ks_gui.core.sorters import SORTERS, Sorter, sorter_named
@@ -31,8 +30,10 @@ from ks_gui.ui import dialogs, icons
 from ks_gui.ui.drop_zone import DropZone
 from ks_gui.ui.field_marks import MARK_STYLE, set_marked
 from ks_gui.ui.form_parts import AdvancedSection, GpuSection, form_layout, narrowable
+from ks_gui.ui.image_presence import ImagePresence
 from ks_gui.ui.license_box import LicenseBox
 from ks_gui.ui.recording_fields import RecordingFields
+from ks_gui.ui.replace_results import ReplaceButton, next_free_folder
 from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice, first_choice
 from ks_gui.ui.wheel_guard import WheelGuard, guard_wheel
 
@@ -63,15 +64,6 @@ def _browse_row(field: QLineEdit, button: QPushButton) -> QHBoxLayout:
     row.addWidget(field, stretch=1)
     row.addWidget(button)
     return row
-
-
-def next_free_folder(folder: Path) -> Path:
-    """`folder`, or folder_2, folder_3…: a new output folder never lands on an earlier result."""
-    candidate, n = folder, 1
-    while candidate.exists():
-        n += 1
-        candidate = folder.with_name(f"{folder.name}_{n}")
-    return candidate
 
 
 class SortForm(QWidget):
@@ -106,7 +98,6 @@ class SortForm(QWidget):
         self.place = DEFAULT_PLACE
         self.recording: Recording | None = None
         self._suggested_output = ""  # the output folder the form proposed (replaced when another recording comes)
-        self._replace_confirmed: Path | None = None  # the output folder whose earlier results the user gave up
         self._marked: QWidget | None = None
         # What the check at Sort found (the image, the GPU, a server's folders): marked until the user edits.
         self._found_at_sort: Problem | None = None
@@ -132,6 +123,10 @@ class SortForm(QWidget):
         self.image_button = QPushButton("Build image…")
         self.image_button.setToolTip("Build the Kilosort image, or clear its compiled files")
         self.image_button.clicked.connect(self.image_dialog_requested)
+        self.image_button.clicked.connect(lambda: self.check_image(again=True))  # after the dialog: built now?
+        self.image_presence = ImagePresence(self)
+        self.image_presence.changed.connect(self.validate)
+        self.image.editingFinished.connect(self.check_image)
         self._image_row = _browse_row(self.image, self.image_button)
         self.license_box = LicenseBox()
         self.license_mode = self.license_box.mode
@@ -183,10 +178,8 @@ class SortForm(QWidget):
         self.sort_reason.setWordWrap(True)
         self.sort_reason.setStyleSheet("color: #8a5a00;")
         # Shown while the output folder holds an earlier sort: replacing it takes a click and a yes.
-        self.replace_button = QPushButton("Replace its results…")
-        self.replace_button.setToolTip("Sort into this folder again; the earlier results there are deleted first")
-        self.replace_button.clicked.connect(self.confirm_replacing_results)
-        self.replace_button.hide()
+        self.replace_button = ReplaceButton(lambda: self.output.text(), lambda: self.outputs_in_use())
+        self.replace_button.confirmed.connect(self.validate)
         buttons = QHBoxLayout()
         buttons.addWidget(self.check_setup_button)
         buttons.addStretch(1)
@@ -230,7 +223,7 @@ class SortForm(QWidget):
         ):
             signal.connect(self._edited)  # cheap: metadata and folder checks only, so at every keystroke
         self._wheel_guard = WheelGuard(self)
-        guard_wheel(form_panel, self._wheel_guard)
+        self._form_panel = form_panel
 
     # --- settings ----------------------------------------------------------------------------------------------
 
@@ -328,6 +321,8 @@ class SortForm(QWidget):
         in_container = place != LOCAL
         self.form.setRowVisible(self._image_row, in_container)
         self._advanced_form.setRowVisible(self.mounts, in_container)
+        if self.isVisible():  # at start, the window asks once its first frame is on screen
+            self.check_image()
         self.validate()
 
     def show_message(self, text: str) -> None:
@@ -394,7 +389,7 @@ class SortForm(QWidget):
             extra_mounts=mounts,
             param_overrides=overrides,
             cuda_forward_compat=self.forward_compat.choice(),
-            overwrite=Path(output_text).expanduser().absolute() == self._replace_confirmed,
+            overwrite=Path(output_text).expanduser().absolute() == self.replace_button.confirmed_folder,
         )
         if job.output in self.outputs_in_use():
             raise _refused("output", f"{job.output} is the output folder of a sort in the queue: choose another one")
@@ -407,11 +402,22 @@ class SortForm(QWidget):
         except RefusedError as refused:
             return refused.problem
         problems = job.input_problems()
+        if not problems and (missing := self.image_presence.problem_text(job.place, job.image)):
+            return _refused("image", missing).problem  # asked of Docker in the background (check_image)
         return problems[0] if problems else None
+
+    def after_first_frame(self) -> None:
+        """What the first frame does not need: the wheel guard on the form's boxes, and asking Docker for the image."""
+        guard_wheel(self._form_panel, self._wheel_guard)
+        self.check_image()
+
+    def check_image(self, again: bool = False) -> None:
+        """Ask, off the GUI thread, whether the named image is on this computer's Docker; Sort follows the answer."""
+        self.image_presence.ask(self.place, self.image.text().strip(), again)
 
     def confirmed_job_started(self) -> None:
         """A yes to replacing results was for the sort just queued only."""
-        self._replace_confirmed = None
+        self.replace_button.confirmed_folder = None
 
     def found_at_sort(self, problem: Problem) -> None:
         """A problem only the check at Sort could find (it asks the engine): its field stays marked until an edit."""
@@ -441,7 +447,7 @@ class SortForm(QWidget):
         self.recording_fields.show_reason(problem if self.recording is not None else None)
         shown = problem if problem is not None and self.recording is not None else self._found_at_sort
         self.mark(shown)
-        self.replace_button.setVisible(problem is not None and self._output_holds_earlier_sort())
+        self.replace_button.setVisible(problem is not None and self.replace_button.output_holds_earlier_sort())
 
     # --- marking the field a problem names ---------------------------------------------------------------------
 
@@ -483,22 +489,3 @@ class SortForm(QWidget):
             self.scroll.ensureWidgetVisible(widget)
             widget.setFocus()
         self.show_message(problem.message[:1].upper() + problem.message[1:])
-
-    # --- replacing an earlier sort's results -------------------------------------------------------------------
-
-    def _output_holds_earlier_sort(self) -> bool:
-        """Whether the output folder holds an ended sort's results (one a queued sort writes is not replaceable)."""
-        text = self.output.text().strip()
-        output = Path(text).expanduser().absolute()
-        return bool(text) and holds_earlier_sort(output) and output not in self.outputs_in_use()
-
-    @Slot()
-    def confirm_replacing_results(self) -> None:
-        output = Path(self.output.text().strip()).expanduser().absolute()
-        question = (
-            f"{output} holds the results of an earlier sort. Sorting into it again deletes them when the sort starts "
-            "(the recording is not touched). Replace them?"
-        )
-        if dialogs.confirm(self, "Replace the earlier results?", question):
-            self._replace_confirmed = output
-            self.validate()

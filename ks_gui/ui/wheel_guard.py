@@ -4,7 +4,8 @@ unnoticed (issue 29)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QApplication, QComboBox, QWidget
 
 GUARDED = (QComboBox, QAbstractSpinBox)
@@ -26,8 +27,8 @@ class WheelGuard(QObject):
 
 def guard_wheel(root: QWidget, guard: WheelGuard) -> None:
     """Every combo box and spin box below `root`: the wheel changes it only while it has the focus, and a wheel
-    never gives it the focus."""
+    never gives it the focus. Called after the first frame (it touches the Qt namespace: ks_gui/ui/__init__.py)."""
     for box in root.findChildren(QWidget):
         if isinstance(box, GUARDED):
-            box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            box.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
             box.installEventFilter(guard)

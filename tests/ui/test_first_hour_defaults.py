@@ -67,3 +67,27 @@ def test_a_refused_sort_leaves_no_row_in_the_queue_and_its_red_line_goes_with_th
         assert window.sorts.queue_view.rows() == [] and not window.sorts.queue_view.isVisible()
     form.place_choice.choose("docker")
     assert not form.form_message.isVisible()
+
+
+@pytest.mark.engine
+def test_a_missing_image_disables_sort_and_names_the_local_kilosort4(
+    qtbot, engine, tmp_path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv(kilosort4_env.ENV_VARIABLE, str(installed_environment(tmp_path / "env")))
+    window = open_window(qtbot)
+    form = window.form
+    form.choose("kilosort2.5", "docker")
+    drop_path(form.drop_zone, write_recording(tmp_path / "rec").folder)
+    type_into(qtbot, form.channels, "32")
+    type_into(qtbot, form.sample_rate, "30000")
+    type_into(qtbot, form.license_value, "27000@license.example.org")
+    type_into(qtbot, form.image, "ks-gui/not-built:latest")
+    form.output.setFocus()  # leaving the field: Docker is asked, in the background
+    qtbot.waitUntil(lambda: not form.sort_button.isEnabled(), timeout=15_000)
+    assert form.sort_reason.text() == (
+        "The image ks-gui/not-built:latest is not on this machine: build it (Build image…), or sort with Kilosort 4 "
+        "on 'This computer, no Docker' (installed already: no image, no MATLAB)"
+    )
+    assert form.image.property("problem") is True
+    form.choose("kilosort4", "local")  # the hint followed: no image needed
+    assert form.sort_button.isEnabled(), form.sort_reason.text()
