@@ -178,7 +178,7 @@ class SortJob:
         if out.is_dir():
             earlier_sort = holds_earlier_sort(out)
             if earlier_sort and not self.overwrite:
-                return [Problem("output", f"{out} already holds a sort: choose a new output folder")]
+                return [Problem("output", f"{out} already holds a sort: choose a new output folder", "or --overwrite")]
             # --overwrite gives up an earlier sort's results, never .npy files of the user's own.
             if not earlier_sort and any(out.glob("*.npy")):
                 return [
@@ -209,9 +209,8 @@ class SortJob:
                     "sample_rate", "the sample rate is unknown: enter it", f"--param {self.sorter.sample_rate_param}=…"
                 )
             )
-        flag = f"--param {self.sorter.channels_param}=…"
         if self.n_channels and (contradiction := channel_count_problem(self.recording, self.n_channels, own_map)):
-            found.append(Problem("n_channels", contradiction, flag))
+            found.append(Problem("n_channels", contradiction, "--channels N"))
         elif self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
             found.append(
                 Problem(

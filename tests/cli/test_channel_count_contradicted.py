@@ -18,7 +18,7 @@ def test_fewer_channels_than_the_probe_file_beside_the_recording(tmp_path):
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
         "ks-gui: probe.prb beside the recording places contacts on 32 channels, more than 30: set the channel count "
-        "to 32, or move probe.prb away to sort without it (--param n_chan_bin=…)"
+        "to 32, or move probe.prb away to sort without it (--channels N)"
     ]
     assert not output.exists()
 
@@ -32,7 +32,7 @@ def test_a_channel_count_the_meta_file_contradicts(tmp_path):
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
         "ks-gui: run_g0_t0.imec0.ap.meta says the file has 385 channels, not 384: set the channel count to 385 "
-        "(--param n_chan_bin=…)"
+        "(--channels N)"
     ]
 
 
