@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         form.sort_all_requested.connect(self.sort_all)
         form.check_setup_requested.connect(self.open_setup_check)
         form.image_dialog_requested.connect(self.open_image_dialog)
+        form.sorter_chosen.connect(sorts.show_stages_of)
         form.gpu_picker.scanned.connect(sorts.gpus_known)
         form.sorts_per_gpu.valueChanged.connect(sorts.set_per_gpu)
         sorts.changed.connect(form.validate)

@@ -68,8 +68,8 @@ def _browse_row(field: QLineEdit, button: QPushButton) -> QHBoxLayout:
 
 class SortForm(QWidget):
     """Signals: recording_opened(Recording); status(str) for the window's status line; validated(bool) after each
-    check; sort_requested() (Sort);
-    sort_all_requested(list) (Sort all probes); check_setup_requested(); image_dialog_requested().
+    check; sort_requested() (Sort); sort_all_requested(list) (Sort all probes); check_setup_requested();
+    image_dialog_requested(); sorter_chosen(Sorter).
     `outputs_in_use` and `busy` are asked, not kept: the sorts controller knows which folders queued and running
     sorts write and whether any sort runs or waits."""
 
@@ -80,6 +80,7 @@ class SortForm(QWidget):
     sort_all_requested = Signal(list)
     check_setup_requested = Signal()
     image_dialog_requested = Signal()
+    sorter_chosen = Signal(object)  # the Sorter now chosen (the idle panel lists its stages)
 
     def __init__(
         self,
@@ -300,6 +301,7 @@ class SortForm(QWidget):
     def _sorter_changed(self, sorter: Sorter, place: str | None = None) -> None:
         """Kilosort 4 needs no MATLAB license; the places offered are those that can run the sorter."""
         self.sorter = sorter
+        self.sorter_chosen.emit(sorter)
         self.form.setRowVisible(self.license_box, sorter.needs_matlab_license)
         # Forward compatibility is MATLAB's CUDA's.
         self._advanced_form.setRowVisible(self.forward_compat, sorter.needs_matlab_license)

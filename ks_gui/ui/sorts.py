@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ks_gui.core.gpu_choice import Gpu, GpuRequest
     from ks_gui.core.job import SortJob
     from ks_gui.core.run import Outcome
+    from ks_gui.core.sorters import Sorter
 
 
 class Sorts(QWidget):
@@ -136,6 +137,12 @@ class Sorts(QWidget):
         panel.ended.connect(lambda outcome, job_id=job_id: self._on_run_ended(job_id, outcome))
         self.run_stack.setCurrentWidget(panel)
         return panel
+
+    def show_stages_of(self, sorter: Sorter) -> None:
+        """The idle "Ready" panel lists the stages of the sorter the form has chosen (Kilosort 4 has no MATLAB)."""
+        blank = self.run_stack.widget(0)
+        if isinstance(blank, RunPanel) and not blank.used:
+            blank.stage_list.reset(sorter.stage_names)
 
     def blank_panel(self) -> RunPanel:
         """A panel of its own for results opened from the history (each sort's panel is kept as it is)."""
