@@ -17,8 +17,8 @@ def test_fewer_channels_than_the_probe_file_beside_the_recording(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
-        "ks-gui: probe.prb beside the recording places contacts on 32 channels, more than 30: set the channel count "
-        "to 32, or move probe.prb away to sort without it (--channels N)"
+        "ks-gui: the probe file beside the recording (probe.prb) places contacts on 32 channels, more than 30: set "
+        "the channel count to 32, or move probe.prb away to sort without it (--channels N)"
     ]
     assert not output.exists()
 
@@ -31,8 +31,8 @@ def test_a_channel_count_the_meta_file_contradicts(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
-        "ks-gui: run_g0_t0.imec0.ap.meta says the file has 385 channels, not 384: set the channel count to 385 "
-        "(--channels N)"
+        "ks-gui: the recording's metadata (run_g0_t0.imec0.ap.meta) says it has 385 channels, not 384: set the "
+        "channel count to 385 (--channels N)"
     ]
 
 

@@ -42,8 +42,8 @@ def test_a_channel_count_the_probe_file_contradicts_keeps_sort_disabled(qtbot, w
     reason = form.recording_fields.reason
     assert reason.isVisible()
     assert reason.text() == (
-        "Probe.prb beside the recording places contacts on 32 channels, more than 30: set the channel count to 32, "
-        "or move probe.prb away to sort without it"
+        "The probe file beside the recording (probe.prb) places contacts on 32 channels, more than 30: set the "
+        "channel count to 32, or move probe.prb away to sort without it"
     )
     assert form.channels.property("problem") is True  # the field itself is marked
 

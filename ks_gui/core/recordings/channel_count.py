@@ -18,14 +18,15 @@ def channel_count_problem(recording: Recording, n_channels: int, own_map: bool =
     if recording.format != BINARY:  # the .meta or structure.oebin names the file's exact channel count
         if recording.n_channels and n_channels != recording.n_channels:
             return (
-                f"{source.name} says the file has {recording.n_channels} channels, not {n_channels}: "
-                f"set the channel count to {recording.n_channels}"
+                f"the recording's metadata ({source.name}) says it has {recording.n_channels} channels, not "
+                f"{n_channels}: set the channel count to {recording.n_channels}"
             )
         return None
     chan_map = recording.channel_map
     if own_map or chan_map is None or n_channels >= chan_map.n_channels:
         return None  # more channels than the probe file names: the extra ones (sync, aux) are left unconnected
     return (
-        f"{source.name} beside the recording places contacts on {chan_map.n_channels} channels, more than "
-        f"{n_channels}: set the channel count to {chan_map.n_channels}, or move {source.name} away to sort without it"
+        f"the probe file beside the recording ({source.name}) places contacts on {chan_map.n_channels} channels, "
+        f"more than {n_channels}: set the channel count to {chan_map.n_channels}, or move {source.name} away to sort "
+        "without it"
     )
