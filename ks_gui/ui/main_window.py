@@ -341,6 +341,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Added ks-gui to the application menu ({files.entry})")
 
     @Slot()
+    def open_documentation(self) -> None:
+        """The README, in the desktop's viewer; where none opens, the status line says where it is."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from ks_gui.ui.documentation import documentation_file
+
+        readme = documentation_file()
+        if readme is None:
+            self.statusBar().showMessage("This copy of ks-gui has no README: see ks-gui --help")
+        elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(readme))):
+            self.statusBar().showMessage(f"The documentation is {readme}: no program here opens it")
+
     def show_about(self) -> None:
         dialogs.about(
             self,

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.results.units import UNIT_COLUMNS
+from ks_gui.core.results.units import AMPLITUDE_NOTE, UNIT_COLUMNS
 from ks_gui.ui.threads import run_in_background
 
 
@@ -53,6 +53,7 @@ class ResultsDialog(QDialog):
         self.drift_map = None
         self.table = QTableWidget(0, len(UNIT_COLUMNS))
         self.table.setHorizontalHeaderLabels(UNIT_COLUMNS)
+        self.table.horizontalHeaderItem(UNIT_COLUMNS.index("Amplitude (a.u.)")).setToolTip(AMPLITUDE_NOTE)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -3,6 +3,8 @@ window."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ks_gui.ui import dialogs
@@ -28,3 +30,30 @@ def test_open_results_on_a_recordings_folder_says_so_and_opens_nothing(
         "recording first."
     ]
     assert not window.findChildren(ResultsDialog)
+
+
+def test_the_unit_tables_amplitude_says_its_unit_and_why_phy_differs(qtbot, tmp_path):
+    from ks_gui.ui.results_dialog import ResultsDialog
+
+    dialog = ResultsDialog(tmp_path)  # the table's columns are there before the numbers are read
+    qtbot.addWidget(dialog)
+    headers = [dialog.table.horizontalHeaderItem(i).text() for i in range(dialog.table.columnCount())]
+    assert "Amplitude (a.u.)" in headers
+    tooltip = dialog.table.horizontalHeaderItem(headers.index("Amplitude (a.u.)")).toolTip()
+    assert "not µV" in tooltip and "phy's amp column" in tooltip
+
+
+def test_help_opens_the_documentation(qtbot, monkeypatch: pytest.MonkeyPatch):
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from ks_gui.ui.main_window import MainWindow
+
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    documentation = next(a for a in help_menu.actions() if a.text() == "Documentation")
+    documentation.trigger()
+    assert [url.toLocalFile() for url in opened] == [str(Path(__file__).resolve().parents[2] / "README.md")]

@@ -60,7 +60,23 @@ class Unit:
         )
 
 
-UNIT_COLUMNS = ("Unit", "Label", "Spikes", "Rate (Hz)", "Amplitude", "Depth (µm)", "x (µm)", "Shank", "Contam. %")
+UNIT_COLUMNS = (
+    "Unit",
+    "Label",
+    "Spikes",
+    "Rate (Hz)",
+    "Amplitude (a.u.)",
+    "Depth (µm)",
+    "x (µm)",
+    "Shank",
+    "Contam. %",
+)
+# What the amplitude column is, and why phy's amp column shows other numbers for the same unit.
+AMPLITUDE_NOTE = (
+    "Kilosort's amplitude of each spike (amplitudes.npy: how much of its template the spike is), the median over the "
+    "unit's spikes. Arbitrary units, not µV. phy's amp column multiplies it by the size of the unit's template, so "
+    "its numbers are larger; both rank units alike within one sort."
+)
 
 
 @dataclass(frozen=True)
