@@ -20,9 +20,15 @@ from PySide6.QtWidgets import (
 from ks_gui.core.ground.readable import clock_text, recording_title
 from ks_gui.core.results import history
 from ks_gui.core.results.history import RunRecord
+from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorting import place_title
 
-COLUMNS = ("Recording", "Started", "Duration", "Status", "Ran on", "Units (good)", "Output")
+COLUMNS = ("Recording", "Started", "Duration", "Status", "Sorter", "Ran on", "Units (good)", "Output")
+
+
+def sorter_title(name: str) -> str:
+    """What the sorter is called ("Kilosort 4"); an unknown name as it was recorded."""
+    return SORTERS[name].title if name in SORTERS else name
 
 
 class HistoryView(QWidget):
@@ -94,6 +100,7 @@ class HistoryView(QWidget):
                 record.started.replace("T", " "),
                 "" if duration is None else clock_text(duration),
                 record.status,
+                sorter_title(record.sorter),
                 place_title(record.place),
                 units,
                 record.output,
