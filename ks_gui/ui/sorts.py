@@ -226,6 +226,9 @@ class Sorts(QWidget):
         shown = next((j for j, p in started if p is self.run_panel), None)
         self.queue_view.set_rows(rows, shown)
         self.queue_view.setVisible(len(rows) > 1)
+        shown_panel = self.run_panel
+        if shown_panel.running and shown_panel.stage.text() not in ("Starting", ""):  # past "Checking …": its stage
+            self._status(f"{shown_panel.title}: {shown_panel.stage.text()}")
         self.shown_changed.emit()
 
     def cancel_shown(self) -> None:

@@ -42,6 +42,10 @@ def test_window_sorts_with_local_kilosort4(qtbot, tmp_path: Path, monkeypatch: p
     window.form.sample_rate.setValue(SAMPLE_RATE)
     window.form.output.setText(str(tmp_path / "sorted"))
     qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
+    # Kilosort 4's own stages tick by (issue 29), and the status line follows them, not "Checking planted.bin…".
+    stages = window.run_panel.stage_list
+    assert stages.row("start").text().endswith("Start Kilosort 4") and stages.row("compile").isHidden()
+    qtbot.waitUntil(lambda: "planted.bin: Drift correction" in window.statusBar().currentMessage(), timeout=300_000)
     qtbot.waitUntil(lambda: not window.running, timeout=540_000)
 
     assert window.run_panel.stage.text() == "Done", window.run_panel.message.text()
