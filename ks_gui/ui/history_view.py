@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QFileSystemWatcher, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -77,6 +77,11 @@ class HistoryView(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         self._loaded = False  # the runs are read when the view is first shown: the window opens without them
+        # Sorts another ks-gui (a terminal's ks-gui sort, a second window) starts or ends appear while this is open.
+        folder = history.history_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        self._watcher = QFileSystemWatcher([str(folder)], self)
+        self._watcher.directoryChanged.connect(self._records_changed)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         if not self._loaded:
@@ -88,7 +93,14 @@ class HistoryView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.records[rows[0].row()] if rows else None
 
+    def _records_changed(self) -> None:
+        if self.isVisible():
+            self.reload()
+        else:
+            self._loaded = False  # read again when next shown
+
     def reload(self) -> None:
+        chosen = self.selected.job_id if self.selected is not None else None
         self._loaded = True
         self.records = history.load_all()
         self.table.setRowCount(len(self.records))
@@ -110,6 +122,9 @@ class HistoryView(QWidget):
                 item.setToolTip(record.summary or record.recording)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+        again = next((row for row, record in enumerate(self.records) if record.job_id == chosen), None)
+        if again is not None:
+            self.table.selectRow(again)
         self._selection_changed()
 
     def _selection_changed(self) -> None:

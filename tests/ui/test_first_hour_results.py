@@ -57,3 +57,27 @@ def test_help_opens_the_documentation(qtbot, monkeypatch: pytest.MonkeyPatch):
     documentation = next(a for a in help_menu.actions() if a.text() == "Documentation")
     documentation.trigger()
     assert [url.toLocalFile() for url in opened] == [str(Path(__file__).resolve().parents[2] / "README.md")]
+
+
+def test_history_shows_a_sort_another_ks_gui_recorded_while_it_is_open(qtbot, tmp_path):
+    from ks_gui.core.results import history
+    from ks_gui.core.results.history import RunRecord
+    from ks_gui.ui.history_view import HistoryView
+
+    view = HistoryView()
+    qtbot.addWidget(view)
+    view.show()
+    assert view.table.rowCount() == 0
+    record = RunRecord(
+        job_id="elsewhere",
+        sorter="kilosort4",
+        recording=str(tmp_path / "rec" / "rec.bin"),
+        output=str(tmp_path / "out"),
+        image="",
+        log_file=str(tmp_path / "x.log"),
+        started="2026-12-04T10:00:00",
+        place="local",
+    )
+    history.finish(record, status="succeeded", units=5, good=5, spikes=838)  # `ks-gui sort` in a terminal
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=10_000)
+    assert view.table.item(0, 3).text() == "succeeded" and view.table.item(0, 4).text() == "Kilosort 4"
