@@ -26,7 +26,7 @@ from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_
 from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
 from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
 from ks_gui.core.setup.display import pictures_check
-from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, sorter_named
+from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, Sorter, sorter_named
 from ks_gui.core.sorters.params import ParamError, parse_assignment
 from ks_gui.core.sorters.progress import ProgressEvent
 
@@ -244,7 +244,7 @@ def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
     ]
 
 
-def _channels_and_rate(args: argparse.Namespace, sorter, overrides: dict) -> dict:
+def _channels_and_rate(args: argparse.Namespace, sorter: Sorter, overrides: dict) -> dict:
     """--channels and --sample-rate as the sorter's own parameters (NchanTOT or n_chan_bin, fs), as inspect takes
     them; a --param that says otherwise is bad input."""
     given = {}
