@@ -157,9 +157,11 @@ def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: s
 ESTIMATE_COLOURS = ("#c62828", "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00")  # one per section of the probe
 
 
-def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: str = "", ratio: float = 1.0) -> QImage:
+def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: str = "", ratio: float = 1.0,
+                    marked: tuple[str, float] | None = None) -> QImage:  # fmt: skip
     """Spike depth by time, darker where more (and larger) spikes are: a flat band is a stable unit. Below it, on the
-    same time axis, Kilosort 4's own drift estimate when the sort left one (ops.npy)."""
+    same time axis, Kilosort 4's own drift estimate when the sort left one (ops.npy). `marked`: a unit's name and
+    depth, marked across the map (the unit chosen in the table)."""
     image = drift.image[::-1]  # deepest bins at the top
     nonzero = image[image > 0]
     high = float(np.percentile(nonzero, 95)) if nonzero.size else 1.0
@@ -172,10 +174,42 @@ def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: 
     canvas = _canvas(size, ratio)
     painter = QPainter(canvas)
     _plot(painter, QRect(0, 0, width, height - strip), picture, label, "time (s)", "depth (µm)", times, depths)
+    if marked is not None:
+        _mark_depth(painter, _area(QRect(0, 0, width, height - strip)), depths, *marked)
     if drift.estimate is not None:
         _draw_estimate(painter, QRect(0, height - strip, width, strip), drift.estimate, times)
     painter.end()
     return canvas
+
+
+MARK_COLOUR = "#e65100"
+
+
+def _mark_depth(painter: QPainter, area: QRect, depths: tuple[float, float], name: str, depth_um: float) -> None:
+    """A pale band across the map at `depth_um` (the unit's own spikes stay visible in it), solid marks at both
+    edges, and its name at the right end."""
+    low, high = depths
+    y = round(area.bottom() - (depth_um - low) / ((high - low) or 1) * area.height())
+    if not area.top() <= y <= area.bottom():
+        return
+    band = QColor(MARK_COLOUR)
+    band.setAlpha(45)
+    painter.fillRect(QRect(area.left(), y - 5, area.width(), 11), band)
+    pen = QPen(QColor(MARK_COLOUR))
+    pen.setWidth(3)
+    painter.setPen(pen)
+    painter.drawLine(area.left() + 1, y, area.left() + 12, y)
+    painter.drawLine(area.right() - 12, y, area.right() - 1, y)
+    font = QFont()
+    font.setPointSizeF(8.5)
+    font.setBold(True)
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    text = f"{name} ({depth_um:.0f} µm)"
+    box = QRect(area.right() - metrics.horizontalAdvance(text) - 8, int(y) - metrics.height() - 2,
+                metrics.horizontalAdvance(text) + 6, metrics.height())  # fmt: skip
+    painter.fillRect(box, QColor(255, 255, 255, 210))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 def _draw_estimate(painter: QPainter, outer: QRect, estimate: DriftEstimate, times: tuple[float, float]) -> None:

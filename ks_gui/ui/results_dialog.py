@@ -51,6 +51,7 @@ class ResultsDialog(QDialog):
         self.drift.setMinimumSize(480, 280)
         self.drift.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # drawn at its size
         self.drift_map = None
+        self.marked: tuple[str, float] | None = None  # the chosen unit, marked on the drift map at its depth
         self.table = QTableWidget(0, len(UNIT_COLUMNS))
         self.table.setHorizontalHeaderLabels(UNIT_COLUMNS)
         self.table.horizontalHeaderItem(UNIT_COLUMNS.index("Amplitude (a.u.)")).setToolTip(AMPLITUDE_NOTE)
@@ -112,7 +113,7 @@ class ResultsDialog(QDialog):
         from ks_gui.ui.pictures import drift_map_image
 
         size = (max(self.drift.width(), 480), max(self.drift.height(), 280))
-        image = drift_map_image(self.drift_map, size, ratio=self.drift.devicePixelRatioF())
+        image = drift_map_image(self.drift_map, size, ratio=self.drift.devicePixelRatioF(), marked=self.marked)
         self.drift.setPixmap(QPixmap.fromImage(image))
 
     def _fill_table(self) -> None:
@@ -136,6 +137,10 @@ class ResultsDialog(QDialog):
         from ks_gui.ui.pictures import template_image
 
         unit_id = int(self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole))
+        unit = next(unit for unit in self.results.units if unit.id == unit_id)
+        self.marked = (f"unit {unit_id}", unit.y_um)
+        if self.drift_map is not None:
+            self._draw_drift()
         template, channels = template_on_best_channels(self.folder, unit_id)
         size = (max(self.template.width(), 260), max(self.template.height(), 200))
         title = f"Unit {unit_id}: its template on its {len(channels)} largest channels"

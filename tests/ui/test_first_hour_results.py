@@ -81,3 +81,27 @@ def test_history_shows_a_sort_another_ks_gui_recorded_while_it_is_open(qtbot, tm
     history.finish(record, status="succeeded", units=5, good=5, spikes=838)  # `ks-gui sort` in a terminal
     qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=10_000)
     assert view.table.item(0, 3).text() == "succeeded" and view.table.item(0, 4).text() == "Kilosort 4"
+
+
+def test_the_chosen_unit_is_marked_on_the_drift_map(qtbot, tmp_path):
+    from PySide6.QtGui import QColor
+
+    from ks_gui.ui.pictures import MARK_COLOUR
+    from ks_gui.ui.results_dialog import ResultsDialog
+    from tests.phy.conftest import write_kilosort_folder
+
+    dialog = ResultsDialog(write_kilosort_folder(tmp_path / "out", n_channels=8))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 5, timeout=10_000)
+
+    def marked_pixels() -> int:
+        image = dialog.drift.pixmap().toImage()
+        mark = QColor(MARK_COLOUR).rgb()
+        return sum(image.pixel(x, y) == mark for x in range(image.width()) for y in range(image.height()))
+
+    assert marked_pixels() == 0 and dialog.marked is None
+    dialog.table.selectRow(2)
+    chosen = int(dialog.table.item(2, 0).text())
+    assert dialog.marked is not None and dialog.marked[0] == f"unit {chosen}"
+    assert marked_pixels() > 10  # marks at both edges of the map at the unit's depth
