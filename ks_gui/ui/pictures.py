@@ -238,8 +238,9 @@ def _draw_estimate(painter: QPainter, outer: QRect, estimate: DriftEstimate, tim
 
 
 def template_image(template: np.ndarray, channels: np.ndarray, size: tuple[int, int] = (420, 320), title: str = "",
-                   ratio: float = 1.0) -> QImage:  # fmt: skip
-    """A unit's template on its best channels, one trace per channel stacked by channel, all on one scale."""
+                   ratio: float = 1.0, sample_rate: float | None = None) -> QImage:  # fmt: skip
+    """A unit's template on its best channels, one trace per channel stacked by channel, all on one scale; with the
+    recording's `sample_rate`, a 1 ms scale bar under them."""
     width, height = size
     canvas = _canvas(size, ratio)
     painter = QPainter(canvas)
@@ -259,18 +260,35 @@ def template_image(template: np.ndarray, channels: np.ndarray, size: tuple[int, 
         top = painter.fontMetrics().height() + 10
     n_samples, n_channels = template.shape
     span = float(np.abs(template).max()) or 1.0
-    lane = (height - top - 8) / max(n_channels, 1)
+    bottom = 8 + (painter.fontMetrics().height() + 6 if sample_rate else 0)  # room for the scale bar
+    lane = (height - top - bottom) / max(n_channels, 1)
     left = painter.fontMetrics().horizontalAdvance("ch 000") + 10
     xs = left + np.arange(n_samples) * (width - left - 8) / max(n_samples - 1, 1)
     for column in range(n_channels):
-        base = height - 8 - (column + 0.5) * lane
+        base = height - bottom - (column + 0.5) * lane
         ys = base - template[:, column] / span * lane * 0.9
         painter.setPen(QPen(QColor("#1f4e9e"), 1.5))
         painter.drawPolyline(QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]))
         painter.setPen(QPen(QColor("#444444")))
         painter.drawText(4, int(base + painter.fontMetrics().ascent() / 2 - 1), f"ch {int(channels[column])}")
+    if sample_rate:
+        _time_scale_bar(
+            painter, float(xs[-1]), height - 6, (xs[1] - xs[0]) * sample_rate / 1000 if n_samples > 1 else 0
+        )
     painter.end()
     return canvas
+
+
+def _time_scale_bar(painter: QPainter, right: float, baseline: int, pixels_per_ms: float) -> None:
+    """A 1 ms bar ending at `right`, its label beside it, on `baseline`."""
+    if pixels_per_ms <= 0:
+        return
+    painter.setPen(QPen(QColor("#222222"), 2))
+    y = baseline - painter.fontMetrics().height() // 2
+    painter.drawLine(int(right - pixels_per_ms), y, int(right), y)
+    text = "1 ms"
+    painter.drawText(int(right - pixels_per_ms - painter.fontMetrics().horizontalAdvance(text) - 6),
+                     baseline - painter.fontMetrics().descent(), text)  # fmt: skip
 
 
 MAX_TABLE_ROWS = 400  # a longer table's picture says how to list them all

@@ -144,7 +144,8 @@ class ResultsDialog(QDialog):
         template, channels = template_on_best_channels(self.folder, unit_id)
         size = (max(self.template.width(), 260), max(self.template.height(), 200))
         title = f"Unit {unit_id}: its template on its {len(channels)} largest channels"
-        image = template_image(template, channels, size, title, ratio=self.template.devicePixelRatioF())
+        ratio = self.template.devicePixelRatioF()
+        image = template_image(template, channels, size, title, ratio=ratio, sample_rate=self.results.sample_rate)
         self.template.setPixmap(QPixmap.fromImage(image))
 
 

@@ -105,3 +105,19 @@ def test_the_chosen_unit_is_marked_on_the_drift_map(qtbot, tmp_path):
     chosen = int(dialog.table.item(2, 0).text())
     assert dialog.marked is not None and dialog.marked[0] == f"unit {chosen}"
     assert marked_pixels() > 10  # marks at both edges of the map at the unit's depth
+
+
+def test_a_template_has_a_time_scale_bar(qtbot):
+    import numpy as np
+    from PySide6.QtGui import QColor
+
+    from ks_gui.ui.pictures import template_image
+
+    template = np.sin(np.linspace(0, 6, 61))[:, None] * np.ones((1, 4))
+
+    def dark_in_the_bottom_strip(image) -> int:
+        return sum(QColor(image.pixel(x, y)).lightness() < 80 for x in range(image.width()) for y in range(296, 314))
+
+    plain = template_image(template, np.arange(4), (420, 320))
+    scaled = template_image(template, np.arange(4), (420, 320), sample_rate=30000.0)
+    assert dark_in_the_bottom_strip(scaled) > dark_in_the_bottom_strip(plain) + 60  # the bar, 1 ms = 30 samples long
