@@ -171,7 +171,7 @@ def sim_job(
     container (KS_GUI_SIM_PACE=…, KS_GUI_SIM_FAIL=…)."""
     from ks_gui.core.job import SortJob
     from ks_gui.core.license import parse_license
-    from ks_gui.core.recordings.recording import inspect
+    from ks_gui.core.recordings.inspection import inspect
 
     return SortJob(
         recording=inspect(recording.folder),

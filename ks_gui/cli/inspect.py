@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_OK, BadInputError, print_json
-from ks_gui.core.recordings.recording import Recording, RecordingError, inspect_all
+from ks_gui.core.recordings.inspection import inspect_all
+from ks_gui.core.recordings.recording import Recording, RecordingError
 
 NAME = "inspect"
 

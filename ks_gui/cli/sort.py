@@ -24,7 +24,8 @@ from ks_gui.core.gpu_choice import (
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
 from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
-from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
+from ks_gui.core.recordings.inspection import inspect, inspect_all
+from ks_gui.core.recordings.recording import Recording, RecordingError
 from ks_gui.core.setup.display import pictures_check
 from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, Sorter, sorter_named
 from ks_gui.core.sorters.params import ParamError, parse_assignment

@@ -30,7 +30,8 @@ from ks_gui.ui.icons import IconLabel
 from ks_gui.ui.probe_picture import ProbePicture
 
 if TYPE_CHECKING:  # core.recording loads with the first recording, not with the window (issue #8)
-    from ks_gui.core.recordings.recording import Inspection, Recording
+    from ks_gui.core.recordings.inspection import Inspection
+    from ks_gui.core.recordings.recording import Recording
 
 EMPTY_TEXT = "Drop a recording folder here, or"
 

@@ -164,7 +164,8 @@ class MainWindow(QMainWindow):
 
     @Slot(Path)
     def open_recording(self, path: Path) -> None:
-        from ks_gui.core.recordings.recording import RecordingError, inspect_all
+        from ks_gui.core.recordings.inspection import inspect_all
+        from ks_gui.core.recordings.recording import RecordingError
 
         try:
             inspection = inspect_all(path)

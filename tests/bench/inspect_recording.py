@@ -47,7 +47,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ks-gui-bench-") as folder:
         run_folder = make_recording(Path(folder))
         started = time.perf_counter()
-        from ks_gui.core.recordings.recording import inspect  # the first call pays for importing probeinterface
+        from ks_gui.core.recordings.inspection import inspect  # the first call pays for importing probeinterface
 
         recording = inspect(run_folder)
         first_ms = (time.perf_counter() - started) * 1000

@@ -8,7 +8,7 @@ from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.gpus import parse_nvidia_smi
 from ks_gui.core.places.images import ImageInfo
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorting import check
 from tests.conftest import write_recording
 from tests.places.replay import ReplayPlace

@@ -13,7 +13,7 @@ from ks_gui.core.ground.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.images import ImageInfo
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.results import history
 from ks_gui.core.run import PHY_REQUIRED_FILES
 from ks_gui.core.sorters.diagnosis import diagnose

@@ -18,7 +18,7 @@ import pytest
 from ks_gui.core.events import Outcome
 from ks_gui.core.job import SortJob
 from ks_gui.core.places import kilosort4_env
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorters.progress import ProgressEvent
 from tests.conftest import prepared_run

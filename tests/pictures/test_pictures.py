@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.recordings.preview import read_window, stripe_score
-from ks_gui.core.recordings.recording import inspect
 from ks_gui.core.results.phy_folder import PhyFolderError
 from ks_gui.core.results.units import drift_map, read_results
 from tests.conftest import run_cli

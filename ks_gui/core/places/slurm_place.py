@@ -7,7 +7,6 @@ SSH on one (slurm+ssh://me@login); the output file is read here, through the sha
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -289,10 +288,3 @@ def _ended_well(output: Path) -> bool:
             return b"[ks-gui] stage done" in handle.read()
     except OSError:
         return False
-
-
-def copy_driver(driver: Path, folder: Path) -> Path:
-    """The driver beside the job file, where the node sees it (the app itself may not be installed there)."""
-    target = folder / driver.name
-    shutil.copyfile(driver, target)
-    return target
