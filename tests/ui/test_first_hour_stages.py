@@ -4,7 +4,7 @@ files" ticking by for a sort that has neither."""
 from __future__ import annotations
 
 from ks_gui.core.job import SortJob
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorters import KILOSORT25, sorter_named
 from ks_gui.core.sorters.progress import Tracker
 from ks_gui.ui.run_panel import RunPanel
