@@ -54,8 +54,10 @@ class SetupView(QDialog):
             item = QTreeWidgetItem(["", check.name, check.detail, check.fix])
             item.setToolTip(2, check.detail)
             item.setToolTip(3, check.fix)
-            item.setIcon(0, icons.icon("fa6s.check" if check.ok else "fa6s.xmark"))
-            item.setText(0, "ok" if check.ok else "to fix")
+            item.setIcon(
+                0, icons.icon("fa6s.check" if check.ok else "fa6s.circle-info" if check.optional else "fa6s.xmark")
+            )
+            item.setText(0, "ok" if check.ok else "optional" if check.optional else "to fix")
             self.table.addTopLevelItem(item)
         for column in range(3):
             self.table.resizeColumnToContents(column)
@@ -63,7 +65,7 @@ class SetupView(QDialog):
         room = max(self.table.viewport().width(), self.width() - 40)
         for column, share in ((1, 0.2), (2, 0.4)):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), int(room * share)))
-        failing = [c for c in checks if not c.ok]
+        failing = [c for c in checks if not c.ok and not c.optional]
         self.summary.setText(
             "Everything a sort needs is ready."
             if not failing

@@ -31,6 +31,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    optional: bool = False  # not needed to sort (phy, to curate): said, never counted as needing attention
 
     def to_json(self) -> dict:
         return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
@@ -242,5 +243,8 @@ def local_kilosort4_checks(temp_folder: Path | None = None) -> list[Check]:
     license. Without a GPU it sorts on the CPU, so a missing GPU is said, not counted against it."""
     gpu = _gpu_check()
     if not gpu.ok:
-        gpu = Check("GPUs", True, f"none usable ({gpu.detail}): Kilosort 4 sorts on the CPU, more slowly")
-    return [_kilosort4_env_check(), gpu, _disk_check(temp_folder or Path.home()), _phy_check(), _display_check()]
+        gpu = Check("GPUs", False, "none: Kilosort 4 sorts on the CPU, more slowly", gpu.detail, optional=True)
+    phy = _phy_check()
+    if not phy.ok:
+        phy = Check("phy", False, f"{phy.detail} (needed to curate, not to sort)", phy.fix, optional=True)
+    return [_kilosort4_env_check(), gpu, _disk_check(temp_folder or Path.home()), phy, _display_check()]
