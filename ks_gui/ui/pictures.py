@@ -151,7 +151,31 @@ def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: s
     what = "filtered (300 Hz highpass, median reference)" if preview.mode == "filtered" else "raw (median reference)"
     depths = (float(preview.depth_um.min()), float(preview.depth_um.max())) if preview.depth_um.size else (0, 0)
     title = title or f"Traces, {what}"
-    return _framed(picture, size, title, "time (s)", "depth (µm)", (preview.start_s, end), depths, ratio)
+    canvas = _framed(picture, size, title, "time (s)", "depth (µm)", (preview.start_s, end), depths, ratio)
+    _colour_key(canvas, QRect(0, 0, *size), low, high)
+    return canvas
+
+
+def _colour_key(canvas: QImage, outer: QRect, low: float, high: float) -> None:
+    """Which colour is which value (the file's own int16 units), under the plot at its right end."""
+    painter = QPainter(canvas)
+    font = QFont()
+    font.setPointSizeF(8)
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    area = _area(outer)
+    key = QImage(_diverging_lut().astype(np.uint32).reshape(1, -1).tobytes(), 256, 1, QImage.Format.Format_ARGB32)
+    left_text, right_text = f"{low:.0f}", f"+{high:.0f}"
+    width = min(90, area.width() // 5)
+    y = outer.bottom() - metrics.height() + 2
+    right = area.right() - metrics.horizontalAdvance(right_text) - 4
+    bar = QRect(right - width, y + 2, width, metrics.ascent() - 4)
+    painter.drawImage(bar, key)
+    painter.setPen(QPen(QColor("#444444")))
+    painter.drawRect(bar)
+    painter.drawText(bar.right() + 4, y + metrics.ascent() - 1, right_text)
+    painter.drawText(bar.left() - metrics.horizontalAdvance(left_text) - 4, y + metrics.ascent() - 1, left_text)
+    painter.end()
 
 
 ESTIMATE_COLOURS = ("#c62828", "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00")  # one per section of the probe

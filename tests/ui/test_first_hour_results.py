@@ -121,3 +121,18 @@ def test_a_template_has_a_time_scale_bar(qtbot):
     plain = template_image(template, np.arange(4), (420, 320))
     scaled = template_image(template, np.arange(4), (420, 320), sample_rate=30000.0)
     assert dark_in_the_bottom_strip(scaled) > dark_in_the_bottom_strip(plain) + 60  # the bar, 1 ms = 30 samples long
+
+
+def test_the_trace_preview_has_a_colour_key(qtbot, tmp_path):
+    import dataclasses
+
+    from PySide6.QtGui import QColor
+
+    from ks_gui.core.recordings.inspection import inspect
+    from ks_gui.core.recordings.preview import read_window
+    from ks_gui.ui.pictures import preview_image
+
+    recording = dataclasses.replace(inspect(write_recording(tmp_path / "rec").folder), n_channels=32, sample_rate=3e4)
+    image = preview_image(read_window(recording, 1.0, 0.1), (480, 260))
+    strip = [QColor(image.pixel(x, y)) for x in range(300, 480) for y in range(244, 260)]
+    assert any(c.blue() > 200 and c.red() < 60 for c in strip) and any(c.red() > 200 and c.blue() < 60 for c in strip)
