@@ -302,6 +302,7 @@ class SortForm(QWidget):
         """Kilosort 4 needs no MATLAB license; the places offered are those that can run the sorter."""
         self.sorter = sorter
         self.sorter_chosen.emit(sorter)
+        self.gpu_picker.for_sorter(not sorter.needs_matlab_license)  # Kilosort 4 sorts on the CPU too
         self.form.setRowVisible(self.license_box, sorter.needs_matlab_license)
         # Forward compatibility is MATLAB's CUDA's.
         self._advanced_form.setRowVisible(self.forward_compat, sorter.needs_matlab_license)

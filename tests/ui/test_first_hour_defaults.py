@@ -91,3 +91,15 @@ def test_a_missing_image_disables_sort_and_names_the_local_kilosort4(
     assert form.image.property("problem") is True
     form.choose("kilosort4", "local")  # the hint followed: no image needed
     assert form.sort_button.isEnabled(), form.sort_reason.text()
+
+
+def test_without_a_gpu_the_note_fits_the_sorter(qtbot, window: MainWindow):
+    from ks_gui.core.places.gpus import GpuScan
+
+    form = window.form
+    form.gpu_picker.fill(GpuScan([], "no NVIDIA driver found (nvidia-smi is not installed): install the NVIDIA driver"))
+    form.choose("kilosort4", "local")
+    assert form.gpu_picker.note.text() == "No GPU: Kilosort 4 sorts on the CPU, more slowly."
+    form.choose("kilosort2.5", "docker")
+    assert form.gpu_picker.note.text().startswith("No GPU: no NVIDIA driver found")
+    assert "Kilosort 2.5 needs an NVIDIA GPU" in form.gpu_picker.note.text()
