@@ -55,7 +55,7 @@ def no_unexpected_dialog(monkeypatch: pytest.MonkeyPatch) -> None:
 
         return ask
 
-    for name in ("ask_secret", "choose_folder", "choose_file", "confirm", "choose", "choose_save_path"):
+    for name in ("ask_secret", "choose_folder", "choose_file", "confirm", "choose", "choose_save_path", "tell"):
         monkeypatch.setattr(dialogs, name, unexpected(name))
 
 

@@ -49,3 +49,8 @@ def choose_save_path(parent: QWidget, title: str, suggested: str) -> Path | None
 
 def about(parent: QWidget, title: str, rich_text: str) -> None:
     QtWidgets.QMessageBox.about(parent, title, rich_text)
+
+
+def tell(parent: QWidget, title: str, text: str) -> None:
+    """One sentence the user must see before going on (a folder that is not what was asked for)."""
+    QtWidgets.QMessageBox.information(parent, title, text)

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         form.sort_all_requested.connect(self.sort_all)
         form.check_setup_requested.connect(self.open_setup_check)
         form.image_dialog_requested.connect(self.open_image_dialog)
+        form.sorter_chosen.connect(sorts.show_stages_of)
         form.gpu_picker.scanned.connect(sorts.gpus_known)
         form.sorts_per_gpu.valueChanged.connect(sorts.set_per_gpu)
         sorts.changed.connect(form.validate)
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         for item, shortcut in self._shortcuts:
             item.setShortcut(QKeySequence(shortcut))
         self.form.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form.after_first_frame()  # the wheel guard; Docker asked in the background whether the image is there
         self.history_view = HistoryView()
         self.history_view.run_again.connect(self.run_again)
         self.history_view.open_phy.connect(self.open_phy_for)
@@ -274,7 +276,12 @@ class MainWindow(QMainWindow):
         """A sort's output folder, chosen: its units and drift map."""
         folder = dialogs.choose_folder(self, "Open a sort's output folder (a phy folder)", "")
         if folder is not None:
+            from ks_gui.core.results.phy_folder import not_a_sort
             from ks_gui.ui.results_card import show_units_of
+
+            if (wrong := not_a_sort(folder)) is not None:  # a recording's folder: say so, open no empty table
+                dialogs.tell(self, "Not a sort's output folder", wrong[:1].upper() + wrong[1:] + ".")
+                return
 
             show_units_of(folder, self)
 
@@ -337,6 +344,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Added ks-gui to the application menu ({files.entry})")
 
     @Slot()
+    def open_documentation(self) -> None:
+        """The README, in the desktop's viewer; where none opens, the status line says where it is."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from ks_gui.ui.documentation import documentation_file
+
+        readme = documentation_file()
+        if readme is None:
+            self.statusBar().showMessage("This copy of ks-gui has no README: see ks-gui --help")
+        elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(readme))):
+            self.statusBar().showMessage(f"The documentation is {readme}: no program here opens it")
+
     def show_about(self) -> None:
         dialogs.about(
             self,

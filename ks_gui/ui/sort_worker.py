@@ -137,6 +137,17 @@ class SortWorker(QObject):
         return str(self._job.output) if self._job is not None else self._found.output if self._found else ""
 
     @property
+    def stage_names(self) -> dict[str, str] | None:
+        """The stages of the sorter this worker runs, as the stage list calls them (None: not known yet)."""
+        if self._job is not None:
+            return self._job.sorter.stage_names
+        if self._found is not None and "kilosort4" in self._found.image:  # a run followed again: its image says
+            from ks_gui.core.sorters import sorter_named
+
+            return sorter_named("kilosort4")[0].stage_names
+        return None
+
+    @property
     def can_detach(self) -> bool:
         return self._run is not None and self._run.can_detach
 

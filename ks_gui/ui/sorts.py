@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ks_gui.core.events import Outcome
     from ks_gui.core.gpu_choice import Gpu, GpuRequest
     from ks_gui.core.job import Problem, SortJob
+    from ks_gui.core.sorters import Sorter
 
 
 class Sorts(QWidget):
@@ -138,6 +139,12 @@ class Sorts(QWidget):
         self.run_stack.setCurrentWidget(panel)
         return panel
 
+    def show_stages_of(self, sorter: Sorter) -> None:
+        """The idle "Ready" panel lists the stages of the sorter the form has chosen (Kilosort 4 has no MATLAB)."""
+        blank = self.run_stack.widget(0)
+        if isinstance(blank, RunPanel) and not blank.used:
+            blank.stage_list.reset(sorter.stage_names)
+
     def blank_panel(self) -> RunPanel:
         """A panel of its own for results opened from the history (each sort's panel is kept as it is)."""
         if self.run_panel.used:
@@ -156,6 +163,12 @@ class Sorts(QWidget):
         self.ended.emit()
         panel = self._panels[job_id]
         self._status(f"{panel.title}: {panel.stage.text()}")
+        if panel.refused:  # it never started: no row in the queue (the form says why); its panel shows it until reused
+            del self._panels[job_id]
+            panel.title = ""
+            panel.ended.disconnect()  # a next sort may use the panel: it reports for that one alone
+            panel.changed.disconnect()
+            self._refresh_queue()
         if outcome is not None and (outcome.interrupted or not outcome.cancelled):
             title = (
                 "Sort finished" if outcome.succeeded else "Sort interrupted" if outcome.interrupted else "Sort failed"
@@ -214,6 +227,9 @@ class Sorts(QWidget):
         shown = next((j for j, p in started if p is self.run_panel), None)
         self.queue_view.set_rows(rows, shown)
         self.queue_view.setVisible(len(rows) > 1)
+        shown_panel = self.run_panel
+        if shown_panel.running and shown_panel.stage.text() not in ("Starting", ""):  # past "Checking …": its stage
+            self._status(f"{shown_panel.title}: {shown_panel.stage.text()}")
         self.shown_changed.emit()
 
     def cancel_shown(self) -> None:

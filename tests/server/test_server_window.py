@@ -57,7 +57,7 @@ def test_add_a_server_then_sort_on_it_from_the_window(qtbot, window, sim_image, 
     assert record.place == SERVER_URL and record.status == "succeeded"
     window.show_history()
     window.history_view.reload()
-    assert window.history_view.table.item(0, 4).text() == "ks-gui-test-server (server)"  # History says where it ran
+    assert window.history_view.table.item(0, 5).text() == "ks-gui-test-server (server)"  # History says where it ran
 
 
 def test_check_setup_checks_the_server_the_form_sorts_on(qtbot, sim_image):

@@ -46,9 +46,10 @@ def test_history_lists_runs_and_runs_again(qtbot, tmp_path: Path):
     table = view.table
     assert table.rowCount() == 2
     assert [table.item(0, c).text() for c in (0, 3)] == ["gone/rec.bin", "running"]  # newest first
-    assert [table.item(1, c).text() for c in (0, 3, 4, 5)] == [
+    assert [table.item(1, c).text() for c in (0, 3, 4, 5, 6)] == [
         f"{tmp_path.name}/rec.bin",
         "succeeded",
+        "Kilosort 2.5 (MATLAB)",  # what sorted
         "This computer's Docker",  # where it ran
         "16 (11)",
     ]

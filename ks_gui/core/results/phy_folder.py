@@ -77,6 +77,25 @@ def read_params(path: Path) -> PhyParams:
     )
 
 
+RECORDING_SUFFIXES = (".bin", ".dat", ".meta", ".oebin")
+
+
+def not_a_sort(folder: Path) -> str | None:
+    """One plain sentence when `folder` is not a sort's output at all (a recording's folder, an empty one), else None.
+    What a sort's output folder lacks beyond that is folder_problems()'."""
+    if not folder.is_dir():
+        return f"{folder} is not a folder: choose the folder a sort wrote its results into"
+    if (folder / PARAMS_FILE).is_file():
+        return None
+    recording = next((p.name for p in sorted(folder.iterdir()) if p.suffix.lower() in RECORDING_SUFFIXES), None)
+    if recording is not None:
+        return (
+            f"{folder} holds a recording ({recording}), not a sort's results: choose the output folder a sort wrote "
+            "(by default the recording folder's name with _kilosort), or sort the recording first"
+        )
+    return f"{folder} holds no sort's results (no params.py): choose the output folder a sort wrote"
+
+
 def folder_problems(folder: Path) -> list[str]:
     """Why phy cannot open `folder`, one line each; empty when it can."""
     if not folder.is_dir():

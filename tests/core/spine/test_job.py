@@ -62,7 +62,7 @@ def test_output_that_is_a_file(job: SortJob, tmp_path: Path):
 def test_earlier_results_are_never_overwritten(job: SortJob):
     job.output.mkdir()
     (job.output / "params.py").write_text("dat_path = 'x'\n")
-    assert messages(job) == [f"{job.output} already holds a sort: choose a new output folder"]
+    assert messages(job) == [f"{job.output} already holds a sort: choose a new output folder (or --overwrite)"]
 
 
 def test_npy_files_that_kilosort_would_delete(job: SortJob):
