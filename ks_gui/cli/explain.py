@@ -13,6 +13,7 @@ from ks_gui.cli.common import EXIT_OK, BadInputError, print_json
 from ks_gui.core.ground.chosen_files import ChosenFileError, read_chosen
 from ks_gui.core.ground.contract import STAGES
 from ks_gui.core.sorters.diagnosis import Failure, diagnose
+from ks_gui.core.sorters.kilosort4_log import as_console_lines, is_kilosort4_log
 from ks_gui.core.sorters.pasted_log import read_log
 from ks_gui.core.sorters.progress import STAGE_TITLES, Tracker
 
@@ -24,7 +25,7 @@ LOG_LIMIT_BYTES = 64 * 1024**2
 def add_parser(commands: argparse._SubParsersAction) -> None:
     explain = commands.add_parser(
         "explain",
-        help="say how far a sort got and why it failed, from its log",
+        help="say how far a sort got and why it failed, from its log (also Kilosort 4's kilosort4.log)",
         description="Read a Kilosort log (saved, or copied from a forum post) and say how far the sort got, "
         "what went wrong and what to do.",
     )
@@ -40,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     if b"\0" in data[:4096]:
         raise BadInputError(f"{args.logfile} is not a text file")
     lines = read_log(data.decode("utf-8", errors="replace"))
+    if is_kilosort4_log(lines):  # kilosort4.log from the output folder: Kilosort 4's own file, stamped
+        lines = as_console_lines(lines)
 
     tracker = Tracker()
     for line in lines:

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     good = sum(unit.label == "good" for unit in results.units)
     print(f"{len(results.units)} units ({good} good) over {results.duration_s:.1f} s in {results.folder}")
-    header = ("id", "label", "spikes", "rate Hz", "amp", "x µm", "y µm", "shank", "contam %")
+    header = ("id", "label", "spikes", "rate Hz", "amp a.u.", "x µm", "y µm", "shank", "contam %")
     print("{:>5} {:<8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>5} {:>8}".format(*header))
     for unit in results.units:
         contamination = "" if unit.contamination_pct is None else f"{unit.contamination_pct:.1f}"

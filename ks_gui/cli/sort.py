@@ -25,9 +25,10 @@ from ks_gui.core.gpu_choice import (
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
 from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
-from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
+from ks_gui.core.recordings.inspection import inspect, inspect_all
+from ks_gui.core.recordings.recording import Recording, RecordingError
 from ks_gui.core.setup.display import pictures_check
-from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, sorter_named
+from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, Sorter, sorter_named
 from ks_gui.core.sorters.params import ParamError, parse_assignment
 from ks_gui.core.sorters.progress import ProgressEvent
 
@@ -109,6 +110,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="folder for Kilosort's temp file, as large as the recording (default: the output)",
     )
+    sort.add_argument(
+        "--channels", type=int, metavar="N", help="the file's channel count, for a raw binary (the sorter's parameter)"
+    )
+    sort.add_argument("--sample-rate", type=float, metavar="HZ", help="its sample rate in Hz, for a raw binary")
     sort.add_argument(
         "--param",
         action="append",
@@ -228,6 +233,7 @@ def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
         if isinstance(license, BatchToken) and "::" in args.license:
             _keep_token(license)
         overrides = dict(parse_assignment(text, sorter.params) for text in args.param)
+        overrides.update(_channels_and_rate(args, sorter, overrides))
         environment = parse_environment(args.env)
         mounts = tuple(parse_mount(text) for text in args.mount)
     except (ParamError, EnvironmentVariableError, MountError) as err:
@@ -251,6 +257,24 @@ def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
         )
         for recording, output in targets
     ]
+
+
+def _channels_and_rate(args: argparse.Namespace, sorter: Sorter, overrides: dict) -> dict:
+    """--channels and --sample-rate as the sorter's own parameters (NchanTOT or n_chan_bin, fs), as inspect takes
+    them; a --param that says otherwise is bad input."""
+    given = {}
+    for value, name, flag in (
+        (args.channels, sorter.channels_param, "--channels"),
+        (args.sample_rate, sorter.sample_rate_param, "--sample-rate"),
+    ):
+        if value is None:
+            continue
+        if value <= 0:
+            raise BadInputError(f"{flag} must be a positive number, not {value:g}")
+        if name in overrides and float(overrides[name]) != float(value):
+            raise BadInputError(f"{flag} {value:g} and --param {name}={overrides[name]} disagree: give one of them")
+        given[name] = value
+    return given
 
 
 def _keep_token(token: BatchToken) -> None:

@@ -18,6 +18,7 @@ from ks_gui.core.mounts import hidden_folder, image_folders, shadow_sentence
 from ks_gui.core.places.base import PLACE_KINDS, Mount
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.path_map import PathMap, nearest_existing
+from ks_gui.core.recordings.channel_count import channel_count_problem
 from ks_gui.core.recordings.channel_map import ChannelMap, linear
 from ks_gui.core.recordings.recording import Recording
 from ks_gui.core.sorters import KILOSORT25, Sorter, param_problems, sorter_named
@@ -132,7 +133,7 @@ class SortJob:
         chan_map = self.effective_channel_map
         if chan_map is None or not self.n_batches or not self.sorter.writes_temp_file:
             return 0
-        return chan_map.n_connected * self.params["NT"] * self.n_batches * 2
+        return chan_map.n_connected * self.params[self.sorter.batch_param] * self.n_batches * 2
 
     # --- checks --------------------------------------------------------------------------------------------
 
@@ -200,7 +201,7 @@ class SortJob:
         if out.is_dir():
             earlier_sort = holds_earlier_sort(out)
             if earlier_sort and not self.overwrite:
-                return [Problem("output", f"{out} already holds a sort: choose a new output folder")]
+                return [Problem("output", f"{out} already holds a sort: choose a new output folder", "or --overwrite")]
             # --overwrite gives up an earlier sort's results, never .npy files of the user's own.
             if not earlier_sort and any(out.glob("*.npy")):
                 return [
@@ -234,6 +235,7 @@ class SortJob:
 
     def _recording_problems(self) -> list[Problem]:
         found = []
+        own_map = self.channel_map is not None
         if self.n_channels is None:
             found.append(
                 Problem(
@@ -246,7 +248,9 @@ class SortJob:
                     "sample_rate", "the sample rate is unknown: enter it", f"--param {self.sorter.sample_rate_param}=…"
                 )
             )
-        if self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
+        if self.n_channels and (contradiction := channel_count_problem(self.recording, self.n_channels, own_map)):
+            found.append(Problem("n_channels", contradiction, "--channels N"))
+        elif self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
             found.append(
                 Problem(
                     "n_channels",
@@ -380,7 +384,7 @@ class SortJob:
         """The job `record` describes, on `recording` (read again by the caller, or made from a job file). Keys a
         record lacks take their defaults; a malformed one raises KeyError, TypeError, ValueError or LicenseError."""
         sorter, implied_place = sorter_named(str(record["sorter"]))
-        extra = {"job_id": str(record["job_id"])} if record.get("job_id") else {}
+        extra: dict = {"job_id": str(record["job_id"])} if record.get("job_id") else {}
         return cls(
             recording=recording,
             output=Path(str(record["output"])),

@@ -28,20 +28,10 @@ from ks_gui.core.places.base import FoundRun, Handle, Place, Readiness
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS, EngineLostError, wait_text, wait_until_back
 from ks_gui.core.results import history, stage_times
-from ks_gui.core.results.phy_folder import read_counts, remove_earlier_results
+from ks_gui.core.results.phy_folder import SORT_FILES, read_counts, remove_earlier_results
 from ks_gui.core.results.provenance import Provenance, write_provenance
 from ks_gui.core.sorters.diagnosis import Failure, diagnose
 from ks_gui.core.sorters.progress import Result, Tracker
-
-PHY_REQUIRED_FILES = (
-    "params.py",
-    "spike_times.npy",
-    "spike_templates.npy",
-    "templates.npy",
-    "amplitudes.npy",
-    "channel_map.npy",
-    "channel_positions.npy",
-)
 
 _PROMPTS: tuple[tuple[str, PromptKind], ...] = (
     ("Please enter your MathWorks Account email address and press Enter:", "email"),
@@ -365,6 +355,7 @@ class SortRun:
             raise ValueError("only a sort in a container can go on without the launcher")
         self._detached.set()
         self._wake.set()
+        assert self._handle is not None  # can_detach says so
         self._handle.detach()
 
     def cancel(self) -> None:
@@ -443,7 +434,7 @@ class SortRun:
     def _finish(self, exit_code: int | None, tail: deque[str], gone: bool = False) -> Outcome:
         """The run's end, on record (history, run.json); `gone`: Docker came back without the container."""
         result = self.tracker.result
-        complete = all((self.job.output / name).exists() for name in PHY_REQUIRED_FILES)
+        complete = all((self.job.output / name).exists() for name in SORT_FILES)
         if result is None and exit_code == 0 and complete and self._engine_lost:
             # The sort ended while Docker was away (--live-restore): Docker drops what a container prints while
             # no daemon reads it, the result marker with it. The phy folder says the same.

@@ -235,6 +235,7 @@ class Engine:
             stdin = container.attach_socket(params={"stdin": 1, "stream": 1}) if spec.stdin_open or secrets else None
             container.start()
             if secrets:
+                assert stdin is not None  # attached above whenever there are secrets
                 getattr(stdin, "_sock", stdin).sendall(secrets.encode())
         except (docker.errors.APIError, OSError) as exc:
             container.remove(force=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ks_gui.core.ground.locations import local_runs_dir
 from ks_gui.core.places import kilosort4_env
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, SeesLocalFiles
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, RunOnRecord, SeesLocalFiles
 from ks_gui.core.places.detached_process import DetachedRun
 from ks_gui.core.places.gpus import Gpu, detect_gpus
 from ks_gui.core.places.local_process import LocalSpec, local_spec_for
@@ -74,6 +74,9 @@ class LocalEnvPlace(SeesLocalFiles):
 
     def answers(self) -> bool:
         return True
+
+    def ended_unseen(self, runs: list[RunOnRecord]) -> list[FoundRun]:
+        return []  # found_runs lists ended runs too, while they are there
 
     def follow_again(self, handle_id: str) -> None:
         return None

@@ -123,7 +123,9 @@ def from_probe(probe, n_channels: int) -> ChannelMap:
     if hasattr(probe, "to_dataframe") and hasattr(probe, "probes"):  # a ProbeGroup: several probes, one file
         channels = probe.get_global_device_channel_indices()["device_channel_indices"]
         positions = np.concatenate([p.contact_positions for p in probe.probes])
-        shanks = np.concatenate([np.full(p.get_contact_count(), i + 1) for i, p in enumerate(probe.probes)])
+        shanks: np.ndarray | list[int] = np.concatenate(
+            [np.full(p.get_contact_count(), i + 1) for i, p in enumerate(probe.probes)]
+        )
         name = " + ".join(_probe_name(p) for p in probe.probes)
     else:
         channels = probe.device_channel_indices
