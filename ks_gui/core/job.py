@@ -260,18 +260,6 @@ class SortJob:
             )
         elif self.n_batches == 0:
             found.append(Problem("params", "the time range holds no samples"))
-        detected = self.recording.channel_map
-        # A detected map that does not fit is said, never swapped for a made-up geometry without a word.
-        unfitted = detected is not None and self.n_channels and detected.fitted(self.n_channels) is None
-        if self.channel_map is None and detected is not None and unfitted:
-            source = self.recording.metadata.name if self.recording.metadata else "the recording's channel map"
-            found.append(
-                Problem(
-                    "n_channels",
-                    f"{source} places contacts on {detected.n_channels} channels, the recording has "
-                    f"{self.n_channels}: check the channel count or the channel map",
-                )
-            )
         return found
 
     def _license_problems(self) -> list[Problem]:
