@@ -33,3 +33,15 @@ def test_a_broken_meta_rate_is_the_files_not_a_parameter_the_user_typed(tmp_path
     assert_refused(run_cli(*args), f"{FIXTURE.name} gives a sample rate Kilosort cannot use")
     typed = run_cli(*args, "--param", "fs=20")
     assert_refused(typed, "fs must be at least 1000, not 20")
+
+
+@pytest.mark.engine
+def test_a_damaged_run_record_is_said_not_dropped_without_a_word(sim_image):
+    from ks_gui.core.results.history import history_dir
+
+    history_dir().mkdir(parents=True, exist_ok=True)
+    damaged = history_dir() / "20260101-000000-abcd.json"
+    damaged.write_text('{"job_id": "20260101-000000-ab')  # cut off mid-write
+    done = run_cli("status")
+    assert done.returncode == 0, done.stderr
+    assert f"ks-gui: the run record {damaged} cannot be read (damaged); its sort is left out" in done.stderr
