@@ -9,10 +9,11 @@ import sys
 import threading
 from pathlib import Path
 
-from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args
-from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
+from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args, remember_given_cluster
+from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import sorting
+from ks_gui.core.claim import ClaimError
 from ks_gui.core.events import Notice, Outcome, SignInPrompt
 from ks_gui.core.gpu_choice import (
     FORWARD_COMPAT_CHOICES,
@@ -42,7 +43,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument(
         "recordings",
-        type=Path,
+        type=str,
         nargs="+",
         metavar="RECORDING",
         help="recording folder or binary file; with several, each is sorted in turn into its own folder in --output",
@@ -53,7 +54,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="sort every probe (neural stream) of a run folder, each into its own folder in --output",
     )
     sort.add_argument(
-        "--output", "-o", type=Path, required=True, metavar="DIR", help="new folder for the results (phy opens it)"
+        "--output", "-o", type=str, required=True, metavar="DIR", help="new folder for the results (phy opens it)"
     )
     sort.add_argument(
         "--sorter",
@@ -105,7 +106,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument(
         "--temp-dir",
-        type=Path,
+        type=str,
         metavar="DIR",
         help="folder for Kilosort's temp file, as large as the recording (default: the output)",
     )
@@ -150,6 +151,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument("--dry-run", action="store_true", help="check and show the container, start nothing")
     sort.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+
+
+def _paths_from_text(args: argparse.Namespace) -> None:
+    """The paths as typed, made Paths only when not empty: an empty one (a script's unset variable) would be the
+    working folder as a Path."""
+    for option, value in (("--output", args.output), ("--temp-dir", args.temp_dir)):
+        if value is not None and not value.strip():
+            raise BadInputError(f"{option} is empty: name the folder")
+    if any(not text.strip() for text in args.recordings):
+        raise BadInputError("a recording is named by an empty path: name its folder or file")
+    args.output = Path(args.output)
+    args.temp_dir = None if args.temp_dir is None else Path(args.temp_dir)
+    args.recordings = [Path(text) for text in args.recordings]
 
 
 def _seconds(text: str) -> float:
@@ -278,6 +292,7 @@ def _keep_token(token: BatchToken) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    _paths_from_text(args)
     try:
         gpu_request = parse_gpu_request(args.gpu)
     except GpuChoiceError as err:
@@ -346,23 +361,24 @@ def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, q
     except sorting.PlaceError as err:
         raise BadInputError(err.message) from err
 
+    if checked.problems:  # a dry run too: its command is shown only when it could start
+        raise BadInputError(*(p.command_line_text() for p in checked.problems))
     if args.dry_run:
         document = sorting.plan(checked)
         if args.json:
             print_json(document)
         else:
             print(document["command_line"])
-            for problem in document["problems"]:
-                print(f"ks-gui: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT if checked.problems else EXIT_OK
+        return EXIT_OK
 
-    if checked.problems:
-        raise BadInputError(*(p.command_line_text() for p in checked.problems))
     try:
         run = sorting.start(checked, engine_wait_seconds=args.docker_wait)
+    except ClaimError as err:  # another sort took the folder since the check: nothing started
+        raise BadInputError(err.message) from err
     except (sorting.PlaceError, OSError) as err:  # OSError: the local environment's python could not start
         print(f"ks-gui: {getattr(err, 'message', err)}", file=sys.stderr)
         return EXIT_FAILED
+    remember_given_cluster(args, job.place, _path_map(args))
     outcome = _follow(run)
     if outcome.succeeded:
         _draw_kept_pictures(run.job.output)
@@ -395,6 +411,8 @@ def _submit_all_then_follow(args: argparse.Namespace, jobs: list[SortJob], gpu_r
             file=sys.stderr,
         )
         runs.append(run)
+    if runs:
+        remember_given_cluster(args, jobs[0].place, _path_map(args))
     outcomes = []
     for run in runs:
         outcome = _follow(run)

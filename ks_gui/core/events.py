@@ -63,6 +63,3 @@ class Outcome:
 
 
 RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome
-
-
-RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome

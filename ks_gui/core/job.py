@@ -70,9 +70,11 @@ class SortJob:
     cpu_only: bool = False
 
     def __post_init__(self) -> None:
-        self.output = Path(self.output).expanduser().absolute()
+        # Resolved once (symlinks, `..`): every check below and every mount compare the folders a sorter really
+        # writes, as Docker resolves them.
+        self.output = Path(self.output).expanduser().resolve()
         if self.temp_dir is not None:
-            self.temp_dir = Path(self.temp_dir).expanduser().absolute()
+            self.temp_dir = Path(self.temp_dir).expanduser().resolve()
         self.image = self.image or self.sorter.default_image
 
     # --- derived facts -------------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ class SortJob:
         chan_map = self.effective_channel_map
         if chan_map is None or not self.n_batches or not self.sorter.writes_temp_file:
             return 0
-        return chan_map.n_connected * self.params["NT"] * self.n_batches * 2
+        return chan_map.n_connected * self.params[self.sorter.batch_param] * self.n_batches * 2
 
     # --- checks --------------------------------------------------------------------------------------------
 
@@ -140,7 +142,9 @@ class SortJob:
         found = self._output_problems() + self._recording_problems()
         found += [Problem("params", p) for p in param_problems(self.sorter, self.params)]
         if self.place in PLACE_KINDS and PLACE_KINDS[self.place].form == "container":
-            found += self.mount_problems()
+            hidden = self.mount_problems()
+            writable = self._writable_mount_of_recording(self.recording.folder.resolve())
+            found += hidden + ([writable] if writable and not any(p.field == "mounts" for p in hidden) else [])
         return found + self._license_problems()
 
     def mount_problems(self, keeps_label: str | None = None) -> list[Problem]:
@@ -165,7 +169,8 @@ class SortJob:
         out = self.output
         if out.exists() and not out.is_dir():
             return [Problem("output", f"the output {out} is a file, not a folder")]
-        if out == self.recording.folder:
+        recording_folder = self.recording.folder.resolve()
+        if out == recording_folder:
             return [
                 Problem(
                     "output",
@@ -173,8 +178,12 @@ class SortJob:
                     "(the recording is mounted read-only)",
                 )
             ]
-        if self.temp_dir is not None and self.temp_dir == self.recording.folder:
+        if out.is_relative_to(recording_folder):
+            return [Problem("output", f"choose an output folder outside the recording's folder {recording_folder}")]
+        if self.temp_dir is not None and self.temp_dir == recording_folder:
             return [Problem("temp", "choose a temp folder other than the recording's own folder")]
+        if self.temp_dir is not None and self.temp_dir.is_relative_to(recording_folder):
+            return [Problem("temp", f"choose a temp folder outside the recording's folder {recording_folder}")]
         if out.is_dir():
             earlier_sort = holds_earlier_sort(out)
             if earlier_sort and not self.overwrite:
@@ -193,6 +202,22 @@ class SortJob:
             if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
                 return [Problem(name, f"the {name} folder {folder} is not writable ({existing} is read-only for you)")]
         return []
+
+    def _writable_mount_of_recording(self, recording_folder: Path) -> Problem | None:
+        """An extra folder given read-write that is the recording's folder, holds it or lies in it: the raw data
+        would be writable through it."""
+        for mount in self.extra_mounts:
+            source = Path(mount.source).resolve()
+            if mount.read_only:
+                continue
+            if source.is_relative_to(recording_folder) or recording_folder.is_relative_to(source):
+                return Problem(
+                    "mounts",
+                    f"the folder {mount.source} would make the recording's folder writable: add :ro to mount it "
+                    "read-only",
+                    "--mount",
+                )
+        return None
 
     def _recording_problems(self) -> list[Problem]:
         found = []
@@ -221,6 +246,18 @@ class SortJob:
             )
         elif self.n_batches == 0:
             found.append(Problem("params", "the time range holds no samples"))
+        detected = self.recording.channel_map
+        # A detected map that does not fit is said, never swapped for a made-up geometry without a word.
+        unfitted = detected is not None and self.n_channels and detected.fitted(self.n_channels) is None
+        if self.channel_map is None and detected is not None and unfitted:
+            source = self.recording.metadata.name if self.recording.metadata else "the recording's channel map"
+            found.append(
+                Problem(
+                    "n_channels",
+                    f"{source} places contacts on {detected.n_channels} channels, the recording has "
+                    f"{self.n_channels}: check the channel count or the channel map",
+                )
+            )
         return found
 
     def _license_problems(self) -> list[Problem]:
@@ -333,7 +370,7 @@ class SortJob:
         """The job `record` describes, on `recording` (read again by the caller, or made from a job file). Keys a
         record lacks take their defaults; a malformed one raises KeyError, TypeError, ValueError or LicenseError."""
         sorter, implied_place = sorter_named(str(record["sorter"]))
-        extra = {"job_id": str(record["job_id"])} if record.get("job_id") else {}
+        extra: dict = {"job_id": str(record["job_id"])} if record.get("job_id") else {}
         return cls(
             recording=recording,
             output=Path(str(record["output"])),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, Signal
@@ -239,10 +239,12 @@ class WindowDrops(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            event = cast(QDropEvent, event)  # a QDragEnterEvent or QDragMoveEvent, by its type
             if dropped_path(event) is not None:
                 event.acceptProposedAction()
                 return True
         elif event.type() == QEvent.Type.Drop:
+            event = cast(QDropEvent, event)
             path = dropped_path(event)
             if path is not None:
                 event.acceptProposedAction()

@@ -53,11 +53,13 @@ class HistoryView(QWidget):
         self.table.itemSelectionChanged.connect(self._selection_changed)
 
         self.open_log_button = QPushButton("Open log")
-        self.open_log_button.clicked.connect(lambda: self._open(self.selected and self.selected.log_file))
+        self.open_log_button.clicked.connect(lambda: self._open(self.selected.log_file if self.selected else None))
         self.open_folder_button = QPushButton("Open folder")
-        self.open_folder_button.clicked.connect(lambda: self._open(self.selected and self.selected.output))
+        self.open_folder_button.clicked.connect(lambda: self._open(self.selected.output if self.selected else None))
         self.open_phy_button = QPushButton("Open in phy")
-        self.open_phy_button.clicked.connect(lambda: self.selected and self.open_phy.emit(self.selected.output))
+        self.open_phy_button.clicked.connect(
+            lambda: self.open_phy.emit(self.selected.output) if self.selected else None
+        )
         self.units_button = QPushButton("Units and drift…")
         self.units_button.clicked.connect(self._show_units)
         self.run_again_button = QPushButton("Run again…")

@@ -405,5 +405,5 @@ def ensure_offscreen_app() -> None:
 
 
 def save_png(image: QImage, path: str) -> None:
-    if not image.save(path, "PNG"):
+    if not image.save(path, "PNG"):  # type: ignore[call-overload]  # the stubs say bytes; PySide6 takes only str
         raise OSError(f"cannot write {path}")

@@ -22,7 +22,8 @@ from ks_gui.ui.stage_list import StageList
 from ks_gui.ui.threads import end_thread, start_on_thread
 
 if TYPE_CHECKING:  # the sort machinery loads with the first sort, not with the window (issue #8)
-    from ks_gui.core.run import Outcome
+    from ks_gui.core.events import Outcome
+    from ks_gui.core.job import Problem
     from ks_gui.core.sorters.progress import ProgressEvent
     from ks_gui.ui.sort_worker import SortWorker
 
@@ -169,12 +170,12 @@ class RunPanel(QWidget):
         self.cancel_button.setEnabled(False)
 
     @Slot(list)
-    def _on_refused(self, reasons: list) -> None:
-        """`reasons`: sentences, or the check's Problems (each a message, and the field it names)."""
+    def _on_refused(self, reasons: list[Problem]) -> None:
+        """`reasons`: the check's Problems (each a message, and the field it names, if any)."""
         self._end_thread()
         self.refused = not self._started_at  # the check said no: nothing started, the queue lets it go
         self.stage.setText("Stopped" if self._started_at else "Not started")
-        self.show_message("\n".join(getattr(reason, "message", reason) for reason in reasons), error=True)
+        self.show_message("\n".join(reason.message for reason in reasons), error=True)
         self.changed.emit()
         self.ended.emit(None)
 

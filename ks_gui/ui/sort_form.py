@@ -80,6 +80,7 @@ class SortForm(QWidget):
     sort_all_requested = Signal(list)
     check_setup_requested = Signal()
     image_dialog_requested = Signal()
+    scroll: QScrollArea  # type: ignore[assignment]  # hides QWidget.scroll(dx, dy), which the form never calls
     sorter_chosen = Signal(object)  # the Sorter now chosen (the idle panel lists its stages)
 
     def __init__(
@@ -480,7 +481,7 @@ class SortForm(QWidget):
         if self._marked is not None and self._marked is not widget:
             set_marked(self._marked, False, "")
         self._marked = widget
-        if widget is not None:
+        if widget is not None and problem is not None:
             set_marked(widget, True, problem.message)
 
     def show_refusal(self, problem: Problem) -> None:

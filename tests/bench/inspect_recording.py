@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.layouts import NP1_META, sparse
+from tests.helpers.layouts import NP1_META, sparse
 
 SIZE = (100 * 10**9 // 770) * 770  # 100 GB of whole 385-channel int16 samples
 GOAL_MS = 50.0

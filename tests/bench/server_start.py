@@ -20,7 +20,7 @@ from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.recordings.inspection import inspect
 from tests.bench.report import report
 from tests.conftest import SIM_IMAGE, write_recording
-from tests.loopback_sshd import SERVER, LoopbackSshd
+from tests.helpers.loopback_sshd import SERVER, LoopbackSshd
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 

@@ -12,12 +12,12 @@ from ks_gui.core.doors.servers import remembered_servers
 from ks_gui.core.results import history
 from ks_gui.ui.server_dialog import ServerDialog
 from tests.conftest import write_recording
-from tests.loopback_sshd import REFUSED, LoopbackSshd
+from tests.helpers.loopback_sshd import REFUSED, LoopbackSshd
 from tests.server.conftest import SERVER_URL
 from tests.ui.conftest import type_into, window  # noqa: F401 (the window fixture)
 from tests.ui.test_main_window import SORT_TIMEOUT_MS, fill_form
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.sshd]
 
 
 def _add(qtbot, address: str) -> ServerDialog:

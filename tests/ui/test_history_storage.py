@@ -72,12 +72,14 @@ def test_storage_lists_folders_and_removes_after_asking(qtbot, monkeypatch, user
     monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text: asked.append(text) or True)
     dialog = StorageDialog(engine=None)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.loaded)
     names = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
     assert names == ["compiled mex files, image 0123456789ab"]
     assert dialog.table.item(0, 2).text() == "50.0 KB"
     assert "Docker is not reachable" in dialog.note.text()
     qtbot.mouseClick(dialog.table.cellWidget(0, 3), Qt.MouseButton.LeftButton)
     assert asked == ["Remove compiled mex files, image 0123456789ab (50.0 KB)?"]
+    qtbot.waitUntil(lambda: dialog.loaded)
     assert not mex.exists() and dialog.table.rowCount() == 0
 
 

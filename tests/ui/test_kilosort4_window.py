@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from ks_gui.core.places import kilosort4_env
 from ks_gui.ui.main_window import MainWindow
 from tests.e2e.test_kilosort4_sort import check_phy_folder
-from tests.kilosort4.environment import test_environment
-from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, write_recording
+from tests.helpers.kilosort4_environment import test_environment
+from tests.helpers.planted import N_CHANNELS, SAMPLE_RATE, write_recording
 
 pytestmark = pytest.mark.timeout(600)
 

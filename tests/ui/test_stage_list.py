@@ -12,7 +12,7 @@ from ks_gui.core.sorters.diagnosis import diagnose
 from ks_gui.core.sorters.progress import Tracker
 from ks_gui.ui.failure_panel import FailurePanel
 from ks_gui.ui.stage_list import LISTED_STAGES, MARK_DONE, MARK_FAILED, MARK_PENDING, MARK_RUNNING, StageList
-from tests.core.ks25_log import ks25_run
+from tests.helpers.ks25_log import ks25_run
 from tests.ui.conftest import OnGuiThread, type_into
 from tests.ui.test_main_window import SORT_TIMEOUT_MS, fill_form
 

@@ -29,7 +29,8 @@ class NodeCommand:
 
 
 class NodeRunner(Protocol):
-    form: Form
+    @property
+    def form(self) -> Form: ...  # read-only: the runners are frozen dataclasses
 
     def problems(self, shell: Shell, image: str) -> list[str]: ...
 

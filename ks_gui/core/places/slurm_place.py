@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ks_gui.core.ground.contract import RUN_FOLDER
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, SeesLocalFiles
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, RunOnRecord, SeesLocalFiles
 from ks_gui.core.places.container_spec import MEX_CACHE_TARGET
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.images import ImageInfo
@@ -125,6 +125,14 @@ class SlurmPlace(SeesLocalFiles):
             )
             for job in self.slurm.my_jobs()
         ]
+
+    def ended_unseen(self, runs: list[RunOnRecord]) -> list[FoundRun]:
+        ended = []
+        for run in runs:
+            job = run.handle.split()[2] if run.handle.startswith("SLURM job ") else ""  # SlurmRun.describe()
+            if job and (found := self.found_ended(job, run.job_id, run.output)) is not None:
+                ended.append(found)
+        return ended
 
     def found_ended(self, job: str, job_id: str, output: str) -> FoundRun | None:
         """A job on record (`job_id` is ks-gui's id) that squeue no longer lists: it ended while nobody followed it.

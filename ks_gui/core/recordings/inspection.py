@@ -131,6 +131,7 @@ def _from_folder(folder: Path) -> Found:
     for meta in metas:
         claimed.add(meta.with_suffix(".bin"))
         add(spikeglx.recording(meta), recordings, problems)
+    oebin: Path | None  # each .oebin found, then the one above the folder (or None)
     for oebin in oebins:
         found, trouble = openephys.recordings(oebin)
         recordings += found

@@ -111,7 +111,10 @@ Found = tuple[list[Recording], list[str]]  # the recordings of one place, and wh
 
 
 def add(attempt: Attempt, recordings: list[Recording], problems: list[str]) -> None:
-    (problems if isinstance(attempt, str) else recordings).append(attempt)
+    if isinstance(attempt, str):
+        problems.append(attempt)
+    else:
+        recordings.append(attempt)
 
 
 def collect(attempts: list[Attempt]) -> Found:

@@ -152,6 +152,7 @@ def read_results(folder: Path) -> SortResults:
     templates_of_spikes = np.asarray(spike_templates).ravel() if spike_templates is not None else clusters
     amplitudes = _load(folder, "amplitudes.npy", required=False)
     templates = _load(folder, "templates.npy")
+    assert templates is not None  # required: _load raised otherwise
     positions = np.asarray(_load(folder, "channel_positions.npy"))
     channel_map = np.asarray(_load(folder, "channel_map.npy")).ravel()
     shanks = _load(folder, "channel_shanks.npy", required=False)
@@ -223,6 +224,7 @@ def _position(template: np.ndarray, positions: np.ndarray) -> tuple[float, float
 def template_on_best_channels(folder: Path, unit_id: int, n_channels: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """A unit's template (samples x channels) on its `n_channels` largest channels, and those channels' rows."""
     templates = _load(folder, "templates.npy")
+    assert templates is not None  # required: _load raised otherwise
     template = np.asarray(templates[min(unit_id, len(templates) - 1)])
     order = np.argsort(template.max(axis=0) - template.min(axis=0))[::-1][:n_channels]
     order = np.sort(order)
@@ -288,7 +290,7 @@ def keep_result_numbers(folder: Path) -> None:
         mode=0o644,
     )
     estimate = drift.estimate
-    kept_estimate = (
+    kept_estimate: dict = (
         {}
         if estimate is None
         else {"estimate_times_s": estimate.times_s, "estimate_shift_um": estimate.shift_um,

@@ -11,7 +11,7 @@ import scipy.io
 from ks_gui.core.job import SortJob
 from ks_gui.core.recordings.inspection import inspect, inspect_all
 from ks_gui.core.recordings.recording import RecordingError
-from tests.layouts import (
+from tests.helpers.layouts import (
     NP1_BYTES,
     NP1_META,
     NP2_BYTES,

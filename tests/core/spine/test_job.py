@@ -11,7 +11,7 @@ from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorting import check
 from tests.conftest import write_recording
-from tests.places.replay import ReplayPlace
+from tests.helpers.replay import ReplayPlace
 
 LABELS = {LABEL_CONTRACT: str(CONTRACT_VERSION), LABEL_SORTER: "kilosort2.5", LABEL_GPU: "optional"}
 IMAGE = ImageInfo(name="ks-gui-sim:latest", id="sha256:" + "ab" * 32, labels=LABELS)

@@ -147,7 +147,7 @@ def test_missing_environment_is_explained_and_refused(recording, tmp_path: Path,
 
 
 def test_install_target_reports_an_environment_that_works(tmp_path: Path):
-    from tests.kilosort4.environment import test_environment
+    from tests.helpers.kilosort4_environment import test_environment
 
     folder = test_environment()
     import subprocess
