@@ -234,7 +234,8 @@ class SortJob:
                     "sample_rate", "the sample rate is unknown: enter it", f"--param {self.sorter.sample_rate_param}=…"
                 )
             )
-        if self.n_channels and (contradiction := channel_count_problem(self.recording, self.n_channels, own_map)):
+        contradiction = channel_count_problem(self.recording, self.n_channels, own_map) if self.n_channels else None
+        if contradiction:
             found.append(Problem("n_channels", contradiction, "--channels N"))
         elif self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
             found.append(
@@ -249,7 +250,7 @@ class SortJob:
         detected = self.recording.channel_map
         # A detected map that does not fit is said, never swapped for a made-up geometry without a word.
         unfitted = detected is not None and self.n_channels and detected.fitted(self.n_channels) is None
-        if self.channel_map is None and detected is not None and unfitted:
+        if self.channel_map is None and detected is not None and unfitted and not contradiction:  # said once
             source = self.recording.metadata.name if self.recording.metadata else "the recording's channel map"
             found.append(
                 Problem(
