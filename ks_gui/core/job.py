@@ -248,7 +248,8 @@ class SortJob:
                     "sample_rate", "the sample rate is unknown: enter it", f"--param {self.sorter.sample_rate_param}=…"
                 )
             )
-        if self.n_channels and (contradiction := channel_count_problem(self.recording, self.n_channels, own_map)):
+        contradiction = channel_count_problem(self.recording, self.n_channels, own_map) if self.n_channels else None
+        if contradiction:
             found.append(Problem("n_channels", contradiction, "--channels N"))
         elif self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
             found.append(

@@ -164,7 +164,8 @@ def _colour_key(canvas: QImage, outer: QRect, low: float, high: float) -> None:
     painter.setFont(font)
     metrics = painter.fontMetrics()
     area = _area(outer)
-    key = QImage(_diverging_lut().astype(np.uint32).reshape(1, -1).tobytes(), 256, 1, QImage.Format.Format_ARGB32)
+    colours = np.ascontiguousarray(_diverging_lut().astype(np.uint32)).tobytes()
+    key = QImage(colours, 256, 1, QImage.Format.Format_ARGB32).copy()  # its own pixels: `colours` is not kept
     left_text, right_text = f"{low:.0f}", f"+{high:.0f}"
     width = min(90, area.width() // 5)
     y = outer.bottom() - metrics.height() + 2

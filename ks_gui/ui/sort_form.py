@@ -94,9 +94,10 @@ class SortForm(QWidget):
         self.settings = settings
         self.outputs_in_use = outputs_in_use
         self.busy = busy
-        if settings.sorter not in SORTERS:  # never chosen: start on what this computer can run
-            settings.sorter, settings.place = first_choice()
-        self.sorter: Sorter = SORTERS[settings.sorter]
+        # Never chosen: start on what this computer can run (the settings say so once the user sorts).
+        chosen = (settings.sorter, settings.place) if settings.sorter in SORTERS else first_choice()
+        self.sorter: Sorter = SORTERS[chosen[0]]
+        self._start_place = chosen[1]
         self.place = DEFAULT_PLACE
         self.recording: Recording | None = None
         self._suggested_output = ""  # the output folder the form proposed (replaced when another recording comes)
@@ -231,7 +232,7 @@ class SortForm(QWidget):
 
     def apply_settings(self) -> None:
         settings = self.settings
-        self.choose(self.sorter.name, settings.place)
+        self.choose(self.sorter.name, self._start_place)
         self.license_mode.setCurrentIndex(max(0, self.license_mode.findData(settings.license_mode)))
         self.license_value.setText(settings.license_value)
         self.license_box.keep_signed_in.setChecked(settings.keep_signed_in)

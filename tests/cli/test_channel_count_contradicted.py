@@ -3,7 +3,13 @@ started. Before, the probe file was dropped without a word and the sort "succeed
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
+from ks_gui.core.places import kilosort4_env
 from tests.conftest import run_cli as ks_gui
+from tests.helpers.kilosort4_environment import test_environment
 from tests.helpers.layouts import NP1_META, spikeglx_stream
 from tests.ui.test_first_hour_form import recording_with_probe_file
 
@@ -36,11 +42,17 @@ def test_a_channel_count_the_meta_file_contradicts(tmp_path):
     ]
 
 
-def test_more_channels_than_the_probe_file_names_still_sorts_the_extra_ones_unconnected(tmp_path):
+def test_more_channels_than_the_probe_file_names_still_sorts_the_extra_ones_unconnected(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+):
     """A sync or aux channel after the probe's: the count is larger than the probe file's, which is no contradiction."""
+    monkeypatch.setenv(kilosort4_env.ENV_VARIABLE, str(test_environment()))  # a dry run looks at the environment
     recording = recording_with_probe_file(tmp_path / "rec")
     done = ks_gui(
         "sort", str(recording.folder), "-o", str(tmp_path / "sorted"), "--sorter", "kilosort4", "--on", "local",
         "--param", "n_chan_bin=40", "--param", "fs=30000", "--dry-run", "--json",
     )  # fmt: skip
     assert "places contacts" not in done.stdout + done.stderr
+    document = json.loads(done.stdout)
+    assert document["problems"] == [] and document["job"]["n_channels"] == 40
+    assert document["job"]["n_channels_connected"] == 32  # the probe's 32, the 8 after it left unconnected

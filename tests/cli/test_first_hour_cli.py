@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from ks_gui.core.places import kilosort4_env
 from tests.conftest import run_cli, write_recording
+from tests.helpers.kilosort4_environment import test_environment
 
 STAMP = "2026-12-04 20:42:{:02d},473 {} {:<8} {}"
 
@@ -36,7 +40,8 @@ def test_help_says_how_the_window_opens():
     )
 
 
-def test_sort_takes_channels_and_sample_rate(tmp_path):
+def test_sort_takes_channels_and_sample_rate(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(kilosort4_env.ENV_VARIABLE, str(test_environment()))  # a dry run looks at the environment
     recording = write_recording(tmp_path / "rec")
     done = run_cli(
         "sort", str(recording.folder), "-o", str(tmp_path / "out"), "--sorter", "kilosort4", "--on", "local",

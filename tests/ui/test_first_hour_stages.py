@@ -61,3 +61,14 @@ def test_a_kilosort25_sort_still_lists_matlabs_stages(qtbot):
     stage_list.reset(KILOSORT25.stage_names)  # the panel's next sort is Kilosort 2.5's
     assert shown_rows(stage_list)[:2] == [f"{MARK_PENDING}  Start MATLAB", f"{MARK_PENDING}  Compile mex files"]
     assert len(shown_rows(stage_list)) == 8
+
+
+def test_the_idle_panel_lists_the_stages_of_the_sorter_the_form_chose(qtbot, window):
+    window.form.choose("kilosort4", "local")
+    assert shown_rows(window.run_panel.stage_list)[0] == f"{MARK_PENDING}  Start Kilosort 4"
+    assert window.run_panel.stage_list.row("compile").isHidden()
+    window.form.choose("kilosort2.5", "docker")
+    assert shown_rows(window.run_panel.stage_list)[:2] == [
+        f"{MARK_PENDING}  Start MATLAB",
+        f"{MARK_PENDING}  Compile mex files",
+    ]
