@@ -4,7 +4,7 @@ started. Before, the probe file was dropped without a word and the sort "succeed
 from __future__ import annotations
 
 from tests.conftest import run_cli as ks_gui
-from tests.layouts import NP1_META, spikeglx_stream
+from tests.helpers.layouts import NP1_META, spikeglx_stream
 from tests.ui.test_first_hour_form import recording_with_probe_file
 
 

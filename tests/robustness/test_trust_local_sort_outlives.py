@@ -19,7 +19,7 @@ from ks_gui.core.ground.locations import local_runs_dir
 from ks_gui.core.results import history
 from tests.conftest import run_cli
 from tests.e2e.test_kilosort4_sort import kilosort4_sort_args, ks4_env  # noqa: F401  (a fixture)
-from tests.kilosort4.planted import PlantedRecording, write_recording
+from tests.helpers.planted import PlantedRecording, write_recording
 
 pytestmark = pytest.mark.timeout(600)
 

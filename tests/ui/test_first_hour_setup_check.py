@@ -7,7 +7,7 @@ import pytest
 
 from ks_gui.core.places import kilosort4_env
 from ks_gui.ui.setup_view import SetupView
-from tests.kilosort4.environment import test_environment
+from tests.helpers.kilosort4_environment import test_environment
 
 
 def rows(view: SetupView) -> list[list[str]]:
