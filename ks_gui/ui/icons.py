@@ -15,12 +15,16 @@ from __future__ import annotations
 import json
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
-from PySide6.QtCore import QPoint, QRect, QSize, QTimer
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QIconEngine, QPainter, QPaintEvent, QPalette, QPixmap
+from PySide6.QtCore import QPoint, QRect, QTimer
+from PySide6.QtGui import QIcon, QIconEngine
 from PySide6.QtWidgets import QApplication, QWidget
+
+if TYPE_CHECKING:  # the painting's classes are imported where they paint: PySide builds each class when first named
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap
 
 PREFIX = "fa6s"  # the one font the app's icons name: Font Awesome 6, solid
 # qtawesome's file names, their version part left open: fontawesome6-solid-webfont-6.7.2.ttf and its -charmap-….json
@@ -53,6 +57,8 @@ def load_now() -> None:
     global _font_family
     if _font_family is not None:
         return
+    from PySide6.QtGui import QFontDatabase  # some ms to build: after the first frame, with the font
+
     font_file = _font_file()
     family_id = QFontDatabase.addApplicationFont(str(font_file))
     families = QFontDatabase.applicationFontFamilies(family_id)
@@ -102,6 +108,8 @@ class _GlyphEngine(QIconEngine):
         if _font_family is None:
             _schedule_load()
             return
+        from PySide6.QtGui import QColor, QFont, QPalette
+
         if self._colors is None:
             palette = QApplication.palette()
             normal = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
@@ -118,6 +126,8 @@ class _GlyphEngine(QIconEngine):
         painter.restore()
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        from PySide6.QtGui import QColor, QPainter, QPixmap
+
         pixmap = QPixmap(size)
         pixmap.fill(QColor(0, 0, 0, 0))  # transparent
         if _font_family is None:
@@ -144,6 +154,8 @@ class IconLabel(QWidget):
         if not loaded():  # nothing to paint yet
             _schedule_load()
             return
+        from PySide6.QtGui import QPainter
+
         painter = QPainter(self)
         mode = QIcon.Mode.Normal if self.isEnabled() else QIcon.Mode.Disabled
         self.icon.paint(painter, self.rect(), QtCore.Qt.AlignmentFlag.AlignCenter, mode)
