@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,7 +44,7 @@ class Problem:
 
 
 def new_job_id() -> str:
-    return f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{os.urandom(2).hex()}"  # as secrets.token_hex(2), without hashlib
 
 
 @dataclass

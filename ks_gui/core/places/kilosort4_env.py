@@ -17,13 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
-from ks_gui.core.ground.locations import APP_NAME
 from ks_gui.core.places.gpus import Gpu
+from ks_gui.core.places.kilosort4_folder import ENV_VARIABLE, env_dir, env_python  # noqa: F401 (also this module's)
 from ks_gui.core.places.local_process import LocalRun, LocalSpec
 
-ENV_VARIABLE = "KS_GUI_KILOSORT4_ENV"  # an existing environment to use instead of the app's own (tests, labs)
 TORCH_INDEX_VARIABLE = "KS_GUI_TORCH_INDEX"  # where the CPU build of torch comes from ("" = the default index)
 TORCH_VERSION = "2.13.0"
 KILOSORT_VERSION = "4.1.7"
@@ -67,18 +64,6 @@ except Exception as err:
     found["kilosort_error"] = f"{type(err).__name__}: {err}"
 print(json.dumps(found))
 """
-
-
-def env_dir() -> Path:
-    """The environment's folder: $KS_GUI_KILOSORT4_ENV, else `kilosort4-env` in the user data directory."""
-    override = os.environ.get(ENV_VARIABLE, "").strip()
-    if override:
-        return Path(override).expanduser().absolute()
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "kilosort4-env"
-
-
-def env_python(folder: Path) -> Path:
-    return folder / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
 
 
 @dataclass(frozen=True)
