@@ -21,6 +21,7 @@ STAGE_NAMES = {
     "extract": "Extract spikes",
     "merge_split": "Merge and split",
     "export": "Export to phy",
+    "quality": "Quality metrics",
 }
 LISTED_STAGES = tuple(stage for stage in STAGES if stage in STAGE_NAMES)
 # Steps inside a stage, shown while it runs.

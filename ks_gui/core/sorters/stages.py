@@ -19,6 +19,7 @@ STAGE_TITLES = {
     "extract": "Extracting spikes",
     "merge_split": "Merging and splitting",
     "export": "Exporting to phy",
+    "quality": "Quality metrics",
     "done": "Done",
 }
 
@@ -33,6 +34,7 @@ STAGE_WEIGHTS = {
     "extract": 0.22,
     "merge_split": 0.08,
     "export": 0.02,
+    "quality": 0.05,
     "done": 0.0,
 }
 INDEX = {name: i for i, name in enumerate(STAGES)}
