@@ -13,7 +13,7 @@ from ks_gui.core.places.base import Form, Launch, Mount, Readiness
 from ks_gui.core.places.container_spec import MEX_CACHE_TARGET, spec_for
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.places.shell import Shell
-from ks_gui.drivers import driver_path
+from ks_gui.drivers import QUALITY_DRIVER, driver_path
 
 # Where the Kilosort 2.5 image writes whoever runs it (MATLAB's prefs, its licensing cache): a read-only SIF needs
 # a writable layer there (docker/CONTRACT.md, User).
@@ -84,6 +84,7 @@ class PythonEnvRunner:
         from ks_gui.core.places.slurm_place import copy_driver
 
         copy_driver(driver_path("ks_gui_kilosort4.py"), folder)
+        copy_driver(driver_path(QUALITY_DRIVER), folder)  # the quality stage, run by the driver after the sort
 
     def command(self, launch: Launch, path_map: PathMap, readiness: Readiness) -> NodeCommand:
         driver = path_map.to_server(str(launch.output / ".ks-gui" / Path(driver_path(launch.driver)).name))
