@@ -29,9 +29,11 @@ test: $(VENV)/.installed system-packages engine sshd slurm sim-image phy-env ks4
 unit: $(VENV)/.installed lint
 	$(PYTHON) -m pytest -m "not engine"
 
+## The house's rules: style (ruff), the import contracts (pyproject's [tool.importlinter]: what may import what).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check ks_gui tests
 	$(VENV)/bin/ruff format --check ks_gui tests
+	$(VENV)/bin/lint-imports
 
 ## Speed, as ratios against baselines measured in the same run.
 bench: $(VENV)/.installed engine sshd slurm sim-image ks4-env

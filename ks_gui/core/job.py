@@ -13,7 +13,7 @@ from pathlib import Path
 from ks_gui.core.gpu_choice import forward_compat_enabled
 from ks_gui.core.ground.contract import CONTRACT_VERSION, channel_map_file, holds_earlier_sort
 from ks_gui.core.ground.readable import human_bytes
-from ks_gui.core.license import License, license_problems
+from ks_gui.core.license import License, license_from_record, license_problems, license_record
 from ks_gui.core.mounts import hidden_folder, image_folders, shadow_sentence
 from ks_gui.core.places.base import PLACE_KINDS, Mount
 from ks_gui.core.places.gpus import Gpu
@@ -65,6 +65,8 @@ class SortJob:
     # The user chose to replace an earlier sort's results in `output` (--overwrite); never while a sort runs there.
     overwrite: bool = False
     cuda_forward_compat: str = "auto"  # auto | on | off (gpu.FORWARD_COMPAT_CHOICES)
+    # --gpu none: a CPU sort everywhere, so no place asks for a GPU (a SLURM job no --gres). Set by sorting.check.
+    cpu_only: bool = False
 
     def __post_init__(self) -> None:
         self.output = Path(self.output).expanduser().absolute()
@@ -291,14 +293,58 @@ class SortJob:
         )
         output = Path(here(document["output"]))
         temp_folder = Path(here(document["temp_file"])).parent if document.get("temp_file") else output
+        record = {
+            "job_id": document["job_id"],
+            "sorter": sorter.name,
+            "place": document.get("place") or place or "docker",
+            "output": str(output),
+            "temp_dir": "" if temp_folder == output else str(temp_folder),
+            "params": {k: v for k, v in document["params"].items() if k in sorter.params},
+        }
+        return cls.from_record(record, recording)
+
+    # --- the one record of a job: the waiting list, reattach (above) and history ----------------------------
+
+    def record(self) -> dict:
+        """Everything the user chose for this job, as JSON and never a secret (a batch token is named by its email,
+        read from the keyring again). The waiting list keeps it whole; history keeps what ran where, on what."""
+        return {
+            "job_id": self.job_id,
+            "sorter": self.sorter.name,
+            "place": self.place,
+            "recording": str(self.recording.binary),
+            "output": str(self.output),
+            "image": self.image,
+            "license": license_record(self.license),
+            "temp_dir": str(self.temp_dir) if self.temp_dir else "",
+            "environment": dict(self.environment),
+            "mounts": [[str(m.source), m.target, m.read_only] for m in self.extra_mounts],
+            "params": dict(self.param_overrides),
+            "cuda_forward_compat": self.cuda_forward_compat,
+            "overwrite": self.overwrite,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict, recording: Recording) -> SortJob:
+        """The job `record` describes, on `recording` (read again by the caller, or made from a job file). Keys a
+        record lacks take their defaults; a malformed one raises KeyError, TypeError, ValueError or LicenseError."""
+        sorter, implied_place = sorter_named(str(record["sorter"]))
+        extra = {"job_id": str(record["job_id"])} if record.get("job_id") else {}
         return cls(
             recording=recording,
-            output=output,
-            license=None,
+            output=Path(str(record["output"])),
+            license=license_from_record(record.get("license")),
             sorter=sorter,
-            place=document.get("place") or place or "docker",
-            image="",
-            temp_dir=None if temp_folder == output else temp_folder,
-            param_overrides={k: v for k, v in document["params"].items() if k in sorter.params},
-            job_id=document["job_id"],
+            place=str(record.get("place") or implied_place or "docker"),
+            image=str(record.get("image") or ""),
+            temp_dir=Path(record["temp_dir"]) if record.get("temp_dir") else None,
+            environment={str(k): str(v) for k, v in dict(record.get("environment") or {}).items()},
+            extra_mounts=tuple(
+                Mount(Path(source), str(target), bool(read_only))
+                for source, target, read_only in record.get("mounts") or ()
+            ),
+            param_overrides=dict(record.get("params") or {}),
+            cuda_forward_compat=str(record.get("cuda_forward_compat") or "auto"),
+            overwrite=bool(record.get("overwrite", False)),
+            **extra,
         )

@@ -53,6 +53,7 @@ def launch_for(job: SortJob, path_map: PathMap | None = None) -> Launch:
         environment=environment,
         mounts=tuple(mounts),
         gpu=job.gpu,
+        cpu_only=job.cpu_only,
         stdin_open=needs_stdin(license),
         mac_address=mac_address(license),
         entrypoint=entrypoint,

@@ -160,6 +160,28 @@ def parse_license(
     raise LicenseError(f"license {text!r} is not one of {FORMS}")
 
 
+def license_record(license: License | None) -> dict | None:
+    """parse_license's arguments for `license`, without its secret: how a kept job names its license."""
+    if isinstance(license, LicenseServer):
+        return {"text": f"server:{license.port}@{license.host}"}
+    if isinstance(license, LicenseFile):
+        return {"text": f"file:{license.path}", "mac_address": license.mac_address}
+    if isinstance(license, MathWorksAccount):
+        return {"text": f"account:{license.email}", "keep_signed_in": license.keep_signed_in}
+    if isinstance(license, BatchToken):
+        return {"text": f"token:{license.email}"}  # the token itself: from the keyring again
+    return None
+
+
+def license_from_record(record: dict | None) -> License | None:
+    """The license a kept record names (a batch token read from the keyring again); LicenseError if it cannot be."""
+    if record is None:
+        return None
+    return parse_license(
+        str(record["text"]), mac_address=record.get("mac_address"), keep_signed_in=bool(record.get("keep_signed_in"))
+    )
+
+
 def license_problems(license: License) -> list[str]:
     if isinstance(license, LicenseFile):
         if license.path.is_dir():

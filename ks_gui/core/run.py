@@ -178,13 +178,11 @@ class SortRun:
             self._note(f"the stage times of this run could not be kept for later estimates: {err}")
 
     def _new_record(self) -> history.RunRecord:
+        kept = self.job.record()
         return history.RunRecord(
-            job_id=self.job.job_id,
-            sorter=self.job.sorter.name,
+            **{key: kept[key] for key in ("job_id", "sorter", "recording", "output")},
             place=self.place.name,
-            recording=str(self.job.recording.binary),
-            output=str(self.job.output),
-            image=self.job.image if self.place.form == "container" else "",
+            image=kept["image"] if self.place.form == "container" else "",
             log_file=str(self.log_file),
             started=self._started.isoformat(timespec="seconds"),
             handle=self.place_handle,

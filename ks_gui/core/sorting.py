@@ -187,7 +187,7 @@ def check(job: SortJob, place: Place, gpu_request: GpuRequest = "auto", gpus: li
                 "gpu", f"the image {job.image} needs an NVIDIA GPU, and none is chosen", "none found, or --gpu none"
             )
         )
-    chosen = dataclasses.replace(job, gpu=gpu)
+    chosen = dataclasses.replace(job, gpu=gpu, cpu_only=gpu_request == "none")
     if not found:
         found += chosen.disk_problems()
     if job.overwrite and not found:

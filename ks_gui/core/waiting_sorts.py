@@ -16,10 +16,9 @@ import platformdirs
 
 from ks_gui.core.gpu_choice import GpuRequest
 from ks_gui.core.ground.atomic import write_json_atomically
-from ks_gui.core.job import Mount, SortJob
-from ks_gui.core.license import BatchToken, LicenseError, LicenseFile, LicenseServer, MathWorksAccount, parse_license
+from ks_gui.core.job import SortJob
+from ks_gui.core.license import LicenseError
 from ks_gui.core.recordings.recording import RecordingError, inspect_all
-from ks_gui.core.sorters import SORTERS
 
 
 def waiting_sorts_file() -> Path:
@@ -59,61 +58,15 @@ def take() -> list[Restored]:
 
 
 def _document(job: SortJob, gpu: GpuRequest) -> dict:
-    return {
-        "recording": str(job.recording.binary),
-        "output": str(job.output),
-        "sorter": job.sorter.name,
-        "image": job.image,
-        "license": _license_document(job.license),
-        "temp_dir": str(job.temp_dir) if job.temp_dir else "",
-        "environment": job.environment,
-        "mounts": [[str(m.source), m.target, m.read_only] for m in job.extra_mounts],
-        "params": job.param_overrides,
-        "cuda_forward_compat": job.cuda_forward_compat,
-        "overwrite": job.overwrite,
-        "gpu": gpu,
-    }
-
-
-def _license_document(license: object) -> dict | None:
-    """parse_license's arguments for `license`, without its secret."""
-    if isinstance(license, LicenseServer):
-        return {"text": f"server:{license.port}@{license.host}"}
-    if isinstance(license, LicenseFile):
-        return {"text": f"file:{license.path}", "mac_address": license.mac_address}
-    if isinstance(license, MathWorksAccount):
-        return {"text": f"account:{license.email}", "keep_signed_in": license.keep_signed_in}
-    if isinstance(license, BatchToken):
-        return {"text": f"token:{license.email}"}  # the token itself: from the keyring again
-    return None
+    return {**job.record(), "gpu": gpu}
 
 
 def _restore(document: dict) -> Restored:
     binary = Path(str(document.get("recording", "")))
     try:
         recording = next(r for r in inspect_all(binary.parent).recordings if r.binary == binary)
-        license = document.get("license")
-        job = SortJob(
-            recording=recording,
-            output=Path(document["output"]),
-            license=None
-            if license is None
-            else parse_license(
-                license["text"],
-                mac_address=license.get("mac_address"),
-                keep_signed_in=license.get("keep_signed_in", False),
-            ),
-            sorter=SORTERS[document["sorter"]],
-            image=document["image"],
-            temp_dir=Path(document["temp_dir"]) if document["temp_dir"] else None,
-            environment=dict(document["environment"]),
-            extra_mounts=tuple(
-                Mount(Path(source), target, read_only) for source, target, read_only in document["mounts"]
-            ),
-            param_overrides=dict(document["params"]),
-            cuda_forward_compat=document["cuda_forward_compat"],
-            overwrite=bool(document["overwrite"]),
-        )
+        # Queued again, it is a new run of the same job: a new id.
+        job = SortJob.from_record({**document, "job_id": ""}, recording)
     except StopIteration:
         return Restored(binary.name, problem=f"{binary} is no longer there")
     except (RecordingError, LicenseError) as err:

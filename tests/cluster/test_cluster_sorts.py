@@ -212,3 +212,19 @@ def test_a_job_slurm_has_forgotten_is_found_by_its_output_file_and_recorded(sim_
     assert document["outcomes"][0]["succeeded"] is True, document
     (record,) = history.load_all()
     assert record.status == "succeeded" and record.units == 16
+
+
+def test_gpu_none_asks_the_cluster_for_no_gpu(sim_image, tmp_path: Path):
+    """Issue 27's bug: `--gpu none` still asked SLURM for --gres=gpu:1, which this cluster (it has no GPU) refuses.
+    No --gpus-per-job here: --gpu none alone means a CPU sort everywhere."""
+    recording = write_recording(tmp_path / "rec", seconds=2.0)
+    output = tmp_path / "sorted"
+
+    done = run_cli(
+        *sim_sort_args(recording.folder, output, "--on", "slurm", "--node-runs", "docker", "--gpu", "none"),
+        timeout=240,
+    )
+
+    assert done.returncode == 0, done.stderr
+    script = (output / ".ks-gui" / "job.sbatch").read_text()
+    assert "--gres" not in script and "CUDA_VISIBLE_DEVICES" in script

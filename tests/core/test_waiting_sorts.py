@@ -93,3 +93,18 @@ def test_an_unreadable_file_gives_nothing_and_goes(tmp_path: Path):
     path.write_text("{not json")
     assert waiting_sorts.take() == []
     assert not path.exists()
+
+
+def test_a_waiting_sort_keeps_its_place_and_everything_else_of_its_job(tmp_path: Path):
+    """Issue 27's bug: a sort waiting for a GPU server, a cluster or the local environment came back as a Docker
+    sort on this computer."""
+    jobs = [
+        job_for(tmp_path / "rec_a", tmp_path / "out_a", sorter=SORTERS["kilosort4"], license=None, place="local"),
+        job_for(tmp_path / "rec_b", tmp_path / "out_b", place="ssh://lab@gpu-server", overwrite=False),
+        job_for(tmp_path / "rec_c", tmp_path / "out_c", sorter=SORTERS["kilosort4"], license=None, place="slurm"),
+    ]
+    waiting_sorts.keep([(job, "none") for job in jobs])
+    restored = [kept.job for kept in waiting_sorts.take()]
+    assert [job.place for job in restored] == ["local", "ssh://lab@gpu-server", "slurm"]
+    for before, after in zip(jobs, restored, strict=True):
+        assert {**after.record(), "job_id": ""} == {**before.record(), "job_id": ""}

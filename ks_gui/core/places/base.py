@@ -91,6 +91,7 @@ class Launch:
     environment: dict[str, str] = field(default_factory=dict)
     mounts: tuple[Mount, ...] = ()
     gpu: Gpu | None = None
+    cpu_only: bool = False  # the user asked for no GPU (--gpu none): a place that requests GPUs requests none
     stdin_open: bool = False
     mac_address: str | None = None
     entrypoint: list[str] | None = None

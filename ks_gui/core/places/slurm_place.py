@@ -11,6 +11,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from ks_gui.core.ground.contract import RUN_FOLDER
@@ -87,13 +88,14 @@ class SlurmPlace(SeesLocalFiles):
         output = there(str(launch.output))
         node = self.runner.command(launch, self.path_map, readiness)
         environment = dict(node.environment)
-        if not self.options.gpus:
+        options = replace(self.options, gpus=0) if launch.cpu_only else self.options
+        if not options.gpus:
             environment["CUDA_VISIBLE_DEVICES"] = ""  # no GPU asked: none used, even on a GPU node
         return batch_script(
             launch.job_id,
             output,
             f"{output}/{RUN_FOLDER}/slurm-%j.out",
-            self.options,
+            options,
             environment,
             node.command,
             node.preamble,
