@@ -237,7 +237,7 @@ def phy_recording(output: Path, params: dict[str, Any], gain_uv: float):  # -> s
     probe = Probe(ndim=2, si_units="um")
     probe.set_contacts(np.load(output / "channel_positions.npy")[:, :2])
     probe.set_device_channel_indices(np.arange(len(channel_map)))
-    recording = recording.set_probe(probe)
+    recording.set_probe(probe)  # in place (SpikeInterface 0.105)
     if not source.filtered:
         recording = spre.bandpass_filter(recording, freq_min=300.0, freq_max=6000.0)
     return recording
