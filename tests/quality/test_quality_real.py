@@ -41,6 +41,8 @@ def test_the_sort_ends_with_its_quality_stage(sorted_truth: SortedTruth):
     markers = [line for line in sorted_truth.log.splitlines() if line.startswith("[ks-gui] stage ")]
     assert markers[-3:] == ["[ks-gui] stage export", "[ks-gui] stage quality", "[ks-gui] stage done"], markers
     assert sorted_truth.outcome["succeeded"] is True
+    assert sorted_truth.outcome["quality"].startswith("Automatic labels: "), sorted_truth.outcome
+    assert sorted_truth.outcome["summary"].endswith(sorted_truth.outcome["quality"])
     output = sorted_truth.output
     clusters = set(np.unique(np.load(output / "spike_clusters.npy")).tolist())
     kept = json.loads((output / ".ks-gui" / "quality.json").read_text())
