@@ -68,6 +68,11 @@ def _precision_recall(found: set[int], real_of: dict[int, int], n_true: int) -> 
     return precision, len(recalled) / n_true, len(found), len(real)
 
 
+def _line(name: str, figures: tuple[float, float, int, int]) -> str:
+    precision, recall, n, real = figures
+    return f"{name}: {n} units, {real} real: precision {precision:.2f}, recall {recall:.2f}"
+
+
 def test_good_label_against_the_ground_truth(sorted_truth: SortedTruth):
     from spikeinterface.comparison import compare_sorter_to_ground_truth
     from spikeinterface.extractors import read_phy
@@ -76,21 +81,29 @@ def test_good_label_against_the_ground_truth(sorted_truth: SortedTruth):
     truth = sorted_truth.truth.sorting()
     tested = read_phy(str(output), load_all_cluster_properties=False).remove_empty_units()
     comparison = compare_sorter_to_ground_truth(truth, tested, exhaustive_gt=True)
-    best = comparison.get_best_unit_match2()  # tested unit -> true unit (or -1)
-    accuracy = comparison.get_performance()["accuracy"]
-    real_of = {int(unit): int(match) for unit, match in best.items()
-               if match != -1 and accuracy.get(match, 0.0) >= MATCHED}  # fmt: skip
+    scores = comparison.agreement_scores  # true units x sorted units
+
+    def real(matches) -> dict[int, int]:
+        return {int(unit): int(match) for unit, match in matches.items()
+                if match != -1 and scores.loc[match, unit] >= MATCHED}  # fmt: skip
+
+    real_of = real(comparison.best_match_21)  # a sorted unit whose spikes are a true unit's (duplicates too)
+    one_to_one = real(comparison.hungarian_match_21)  # each true unit counted once: a duplicate is not real
     auto = _labels(output / "cluster_auto_label.tsv", "auto_label")
     ks = _labels(output / "cluster_KSLabel.tsv", "KSLabel")
     n_true = truth.get_num_units()
-    ours = _precision_recall({u for u, label in auto.items() if label == "good"}, real_of, n_true)
-    theirs = _precision_recall({u for u, label in ks.items() if label == "good"}, real_of, n_true)
-    report = (
-        f"\n{len(auto)} units sorted, {len(real_of)} of them real (accuracy >= {MATCHED}), {n_true} true units\n"
-        f"  Bombcell good: {ours[2]} units, {ours[3]} real: precision {ours[0]:.2f}, recall {ours[1]:.2f}\n"
-        f"  KSLabel good:  {theirs[2]} units, {theirs[3]} real: precision {theirs[0]:.2f}, recall {theirs[1]:.2f}\n"
-        f"  labels: {sorted(auto.items())}"
-    )
+    auto_good = {u for u, label in auto.items() if label == "good"}
+    ks_good = {u for u, label in ks.items() if label == "good"}
+    ours, theirs = _precision_recall(auto_good, real_of, n_true), _precision_recall(ks_good, real_of, n_true)
+    report = "\n".join((
+        f"\n{len(auto)} units sorted, {len(real_of)} real (agreement >= {MATCHED} with a true unit; "
+        f"{len(one_to_one)} one to one), {n_true} true units",
+        "  " + _line("Bombcell good", ours),
+        "  " + _line("KSLabel good ", theirs),
+        "  one to one: " + _line("Bombcell good", _precision_recall(auto_good, one_to_one, n_true)),
+        "  one to one: " + _line("KSLabel good ", _precision_recall(ks_good, one_to_one, n_true)),
+        f"  labels: {sorted(auto.items())}",
+    ))  # fmt: skip
     print(report)
     (output / ".ks-gui" / "ground_truth_report.txt").write_text(report)
     assert ours[2] > 0, "no unit labelled good" + report
