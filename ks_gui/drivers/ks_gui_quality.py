@@ -25,6 +25,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,7 +211,7 @@ def recording_source(output: Path, params: dict[str, Any]) -> Source:
                   not filtered)  # fmt: skip
 
 
-def phy_recording(output: Path, params: dict[str, Any], gain_uv: float):  # -> spikeinterface BaseRecording
+def phy_recording(output: Path, params: dict[str, Any], gain_uv: float) -> Any:  # a SpikeInterface recording
     """The recording the sort read, its channels as Kilosort sorted them (channel_map.npy) at their positions
     (channel_positions.npy), band-pass filtered unless it is a filtered copy."""
     import numpy as np
@@ -251,7 +252,7 @@ def compute(
     thresholds: dict[str, dict[str, dict[str, Any]]],
     gain_uv: float = 1.0,
     n_jobs: int = 1,
-    say=print,
+    say: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """The metrics and labels of every unit of the phy folder `output`, written into it; returns the summary."""
     started = time.monotonic()
@@ -318,7 +319,7 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _counts(labels) -> dict[str, int]:
+def _counts(labels: Iterable[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for label in labels:
         counts[label] = counts.get(label, 0) + 1
