@@ -43,7 +43,7 @@ def sorted_truth(tmp_path_factory: pytest.TempPathFactory) -> SortedTruth:
     command += ["--on", "local", "--output", str(output), "--json"]
     command += ["--param", f"n_chan_bin={N_CHANNELS}", "--param", f"fs={SAMPLE_RATE}"]
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900, env=environment)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1500, env=environment)
     seconds = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = json.loads(done.stdout)
