@@ -285,7 +285,8 @@ def compute(
         say(f"quality step {index}/{len(steps)} {name}")
         analyzer.compute(name, **kwargs, **(job_kwargs if name in _JOB_STEPS else {}))
     metrics = analyzer.get_extension("quality_metrics").get_data()
-    metrics = metrics.join(analyzer.get_extension("template_metrics").get_data(), rsuffix="_template")
+    template = analyzer.get_extension("template_metrics").get_data()
+    metrics = metrics.join(template[[name for name in template.columns if name not in metrics.columns]])
     labels = bombcell_label_units(analyzer, thresholds=thresholds)
     label_of = {str(unit): str(label) for unit, label in zip(labels.index, labels.iloc[:, 0], strict=True)}
     units = {}
