@@ -244,6 +244,21 @@ def phy_recording(output: Path, params: dict[str, Any], gain_uv: float) -> Any: 
     return recording
 
 
+def phy_sorting(output: Path, sample_rate: float) -> Any:  # a SpikeInterface sorting
+    """Every unit that has spikes, as phy's spike_clusters.npy says now (a curation's merges and splits), else
+    Kilosort's spike_templates.npy. (SpikeInterface's read_phy takes its units from cluster_group.tsv, which phy
+    writes for the units a user labelled only.)"""
+    import numpy as np
+    from spikeinterface.core import NumpySorting
+
+    times = np.load(output / "spike_times.npy").ravel().astype(np.int64)
+    found = output / "spike_clusters.npy"
+    clusters = np.load(found if found.is_file() else output / "spike_templates.npy").ravel().astype(np.int64)
+    if times.shape != clusters.shape:
+        raise QualityError(f"{output}: spike_times.npy and spike_clusters.npy disagree in length")
+    return NumpySorting.from_samples_and_labels([times], [clusters], sampling_frequency=sample_rate)
+
+
 # --- computing ------------------------------------------------------------------------------------------------
 
 
@@ -261,11 +276,10 @@ def compute(
         import spikeinterface
         from spikeinterface.core import create_sorting_analyzer
         from spikeinterface.curation import bombcell_label_units
-        from spikeinterface.extractors import read_phy
     except ImportError as err:
         raise QualityError(f"SpikeInterface is not installed where the quality stage runs ({err})") from err
     recording = phy_recording(output, params, gain_uv)
-    sorting = read_phy(str(output), load_all_cluster_properties=False).remove_empty_units()
+    sorting = phy_sorting(output, float(params["sample_rate"]))
     if sorting.get_num_units() == 0:
         raise QualityError("the sort found no units to judge")
     job_kwargs = {"n_jobs": n_jobs, "chunk_duration": "1s", "progress_bar": False}

@@ -29,8 +29,17 @@ class SortedTruth:
     sort_seconds: float  # the whole `ks-gui sort`, quality stage included
 
 
+# A folder an earlier session sorted into (its ground-truth0), to work on these tests without sorting again.
+REUSE_VARIABLE = "KS_GUI_TEST_QUALITY_SORTED"
+
+
 @pytest.fixture(scope="session")
 def sorted_truth(tmp_path_factory: pytest.TempPathFactory) -> SortedTruth:
+    if reused := os.environ.get(REUSE_VARIABLE):
+        folder = Path(reused)
+        kept = json.loads((folder / "session.json").read_text())
+        truth = GroundTruth(folder / "rec" / "rec.bin", folder / "truth.npz")
+        return SortedTruth(truth, folder / "sorted", kept["outcome"], kept["log"], kept["seconds"])
     folder = tmp_path_factory.mktemp("ground-truth")
     truth = write_ground_truth(folder)
     output = folder / "sorted"
@@ -47,4 +56,6 @@ def sorted_truth(tmp_path_factory: pytest.TempPathFactory) -> SortedTruth:
     seconds = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = json.loads(done.stdout)
-    return SortedTruth(truth, output, outcome, Path(outcome["log_file"]).read_text(), seconds)
+    log = Path(outcome["log_file"]).read_text()
+    (folder / "session.json").write_text(json.dumps({"outcome": outcome, "log": log, "seconds": seconds}))
+    return SortedTruth(truth, output, outcome, log, seconds)
