@@ -30,6 +30,7 @@ SUBCOMMANDS = {
     "explain": "explain",
     "image": "image",
     "results": "results",
+    "qc": "qc",
 }
 
 

@@ -471,7 +471,14 @@ class SortRun:
                 failure = diagnose([str(err)], stage=self.tracker.stage, sorter=self.job.sorter.name)
             self._note(f"the record of this run could not be written into {self.job.output}: {err}")
         outcome = Outcome(
-            succeeded, self._cancelled.is_set(), exit_code, self.job.output, self.log_file, result, failure
+            succeeded,
+            self._cancelled.is_set(),
+            exit_code,
+            self.job.output,
+            self.log_file,
+            result,
+            failure,
+            quality=self.tracker.quality if succeeded else None,
         )
         if succeeded:
             self._learn()

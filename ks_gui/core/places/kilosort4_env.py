@@ -24,6 +24,8 @@ from ks_gui.core.places.local_process import LocalRun, LocalSpec
 TORCH_INDEX_VARIABLE = "KS_GUI_TORCH_INDEX"  # where the CPU build of torch comes from ("" = the default index)
 TORCH_VERSION = "2.13.0"
 KILOSORT_VERSION = "4.1.7"
+SPIKEINTERFACE_VERSION = "0.105.3"  # the quality stage after each sort (ks_gui/drivers/ks_gui_quality.py)
+PANDAS_VERSION = "3.1.1"  # SpikeInterface's metrics and Bombcell's labels are DataFrames (Kilosort brings the rest)
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 _CHECK_TIMEOUT_S = 180  # importing torch the first time after an install can take a while
 
@@ -179,6 +181,12 @@ def install_plan(folder: Path, gpus: list[Gpu], torch_index: str | None = None) 
         )
     )
     steps.append(InstallStep(f"Installing Kilosort {KILOSORT_VERSION}", [*pip, f"kilosort=={KILOSORT_VERSION}"]))
+    steps.append(
+        InstallStep(
+            f"Installing SpikeInterface {SPIKEINTERFACE_VERSION} (quality metrics)",
+            [*pip, f"spikeinterface=={SPIKEINTERFACE_VERSION}", f"pandas=={PANDAS_VERSION}"],
+        )
+    )
     return steps
 
 
