@@ -60,14 +60,16 @@ fi
 
 # 3. The real Dockerfile on that base.
 base_id=$(docker image inspect --format '{{.Id}}' "$BASE")
-driver=ks_gui/drivers/ks_gui_kilosort4.py
-image_hash=$( (echo "$base_id"; cat "$ROOT/docker/kilosort4/Dockerfile" "$ROOT/$driver") | sha256sum | cut -c1-16)
+# The files the Dockerfile COPYs: the sort's driver and the quality stage's (image_recipes.py names the same).
+drivers="ks_gui/drivers/ks_gui_kilosort4.py ks_gui/drivers/ks_gui_quality.py"
+image_hash=$( (echo "$base_id"; cat "$ROOT/docker/kilosort4/Dockerfile"; for f in $drivers; do cat "$ROOT/$f"; done) \
+    | sha256sum | cut -c1-16)
 if [ "$(label_of "$IMAGE")" != "$image_hash" ]; then
     context=$(mktemp -d "$ROOT/build/ks4-image-context.XXXXXX")
     trap 'rm -rf "$context"' EXIT
-    mkdir -p "$context/$(dirname "$driver")"
+    mkdir -p "$context/ks_gui/drivers"
     cp "$ROOT/docker/kilosort4/Dockerfile" "$context/Dockerfile"
-    cp "$ROOT/$driver" "$context/$driver"
+    for f in $drivers; do cp "$ROOT/$f" "$context/$f"; done
     echo "kilosort4-image: building docker/kilosort4/Dockerfile on $BASE as $IMAGE"
     docker build -q --build-arg "BASE_IMAGE=$BASE" --label "$LABEL=$image_hash" \
         -t "$IMAGE" "$context" >/dev/null
