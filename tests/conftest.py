@@ -304,6 +304,7 @@ SUITE_BUDGET_SECONDS = {
     "server": 120,
     "cluster": 480,
     "pictures": 60,
+    "quality": 420,  # one real Kilosort 4 sort with its quality stage, then `ks-gui qc` once more (2 idle cores)
     "ui": 420,
 }
 _suite_seconds: dict[str, float] = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ks_gui import __version__
-from ks_gui.cli.common import EXIT_BAD_INPUT, BadInputError, print_json
+from ks_gui.cli.common import EXIT_BAD_INPUT, BadInputError, joined_option_values, print_json
 
 # Each subcommand and its module here (the module's NAME, or one of its NAMES: then its run() looks at
 # args.command), in the order --help lists them. A module is imported only when a subcommand runs: `ks-gui` alone
@@ -30,6 +30,7 @@ SUBCOMMANDS = {
     "explain": "explain",
     "image": "image",
     "results": "results",
+    "qc": "qc",
 }
 
 
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ks-gui: {unknown_first_word(argv[0])}", file=sys.stderr)
             return EXIT_BAD_INPUT
         return _open_window(argv)
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(joined_option_values(argv))
     try:
         return subcommand_module(args.command).run(args)
     except BadInputError as err:

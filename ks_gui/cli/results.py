@@ -51,13 +51,21 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     good = sum(unit.label == "good" for unit in results.units)
     print(f"{len(results.units)} units ({good} good) over {results.duration_s:.1f} s in {results.folder}")
-    header = ("id", "label", "spikes", "rate Hz", "amp a.u.", "x µm", "y µm", "shank", "contam %")
-    print("{:>5} {:<8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>5} {:>8}".format(*header))
+    labelled = any(unit.auto_label is not None for unit in results.units)
+    if labelled:
+        auto_good = sum(unit.auto_label == "good" for unit in results.units)
+        print(f"Automatic labels (Bombcell's thresholds): {auto_good} good; `ks-gui qc` computes them again")
+    else:
+        print("No automatic labels yet: `ks-gui qc OUTPUT` computes the quality metrics and labels")
+    header = ("id", "label", "auto", "spikes", "rate Hz", "amp a.u.", "x µm", "y µm", "shank", "contam %", "snr")
+    print("{:>5} {:<8} {:<8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>5} {:>8} {:>6}".format(*header))
     for unit in results.units:
         contamination = "" if unit.contamination_pct is None else f"{unit.contamination_pct:.1f}"
+        snr = unit.metric("snr")
         print(
-            f"{unit.id:>5} {unit.label:<8} {unit.n_spikes:>8} {unit.firing_rate_hz:>8.2f} {unit.amplitude:>8.1f} "
-            f"{unit.x_um:>7.1f} {unit.y_um:>7.1f} {unit.shank:>5} {contamination:>8}"
+            f"{unit.id:>5} {unit.label:<8} {unit.auto_label or '':<8} {unit.n_spikes:>8} {unit.firing_rate_hz:>8.2f} "
+            f"{unit.amplitude:>8.1f} {unit.x_um:>7.1f} {unit.y_um:>7.1f} {unit.shank:>5} {contamination:>8} "
+            f"{'' if snr is None else f'{snr:.1f}':>6}"
         )
     for path in written:
         print(f"Wrote {path}")

@@ -499,5 +499,6 @@ def _outcome_document(outcome: Outcome) -> dict:
             "hint": outcome.failure.hint,
         },
         "interrupted": outcome.interrupted,
+        "quality": outcome.quality,  # the quality stage's labels, or why there are none (the sort stands)
         "summary": outcome.summary(),
     }

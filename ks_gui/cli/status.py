@@ -9,6 +9,7 @@ import sys
 from ks_gui.cli.common import EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.core import sorting
 from ks_gui.core.events import Outcome
+from ks_gui.core.results import history
 
 NAME = "status"
 
@@ -34,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
         raise BadInputError(*unreachable)
     for message in unreachable:  # the others are listed; this one is said
         print(f"ks-gui: {message}", file=sys.stderr)
+    for path in history.unreadable_records():
+        print(f"ks-gui: the run record {path} cannot be read (damaged); its sort is left out", file=sys.stderr)
     runs = [
         {
             "job_id": f.job_id,

@@ -12,8 +12,8 @@ from ks_gui.core.ground.readable import clock_text
 from ks_gui.core.sorters.progress import ProgressEvent
 
 BAR_WIDTH = 30
-# The stages a user counts: `start` and `done` are not steps of the sort.
-COUNTED_STAGES = STAGES[1:-1]
+# The stages a user counts: `start` and `done` are not steps of the sort, nor `quality`, which follows the sort.
+COUNTED_STAGES = tuple(stage for stage in STAGES[1:-1] if stage != "quality")
 
 
 def stage_position(stage: str) -> str:

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ks_gui.core.ground.contract import RUN_FOLDER, channel_map_file, job_file, provenance_file
-from ks_gui.core.places.base import PlaceError
+from ks_gui.core.places.base import Place, PlaceError
+from ks_gui.core.results import history
 
 CLAIM_FILE = "claim.json"
 CLAIM_LOCK_FILE = "claim.lock"
@@ -66,13 +67,13 @@ def _alive(pid: object) -> bool:
     return True
 
 
-def _held(output: Path, claim: dict, still_running: Callable[[str], bool]) -> bool:
+def _held(output: Path, claim: dict, still_running: Callable[[str, str], bool]) -> bool:
     """Whether the sort that claimed `output` may still write there: it has not recorded its end, and it runs on
     its place, or its launcher still lives on this computer (it may be about to start it)."""
     job_id = claim.get("job_id")
     if not isinstance(job_id, str) or _ended(output, job_id):
         return False
-    if still_running(job_id):
+    if still_running(job_id, str(claim.get("place", ""))):
         return True
     return claim.get("host") == socket.gethostname() and _alive(claim.get("pid"))
 
@@ -87,10 +88,12 @@ def _taking_turns(run_folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def claim_output(output: Path, job_id: str, place: str, overwrite: bool, still_running: Callable[[str], bool]) -> None:
+def claim_output(
+    output: Path, job_id: str, place: str, overwrite: bool, still_running: Callable[[str, str], bool]
+) -> None:
     """Make `output` this job's, or ClaimError. Without `overwrite` only a folder no sort has claimed or written
     (no run record, no params.py) can be claimed; with it, one whose claiming sort has ended: its end is on record,
-    or it runs neither on its place (`still_running(job_id)`, asked of the place) nor in a launcher alive here.
+    or it runs neither on its place (`still_running(job_id, place)`) nor in a launcher alive here.
     `<output>/.ks-gui/` must exist."""
     run_folder = output / RUN_FOLDER
     claimer = {"job_id": job_id, "place": place, "host": socket.gethostname(), "pid": os.getpid()}
@@ -128,3 +131,17 @@ def give_back(output: Path, whole_run_folder: bool) -> None:
     for path in (job_file(output), channel_map_file(output), claim_file(output)):
         with contextlib.suppress(OSError):
             path.unlink()
+
+
+def sort_still_runs(place: Place, job_id: str, claimed_on: str) -> bool:
+    """Whether the sort `job_id`, which claimed an output folder on the place named `claimed_on`, runs there still:
+    asked of `place` when it is that one, or of this computer's environment; another place's sort is taken at its
+    record's word (running, or not)."""
+    if claimed_on == place.name:
+        return any(found.running and found.job_id == job_id for found in place.found_runs())
+    if claimed_on == "local":
+        from ks_gui.core.places.local_env import LocalEnvPlace
+
+        return any(found.running and found.job_id == job_id for found in LocalEnvPlace().found_runs())
+    record = history.find(job_id)
+    return record is not None and record.status == "running"

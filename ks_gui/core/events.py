@@ -44,6 +44,7 @@ class Outcome:
     # The launcher stopped following before the sort ended (Docker did not come back): not an end, the container
     # may be there still; `ks-gui status --attach` or the window's next start finds it.
     interrupted: bool = False
+    quality: str | None = None  # how the quality stage ended, in a sentence: labels, or why there are none
 
     def summary(self) -> str:
         if self.interrupted:
@@ -52,7 +53,8 @@ class Outcome:
             return f"Cancelled. The log is in {self.log_file}"
         if self.succeeded and self.result:
             r = self.result
-            return f"Sorted: {r.units} units ({r.good} good), {r.spikes} spikes in {self.output}"
+            quality = f". {self.quality}" if self.quality else ""
+            return f"Sorted: {r.units} units ({r.good} good), {r.spikes} spikes in {self.output}{quality}"
         if self.failure:
             reason = str(self.failure)
         elif self.exit_code == 0:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,7 +44,7 @@ class Problem:
 
 
 def new_job_id() -> str:
-    return f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+    return f"{datetime.now():%Y%m%d-%H%M%S}-{os.urandom(2).hex()}"  # as secrets.token_hex(2), without hashlib
 
 
 @dataclass
@@ -140,12 +139,26 @@ class SortJob:
     def input_problems(self) -> list[Problem]:
         """What is wrong with the job itself, found without asking Docker."""
         found = self._output_problems() + self._recording_problems()
-        found += [Problem("params", p) for p in param_problems(self.sorter, self.params)]
+        found += [self._param_problem(p) for p in param_problems(self.sorter, self.params)]
         if self.place in PLACE_KINDS and PLACE_KINDS[self.place].form == "container":
             hidden = self.mount_problems()
             writable = self._writable_mount_of_recording(self.recording.folder.resolve())
             found += hidden + ([writable] if writable and not any(p.field == "mounts" for p in hidden) else [])
         return found + self._license_problems()
+
+    def _param_problem(self, text: str) -> Problem:
+        """A parameter's problem; one the recording's files gave (its channel count or rate, not typed by the user)
+        is said as the file's."""
+        detected = {self.sorter.channels_param: "channel count", self.sorter.sample_rate_param: "sample rate"}
+        for key, what in detected.items():
+            if text.startswith(f"{key} ") and key not in self.param_overrides and self.recording.metadata:
+                return Problem(
+                    "params",
+                    f"{self.recording.metadata.name} gives a {what} Kilosort cannot use ({text}): check the file, "
+                    f"or give the right one",
+                    f"--param {key}=…",
+                )
+        return Problem("params", text)
 
     def mount_problems(self, keeps_label: str | None = None) -> list[Problem]:
         """Folders given to the container at a path that would hide one the image needs (`/`, `/usr`, its home...):
@@ -247,18 +260,6 @@ class SortJob:
             )
         elif self.n_batches == 0:
             found.append(Problem("params", "the time range holds no samples"))
-        detected = self.recording.channel_map
-        # A detected map that does not fit is said, never swapped for a made-up geometry without a word.
-        unfitted = detected is not None and self.n_channels and detected.fitted(self.n_channels) is None
-        if self.channel_map is None and detected is not None and unfitted and not contradiction:  # said once
-            source = self.recording.metadata.name if self.recording.metadata else "the recording's channel map"
-            found.append(
-                Problem(
-                    "n_channels",
-                    f"{source} places contacts on {detected.n_channels} channels, the recording has "
-                    f"{self.n_channels}: check the channel count or the channel map",
-                )
-            )
         return found
 
     def _license_problems(self) -> list[Problem]:

@@ -12,10 +12,11 @@ import time
 from collections import deque
 from collections.abc import Generator, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO
 
-from ks_gui.core.claim import claim_output, give_back
+from ks_gui.core.claim import claim_output, give_back, sort_still_runs
 from ks_gui.core.events import LogLine, Notice, Outcome, PromptKind, RunEvent, SignInPrompt
 from ks_gui.core.ground.atomic import write_json_atomically
 from ks_gui.core.ground.contract import channel_map_file, job_file
@@ -98,26 +99,31 @@ class SortRun:
         return run
 
     def write_files(self) -> None:
-        """Write the channel map and the job file into the output folder."""
+        """Claim the output folder, then write the channel map and the job file into it."""
         job = self.job
         self._made_run_folder = not job_file(job.output).parent.exists()
         # Made where the sorter runs (on a server: by its account, which then owns what the sorter writes).
         self.place.make_folders([job_file(job.output).parent, *([job.temp_dir] if job.temp_dir else [])])
         # The folder becomes this job's in one step, before anything in it is written or removed.
-        claim_output(job.output, job.job_id, self.place.name, job.overwrite, self._still_running)
-        if job.overwrite:
-            remove_earlier_results(job.output)
-        chan_map = job.effective_channel_map
-        assert chan_map is not None and job.sample_rate is not None, "check problems() first"
-        chan_map.write_mat(channel_map_file(job.output), job.sample_rate)
-        self._document = job.document(self._readiness.mex_cache, self.place.path_map)
-        # Readable by others: on a server, the sorter runs as the server's account (no secret is in the job file).
-        write_json_atomically(job_file(job.output), self._document, mode=0o644)
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        claim_output(job.output, job.job_id, self.place.name, job.overwrite, partial(sort_still_runs, self.place))
+        try:
+            if job.overwrite:
+                remove_earlier_results(job.output)
+            chan_map = job.effective_channel_map
+            assert chan_map is not None and job.sample_rate is not None, "check problems() first"
+            chan_map.write_mat(channel_map_file(job.output), job.sample_rate)
+            self._document = job.document(self._readiness.mex_cache, self.place.path_map)
+            # Readable by others: on a server, the sorter runs as the server's account (no secret in the job file).
+            write_json_atomically(job_file(job.output), self._document, mode=0o644)
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        except BaseException:
+            self._give_back()
+            raise
 
-    def _still_running(self, job_id: str) -> bool:
-        """Whether the sort `job_id` still runs on this run's place (it claimed the output folder before)."""
-        return any(found.running and found.job_id == job_id for found in self.place.found_runs())
+    def _give_back(self) -> None:
+        """Nothing started: the output folder is left as it was found (but for an overwrite's removed results),
+        free for the next sort."""
+        give_back(self.job.output, whole_run_folder=self._made_run_folder)
 
     def start(self) -> None:
         """Write the job's files, then start it on its place. ClaimError (a PlaceError) when another sort has the
@@ -129,8 +135,7 @@ class SortRun:
         try:
             self._handle = self.place.start(launch_for(self.job, self.place.path_map), self._readiness)
         except BaseException:
-            # Nothing started: the folder is left as it was found, free for the next sort.
-            give_back(self.job.output, whole_run_folder=self._made_run_folder)
+            self._give_back()
             raise
         self._record = self._new_record()
         history.save(self._record)  # at submission: a cluster job's id is on record from the start
@@ -466,7 +471,14 @@ class SortRun:
                 failure = diagnose([str(err)], stage=self.tracker.stage, sorter=self.job.sorter.name)
             self._note(f"the record of this run could not be written into {self.job.output}: {err}")
         outcome = Outcome(
-            succeeded, self._cancelled.is_set(), exit_code, self.job.output, self.log_file, result, failure
+            succeeded,
+            self._cancelled.is_set(),
+            exit_code,
+            self.job.output,
+            self.log_file,
+            result,
+            failure,
+            quality=self.tracker.quality if succeeded else None,
         )
         if succeeded:
             self._learn()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ks_gui.core.doors.clusters import Cluster, remembered_cluster
 from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.ground.contract import LABEL_KEEPS
 from ks_gui.core.job import Problem, SortJob
@@ -21,6 +20,7 @@ from ks_gui.core.settings import load_settings
 from ks_gui.core.sorters.base import Sorter
 
 if TYPE_CHECKING:
+    from ks_gui.core.doors.clusters import Cluster  # its import (SLURM's options, subprocess) waits for a cluster
     from ks_gui.core.places.node_runners import NodeRunner
     from ks_gui.core.places.server_place import ServerPlace  # noqa: F401  (for the faces' casts)
     from ks_gui.core.places.shell import Shell
@@ -100,6 +100,8 @@ def open_place(
     cannot be reached. `path_map` says how a server names this computer's folders (a server's remembered map when
     None)."""
     if kind_of(name) == "slurm":
+        from ks_gui.core.doors.clusters import remembered_cluster
+
         return _open_cluster(name, cluster or remembered_cluster(name), path_map)
     if kind_of(name) == "ssh":
         from ks_gui.core.doors.servers import remembered_path_map

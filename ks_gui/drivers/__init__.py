@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 KILOSORT4_DRIVER = "ks_gui_kilosort4.py"
+# The quality stage (SpikeInterface's metrics, Bombcell's labels): run by the Kilosort 4 driver after the sort, and
+# by `ks-gui qc`. Its top level is standard library only, so the launcher imports it for the thresholds.
+QUALITY_DRIVER = "ks_gui_quality.py"
 
 
 def driver_path(name: str) -> Path:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
 import sys
 import traceback
 from pathlib import Path
@@ -32,6 +34,8 @@ STAGE_AT_LOG_LINE = (
     ("Saving to phy", "export"),
 )
 EXIT_FAILED = 1
+# The quality stage's program, beside this one (in the package, the image's /opt/ks-gui, a cluster job's .ks-gui).
+QUALITY_PROGRAM = "ks_gui_quality.py"
 
 
 class SorterError(Exception):
@@ -174,8 +178,36 @@ def main(argv: list[str]) -> int:
         say(f"error {known.kind}: {known.message}")
         return EXIT_FAILED
     say(f"result units={units} good={good} spikes={spikes}")
+    quality(job)
     say("stage done")
     return 0
+
+
+def quality(job: dict) -> None:
+    """The quality stage: SpikeInterface's metrics and Bombcell's labels, in a process of its own, so that nothing
+    it does (a missing package, an unreadable recording, a crash) changes the sort's result: its end is a
+    `quality labels ...` or `quality failed: <reason>` marker. A job with `"quality": false` skips it."""
+    options = job.get("quality", {})
+    if options is False:
+        return
+    say("stage quality")
+    program = Path(__file__).with_name(QUALITY_PROGRAM)
+    if not program.is_file():
+        say(f"quality failed: {QUALITY_PROGRAM} is not beside the driver")
+        return
+    options = options if isinstance(options, dict) else {}
+    command = [sys.executable, str(program), job["output"], "--gain-uv", str(options.get("gain_uv", 1.0))]
+    command += ["--jobs", str(options.get("jobs", min(os.cpu_count() or 1, 8)))]
+    if options.get("thresholds_file"):
+        command += ["--thresholds", str(options["thresholds_file"])]
+    try:
+        done = subprocess.run(command, stdout=None, stderr=subprocess.PIPE, text=True, check=False)
+    except OSError as err:
+        say(f"quality failed: {err}")
+        return
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        say(f"quality failed: {reason.removeprefix('quality: ')}")
 
 
 if __name__ == "__main__":

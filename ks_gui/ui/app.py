@@ -24,7 +24,7 @@ def open_window(app: QApplication, recording: Path | None = None) -> MainWindow:
     """All that `ks-gui` does to open its window, up to the event loop (tests/bench/window_start.py times it).
 
     What the first frame does not show waits until that frame is on screen (the window completes itself), then
-    qtawesome's glyphs, then the look for sorts an earlier launcher left (it loads Docker's SDK, on a pool thread
+    the icons' glyphs, then the look for sorts an earlier launcher left (it loads Docker's SDK, on a pool thread
     that would compete for the GIL)."""
     app.setApplicationName("ks-gui")
     app.setDesktopFileName("ks-gui")

@@ -1,105 +1,145 @@
-"""The app's icons: qtawesome's Font Awesome glyphs, with qtawesome loaded just after the window's first paint.
+"""The app's icons: Font Awesome 6 solid glyphs ("fa6s.play"), drawn from the font qtawesome bundles, without qtawesome.
 
-Loading qtawesome takes longer than opening a bare window (issue #8): it imports qtpy, whose
-`from PySide6.QtCore/QtGui/QtWidgets import *` creates every Qt class (~0.1 s), and its first icon loads all twelve
-bundled fonts. So until the first window has painted, `icon()` hands out a stand-in icon that paints nothing at
-the same size, and nothing moves when the glyphs appear. The first time a stand-in is painted, qtawesome is loaded
-right after that frame, with only the fonts the app names, and every window repaints with the real glyphs. Icons
-asked for after that are qtawesome's own.
+Importing qtawesome took longer than opening a bare window (issue #8, #27): it imports qtpy, whose
+`from PySide6.QtCore/QtGui/QtWidgets import *` creates every Qt class (~0.25 s on a loaded 2-core machine). The app
+only needs qtawesome's font file and its charmap (name -> code point), so it reads those two files itself (~5 ms) and
+draws each glyph as qtawesome's default "text" painter does, pixel for pixel (tests/ui/test_window_start.py compares).
+
+Even those 5 ms wait for the window's first frame: until the font is loaded, an icon paints nothing at its size, so
+nothing moves when the glyphs appear. The first time an icon is painted, the font is loaded right after that frame,
+and every window repaints with the glyphs.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore
-from PySide6.QtCore import QRect, QSize, QTimer
-from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPaintEvent, QPixmap
+from PySide6.QtCore import QPoint, QRect, QTimer
+from PySide6.QtGui import QIcon, QIconEngine
 from PySide6.QtWidgets import QApplication, QWidget
 
-# prefix ("fa6s") -> qtawesome's IconicFont for that one font; filled by load_now()
-_fonts: dict[str, Any] = {}
+if TYPE_CHECKING:  # the painting's classes are imported where they paint: PySide builds each class when first named
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPixmap
+
+PREFIX = "fa6s"  # the one font the app's icons name: Font Awesome 6, solid
+# qtawesome's file names, their version part left open: fontawesome6-solid-webfont-6.7.2.ttf and its -charmap-….json
+_FONT_FILES = "fontawesome6-solid-webfont-*.ttf"
+
+_font_family: str | None = None  # set by load_now()
+_charmap: dict[str, str] = {}  # glyph name ("play") -> its character, set by load_now()
 _load_scheduled = False
 
 
 def icon(name: str, **options: Any) -> QIcon:
-    """The qtawesome icon `name` ("fa6s.play") with qtawesome's options (color=…); a stand-in until it is loaded."""
-    if _fonts:
-        return _qtawesome_icon(name, options)
-    return QIcon(_StandInEngine(name, options))
+    """The glyph `name` ("fa6s.play"), in the palette's text colour or `color` ("#1565c0"); blank until loaded."""
+    prefix, _, glyph = name.partition(".")
+    if prefix != PREFIX:
+        raise ValueError(f"{name!r}: the app's icons are Font Awesome 6 solid glyphs, named {PREFIX}.<name>")
+    if set(options) - {"color"}:
+        raise TypeError(f"icon() takes only color=…, not {sorted(set(options) - {'color'})}")
+    if _charmap and glyph not in _charmap:
+        raise ValueError(f"{name!r}: Font Awesome 6 solid has no such glyph")
+    return QIcon(_GlyphEngine(glyph, options.get("color")))
 
 
 def loaded() -> bool:
-    """Whether qtawesome is loaded and icons show their glyphs."""
-    return bool(_fonts)
+    """Whether the font is loaded and icons show their glyphs."""
+    return _font_family is not None
 
 
 def load_now() -> None:
-    """Load qtawesome now (a no-op once loaded); every window is repainted with the glyphs before this returns."""
-    if _fonts:
+    """Load the font and its charmap now (a no-op once loaded); every window is repainted with the glyphs."""
+    global _font_family
+    if _font_family is not None:
         return
-    import qtawesome  # here, not at the top: the point of this module
-    from qtawesome.iconic_font import IconicFont
+    from PySide6.QtGui import QFontDatabase  # some ms to build: after the first frame, with the font
 
-    # qtawesome.icon() would load all twelve bundled fonts; the app only names a few, so load those alone.
-    for prefix, *files in getattr(qtawesome, "_BUNDLED_FONTS", ()):
-        if prefix in _PREFIXES:
-            _fonts[prefix] = IconicFont((prefix, *files))
-    _fonts.setdefault("", qtawesome)  # any other prefix: qtawesome's own instance (all fonts)
+    font_file = _font_file()
+    family_id = QFontDatabase.addApplicationFont(str(font_file))
+    families = QFontDatabase.applicationFontFamilies(family_id)
+    if not families:
+        raise RuntimeError(f"Qt could not load the icons' font {font_file}")
+    charmap_file = font_file.with_name(font_file.name.replace("-webfont-", "-webfont-charmap-")).with_suffix(".json")
+    codes = json.loads(charmap_file.read_text(encoding="utf-8"))
+    _charmap.update((glyph, chr(int(code, 16))) for glyph, code in codes.items())
+    _font_family = families[0]
     for window in QApplication.topLevelWidgets():
         if window.isVisible():
-            window.repaint()  # with its children: every stand-in paints its glyph now
+            window.repaint()  # with its children: every icon paints its glyph now
 
 
-# The prefixes the app's icons use; another works too, through qtawesome.icon() and all its fonts.
-_PREFIXES = ("fa6s",)
-
-
-def _qtawesome_icon(name: str, options: dict[str, Any]) -> QIcon:
-    font = _fonts.get(name.partition(".")[0], _fonts[""])
-    return font.icon(name, **options)
+def _font_file() -> Path:
+    """qtawesome's bundled Font Awesome 6 solid font, found without importing qtawesome."""
+    spec = find_spec("qtawesome")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("qtawesome, whose fonts draw the icons, is not installed")
+    fonts = Path(next(iter(spec.submodule_search_locations))) / "fonts"
+    found = sorted(fonts.glob(_FONT_FILES))
+    if not found:
+        raise RuntimeError(f"no {_FONT_FILES} in {fonts}")
+    return found[-1]
 
 
 def _schedule_load() -> None:
-    """Load qtawesome once the frame being painted is on screen (the next turn of the event loop)."""
+    """Load the font once the frame being painted is on screen (the next turn of the event loop)."""
     global _load_scheduled
     if not _load_scheduled:
         _load_scheduled = True
         QTimer.singleShot(0, load_now)
 
 
-class _StandInEngine(QIconEngine):
-    """Paints nothing until qtawesome is loaded, then qtawesome's icon; its first paint schedules the loading."""
+class _GlyphEngine(QIconEngine):
+    """Paints nothing until the font is loaded (its first paint schedules the loading), then its glyph as
+    qtawesome's CharIconPainter draws it: a pixel size of 7/8 of the height, centred, in the palette's text colour
+    (disabled: the palette's disabled text colour) unless given one; colours read when first drawn."""
 
-    def __init__(self, name: str, options: dict[str, Any]) -> None:
+    def __init__(self, glyph: str, color: Any = None) -> None:
         super().__init__()
-        self._name = name
-        self._options = options
-        self._real: QIcon | None = None
-
-    def _icon(self) -> QIcon | None:
-        if self._real is None and _fonts:
-            self._real = _qtawesome_icon(self._name, dict(self._options))
-        return self._real
+        self._glyph = glyph
+        self._color = color
+        self._colors: tuple[QColor, QColor] | None = None  # normal (also active, selected), disabled
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        real = self._icon()
-        if real is None:
+        if _font_family is None:
             _schedule_load()
-        else:
-            real.paint(painter, rect, QtCore.Qt.AlignmentFlag.AlignCenter, mode, state)
+            return
+        from PySide6.QtGui import QColor, QFont, QPalette
+
+        if self._colors is None:
+            palette = QApplication.palette()
+            normal = palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Text)
+            disabled = palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            self._colors = (normal if self._color is None else QColor(self._color), disabled)
+        painter.save()
+        painter.setPen(self._colors[1] if mode == QIcon.Mode.Disabled else self._colors[0])
+        font = QFont()
+        font.setFamily(_font_family)
+        font.setPixelSize(round(0.875 * rect.height()))
+        font.setStyleName("Solid")
+        painter.setFont(font)
+        painter.drawText(rect, QtCore.Qt.AlignmentFlag.AlignCenter, _charmap[self._glyph])
+        painter.restore()
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
-        real = self._icon()
-        if real is not None:
-            return real.pixmap(size, mode, state)
-        _schedule_load()  # styles paint button and tab icons through pixmap()
-        blank = QPixmap(size)
-        blank.fill(QColor(0, 0, 0, 0))  # transparent
-        return blank
+        from PySide6.QtGui import QColor, QPainter, QPixmap
+
+        pixmap = QPixmap(size)
+        pixmap.fill(QColor(0, 0, 0, 0))  # transparent
+        if _font_family is None:
+            _schedule_load()  # styles paint button and tab icons through pixmap()
+            return pixmap
+        painter = QPainter(pixmap)
+        self.paint(painter, QRect(QPoint(0, 0), size), mode, state)
+        painter.end()
+        return pixmap
 
     def clone(self) -> QIconEngine:
-        return _StandInEngine(self._name, self._options)
+        return _GlyphEngine(self._glyph, self._color)
 
 
 class IconLabel(QWidget):
@@ -114,6 +154,8 @@ class IconLabel(QWidget):
         if not loaded():  # nothing to paint yet
             _schedule_load()
             return
+        from PySide6.QtGui import QPainter
+
         painter = QPainter(self)
         mode = QIcon.Mode.Normal if self.isEnabled() else QIcon.Mode.Disabled
         self.icon.paint(painter, self.rect(), QtCore.Qt.AlignmentFlag.AlignCenter, mode)

@@ -25,9 +25,9 @@ def _missing_image_sentence(image: str) -> str:
 
 def local_kilosort4_hint() -> str:
     """The other way to sort here: the app's own Kilosort 4, installed or one click away."""
-    from ks_gui.core.doors import kilosort4_install as kilosort4_env
+    from ks_gui.core.doors import kilosort4_folder
 
-    installed = kilosort4_env.env_python(kilosort4_env.env_dir()).exists()
+    installed = kilosort4_folder.installed()
     how = "installed already" if installed else "Install Kilosort 4… installs it"
     return f"or sort with Kilosort 4 on 'This computer, no Docker' ({how}: no image, no MATLAB)"
 

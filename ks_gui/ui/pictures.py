@@ -317,7 +317,8 @@ def _time_scale_bar(painter: QPainter, right: float, baseline: int, pixels_per_m
 
 
 MAX_TABLE_ROWS = 400  # a longer table's picture says how to list them all
-LABEL_COLOURS = {"good": "#2e7d32", "mua": "#b26a00", "noise": "#757575"}
+LABEL_COLOURS = {"good": "#2e7d32", "mua": "#b26a00", "noise": "#757575", "non_soma": "#6a1b9a"}
+LABEL_COLUMNS = (UNIT_COLUMNS.index("Label"), UNIT_COLUMNS.index("Auto label"))  # coloured by their label
 
 
 def units_table_image(results: SortResults, title: str = "", ratio: float = 1.0) -> QImage:
@@ -351,8 +352,9 @@ def units_table_image(results: SortResults, title: str = "", ratio: float = 1.0)
     def cells(y: int, texts: tuple[str, ...], colour: str | None = None) -> None:
         x = pad
         for i, (text, column_width) in enumerate(zip(texts, widths, strict=True)):
-            painter.setPen(QColor(colour or (LABEL_COLOURS.get(text, "#222222") if i == 1 else "#222222")))
-            align = Qt.AlignmentFlag.AlignLeft if i == 1 else Qt.AlignmentFlag.AlignRight
+            labelled = i in LABEL_COLUMNS
+            painter.setPen(QColor(colour or (LABEL_COLOURS.get(text, "#222222") if labelled else "#222222")))
+            align = Qt.AlignmentFlag.AlignLeft if labelled else Qt.AlignmentFlag.AlignRight
             painter.drawText(QRect(x, y, column_width - pad // 2, line), align | Qt.AlignmentFlag.AlignVCenter, text)
             x += column_width
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QHBoxLayout,
     QHeaderView,
@@ -67,6 +68,12 @@ class ResultsDialog(QDialog):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._unit_chosen)
+        self.good_only = QCheckBox("Good units only (automatic labels)")
+        self.good_only.setToolTip(
+            "Show only the units the quality stage labelled good (SpikeInterface's metrics, Bombcell's thresholds)"
+        )
+        self.good_only.setEnabled(False)  # until the sort's units are read and have automatic labels
+        self.good_only.toggled.connect(self._filter)
         self.template = QLabel("Choose a unit to see its template.")
         self.template.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.template.setMinimumSize(260, 200)
@@ -83,6 +90,7 @@ class ResultsDialog(QDialog):
         upper = QHBoxLayout()
         upper.addWidget(self.drift, stretch=1)
         layout.addLayout(upper, stretch=3)
+        layout.addWidget(self.good_only)
         layout.addWidget(lower, stretch=2)
         screen = self.screen().availableGeometry()  # never taller or wider than the screen (1366x768 laptops)
         self.resize(min(1100, screen.width() - 40), min(780, screen.height() - 60))
@@ -105,6 +113,13 @@ class ResultsDialog(QDialog):
             f"{len(self.results.units)} units ({good} good{curated}), {drift.n_spikes:,} spikes over "
             f"{self.results.duration_s:.1f} s in {self.folder}.{estimate}"
         )
+        labelled = [unit for unit in self.results.units if unit.auto_label]
+        if labelled:
+            auto_good = sum(unit.auto_label == "good" for unit in labelled)
+            self.summary.setText(
+                f"{self.summary.text()} Automatic labels (Bombcell's thresholds): {auto_good} of {len(labelled)} good."
+            )
+        self.good_only.setEnabled(bool(labelled))
         self.drift_map = drift
         self._draw_drift()
         self._fill_table()
@@ -135,6 +150,18 @@ class ResultsDialog(QDialog):
                 self.table.setItem(row, column, item)
         self.table.setSortingEnabled(True)
         self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
+        self._filter()
+
+    @Slot()
+    def _filter(self) -> None:
+        """Hide the units not labelled good while "Good units only" is ticked."""
+        if self.results is None:
+            return
+        label_of = {unit.id: unit.auto_label for unit in self.results.units}
+        only_good = self.good_only.isChecked()
+        for row in range(self.table.rowCount()):
+            unit_id = cast(QTableWidgetItem, self.table.item(row, 0)).data(Qt.ItemDataRole.UserRole)
+            self.table.setRowHidden(row, only_good and label_of.get(unit_id) != "good")
 
     @Slot()
     def _unit_chosen(self) -> None:

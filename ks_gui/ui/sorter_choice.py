@@ -23,9 +23,9 @@ def _shrinkable(combo: QComboBox) -> QComboBox:
 def first_choice() -> tuple[str, str]:
     """The sorter and place a window starts on before the user ever chose: the app's own Kilosort 4 where it is
     installed (it needs no MATLAB, no Docker, no GPU), else the default (Kilosort 2.5 in this computer's Docker)."""
-    from ks_gui.core.doors import kilosort4_install as kilosort4_env  # only on a first start: a file is looked at
+    from ks_gui.core.doors import kilosort4_folder  # only on a first start: a file is looked at
 
-    if kilosort4_env.env_python(kilosort4_env.env_dir()).exists():
+    if kilosort4_folder.installed():
         return "kilosort4", LOCAL
     return DEFAULT_SORTER, DEFAULT_PLACE
 
@@ -109,12 +109,11 @@ class PlaceChoice(QWidget):
         self.install_button.setVisible(local)
         if local:
             # Only for the local place: it is not needed to open the window.
-            from ks_gui.core.doors import kilosort4_install as kilosort4_env
+            from ks_gui.core.doors import kilosort4_folder
 
-            # Only the python file is looked at here: importing torch to check the environment takes seconds.
-            installed = kilosort4_env.env_python(kilosort4_env.env_dir()).exists()
+            installed = kilosort4_folder.installed()
             self.install_button.setText("Reinstall…" if installed else "Install Kilosort 4…")
-            where = f"The app's Kilosort 4 environment: {kilosort4_env.env_dir()}"
+            where = f"The app's Kilosort 4 environment: {kilosort4_folder.env_dir()}"
             again = "Installed. Reinstall it only if a sort says the environment is broken."
             self.install_button.setToolTip(f"{where}\n{again}" if installed else where)
 

@@ -7,14 +7,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ks_gui.core.ground.contract import STAGES
-from ks_gui.core.sorters.stages import KILOSORT25_STAGE_NAMES
+from ks_gui.core.sorters.stages import KILOSORT4_STAGE_NAMES, KILOSORT25_STAGE_NAMES
 
 if TYPE_CHECKING:  # core.progress loads with the first sort, not with the window (issue #8)
     from ks_gui.core.sorters.progress import ProgressEvent
 
 # What each stage is called in the list until the sort's sorter is known (a run followed again): Kilosort 2.5's.
 STAGE_NAMES = KILOSORT25_STAGE_NAMES
-LISTED_STAGES = tuple(stage for stage in STAGES if stage in STAGE_NAMES)
+# A row for every stage of any sorter; reset() shows the chosen sorter's.
+LISTED_STAGES = tuple(stage for stage in STAGES if stage in KILOSORT25_STAGE_NAMES or stage in KILOSORT4_STAGE_NAMES)
 # Steps inside a stage, shown while it runs.
 STEP_NAMES = {"whitening": "whitening", "filtering": "filtering", "detect": "detect", "shift": "shift",
               "merge": "merge", "split": "split"}  # fmt: skip

@@ -3,7 +3,7 @@
 Each is started 5 times in a fresh process on the same display (Xvfb when it is installed, else offscreen);
 the child prints a line as soon as its window's first frame is painted and on screen: after the window's first paint
 event, when control is back in the event loop. ks-gui's child goes the way the `ks-gui` command goes (ks_gui.cli,
-then ks_gui.ui.app.open_window) and also prints when the window is complete: qtawesome's glyphs, loaded after the
+then ks_gui.ui.app.open_window) and also prints when the window is complete: the icons' glyphs, loaded after the
 first frame, painted. Prints medians and their ratios to the bare window (goal for the first frame: at most 1.5).
 """
 
@@ -62,7 +62,7 @@ layout.addWidget(QLineEdit("ks-gui/kilosort2.5:latest"))
     then="app.exit(0)",
 )
 # ks-gui as the `ks-gui` command opens it (its modules, then the application, then the window); "complete" once
-# qtawesome's glyphs are loaded and painted.
+# the icons' glyphs (Font Awesome, from qtawesome's font file) are loaded and painted.
 OURS = SHOW.format(
     imports="import ks_gui.cli\nfrom ks_gui.ui.app import open_window",
     make_window="""

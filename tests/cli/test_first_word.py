@@ -37,7 +37,7 @@ def test_a_mistyped_command_is_a_usage_error_that_names_the_command_it_resembles
     assert (code, qt_loaded) == (2, False)
     assert stderr.splitlines() == [
         "ks-gui: unknown command 'sotr' (did you mean sort?); the commands: sort, status, install-desktop, "
-        "uninstall-desktop, doctor, inspect, phy, install, explain, image, results (ks-gui --help); or open the "
+        "uninstall-desktop, doctor, inspect, phy, install, explain, image, results, qc (ks-gui --help); or open the "
         "window with a recording: ks-gui [RECORDING]"
     ]
 

@@ -65,6 +65,10 @@ def test_real_kilosort4_sorts_on_the_cluster_in_its_python_environment(tmp_path:
     check_phy_folder(output, planted)
     stages = [line for line in done.stderr.splitlines() if "Preprocess" in line or "Learn" in line]
     assert stages, "the CLI showed Kilosort 4's stages as the job ran"
+    # the quality stage ran on the node, beside the sort (the recording never crossed to the launcher)
+    quality = json.loads((output / ".ks-gui" / "quality.json").read_text())
+    assert quality["units"] and (output / "cluster_auto_label.tsv").is_file()
+    assert "Automatic labels: " in json.loads(done.stdout)["summary"]
 
 
 def test_a_job_over_its_time_limit_is_said_in_plain_words(sim_image, tmp_path: Path):

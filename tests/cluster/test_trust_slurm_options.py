@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core.doors.clusters import remembered_cluster
+from ks_gui.core.results import history
 from ks_gui.core.settings import settings_file
-from tests.cluster.test_cluster_sorts import ON_NODE_DOCKER, _squeue_jobs
+from tests.cluster.test_cluster_sorts import ON_NODE_DOCKER
 from tests.conftest import run_cli, sim_sort_args, write_recording
 from tests.e2e.test_bad_input import assert_refused
 
@@ -45,7 +46,7 @@ def test_a_bad_cluster_option_is_refused_and_nothing_is_kept(
 
     assert_refused(done, words)
     assert done.stdout == ""  # no command line of a dry run that would not start
-    assert not output.exists() and _squeue_jobs() == []
+    assert not output.exists() and history.load_all() == []  # nothing submitted (others' jobs may be queued)
     assert not settings_file().exists() or "slurm" not in json.loads(settings_file().read_text()).get("clusters", {})
 
 
@@ -59,7 +60,8 @@ def test_a_dry_run_and_a_refused_sort_remember_nothing_a_started_one_does(sim_im
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
     output = tmp_path / "c"
-    args = sim_sort_args(recording.folder, output, *ON_NODE_DOCKER, "--time", "0:10:00", "--sbatch=--comment=lab")
+    # --sbatch as README writes it: its value is an option
+    args = sim_sort_args(recording.folder, output, *ON_NODE_DOCKER, "--time", "0:10:00", "--sbatch", "--comment=lab")
     done = run_cli(*args, timeout=240)
     assert done.returncode == 0, done.stderr
     script = (output / ".ks-gui" / "job.sbatch").read_text().splitlines()

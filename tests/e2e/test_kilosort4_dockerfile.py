@@ -31,6 +31,9 @@ def test_labels_pins_and_driver():
     for label in ('ks-gui.contract="1"', 'ks-gui.sorter="kilosort4"', 'ks-gui.gpu="optional"'):
         assert label in text
     assert f"ARG KILOSORT_VERSION={kilosort4_env.KILOSORT_VERSION}" in text
+    assert f"ARG SPIKEINTERFACE_VERSION={kilosort4_env.SPIKEINTERFACE_VERSION}" in text
+    assert f"ARG PANDAS_VERSION={kilosort4_env.PANDAS_VERSION}" in text
+    assert "COPY ks_gui/drivers/ks_gui_quality.py /opt/ks-gui/ks_gui_quality.py" in text  # beside the driver
     # The base is a build argument (the tests build on a CPU base); its default is the CUDA PyTorch image.
     assert re.search(r"^FROM \$\{BASE_IMAGE\}$", text, re.MULTILINE)
     base = re.search(r"^ARG BASE_IMAGE=(\S+)", text, re.MULTILINE).group(1)

@@ -109,7 +109,7 @@ def test_cli_sorts_with_local_kilosort4(planted: PlantedRecording, tmp_path: Pat
     markers = [line for line in log.splitlines() if line.startswith("[ks-gui] stage ")]
     assert markers == [
         f"[ks-gui] stage {s}"
-        for s in ("start", "preprocess", "drift", "learn", "extract", "merge_split", "export", "done")
+        for s in ("start", "preprocess", "drift", "learn", "extract", "merge_split", "export", "quality", "done")
     ]
     assert "Kilosort version 4.1.7" in log
     run = json.loads((output / ".ks-gui" / "run.json").read_text())

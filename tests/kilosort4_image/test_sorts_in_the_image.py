@@ -102,7 +102,11 @@ def test_cli_sorts_in_the_kilosort4_image(ks4_image, planted: PlantedRecording, 
     log = Path(outcome["log_file"]).read_text()
     assert "Kilosort version 4.1.7" in log
     markers = [line for line in log.splitlines() if line.startswith("[ks-gui] stage ")]
-    assert markers[-1] == "[ks-gui] stage done", markers
+    assert markers[-2:] == ["[ks-gui] stage quality", "[ks-gui] stage done"], markers
+    # the quality stage ran in the container, beside the sort: every unit has its metrics and label
+    quality = json.loads((output / ".ks-gui" / "quality.json").read_text())
+    assert set(map(int, quality["units"])) == set(np.unique(np.load(output / "spike_clusters.npy")).tolist())
+    assert (output / "cluster_auto_label.tsv").is_file() and not (output / "cluster_group.tsv").exists()
     run = json.loads((output / ".ks-gui" / "run.json").read_text())
     assert run["image"]["name"] == KS4_IMAGE and run["image"]["id"] == ks4_image.id
     assert run["image"]["labels"]["ks-gui.sorter"] == "kilosort4"

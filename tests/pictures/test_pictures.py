@@ -124,7 +124,7 @@ def test_the_cli_prints_the_table_as_json_and_writes_the_pictures(tmp_path: Path
     units = json.loads(done.stdout)["units"]
     assert set(units[0]) == {
         "id", "label", "n_spikes", "firing_rate_hz", "amplitude", "x_um", "y_um", "shank", "contamination_pct",
-        "best_channel",
+        "best_channel", "auto_label", "quality",  # the quality stage's (null when it has not run)
     }  # fmt: skip
     assert (tmp_path / "pics" / "drift_map.png").stat().st_size > 1000
 

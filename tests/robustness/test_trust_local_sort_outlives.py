@@ -82,3 +82,38 @@ def test_a_local_sort_outlives_its_hung_up_launcher_and_status_attach_finishes_i
     assert "[ks-gui] stage start" in log and "[ks-gui] stage done" in log  # followed from its very beginning
     assert not (local_runs_dir() / record.job_id).exists()  # forgotten once followed to its end
     assert run_cli("status", "--json").stdout.count('"job_id"') == 0
+
+
+@pytest.mark.engine
+def test_overwrite_never_touches_a_folder_a_hung_up_local_sort_still_writes(
+    short: PlantedRecording, tmp_path: Path, sim_image
+):
+    from tests.conftest import sim_sort_args
+
+    output = tmp_path / "sorted"
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "ks_gui", *kilosort4_sort_args(short.binary.parent, output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: job_file(output).exists() and history.load_all(), "the sort's start")
+    (record,) = history.load_all()
+    process = json.loads((local_runs_dir() / record.job_id / "process.json").read_text())
+    launcher.send_signal(signal.SIGHUP)
+    launcher.wait(timeout=20)
+    try:
+        for args in (
+            sim_sort_args(short.binary.parent, output, "--overwrite", channels=32, fs=30000.0),  # Docker's
+            kilosort4_sort_args(short.binary.parent, output, "--overwrite"),  # the local environment's
+        ):
+            done = run_cli(*args)
+            assert done.returncode == 2, done.stdout + done.stderr
+            assert (
+                done.stderr.strip()
+                == f"ks-gui: a sort is still running into {output}: wait for it to end, or cancel it"
+            )
+            assert json.loads(job_file(output).read_text())["job_id"] == record.job_id
+        assert alive(process["pid"])
+    finally:
+        os.killpg(process["pid"], signal.SIGTERM)  # the sort this test started
+    wait_for(lambda: not alive(process["pid"]), "the sort's end", seconds=30)

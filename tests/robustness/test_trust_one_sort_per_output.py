@@ -64,15 +64,15 @@ def test_two_overwrites_started_at_once_one_runs(recording: GeneratedRecording, 
 def test_a_claim_is_one_step_and_an_overwrite_waits_for_the_claiming_sort(tmp_path: Path):
     output = tmp_path / "out"
     (output / RUN_FOLDER).mkdir(parents=True)
-    claim_output(output, "job-a", "docker", overwrite=False, still_running=lambda job: True)
+    claim_output(output, "job-a", "docker", overwrite=False, still_running=lambda job, place: True)
     with pytest.raises(ClaimError, match="just taken by another sort \\(job-a\\)"):
-        claim_output(output, "job-b", "docker", overwrite=False, still_running=lambda job: False)
+        claim_output(output, "job-b", "docker", overwrite=False, still_running=lambda job, place: False)
     with pytest.raises(ClaimError, match="a sort is still running into"):
-        claim_output(output, "job-b", "docker", overwrite=True, still_running=lambda job: job == "job-a")
+        claim_output(output, "job-b", "docker", overwrite=True, still_running=lambda job, place: job == "job-a")
     # Its place no longer runs it, but its launcher (this process) lives: it may be about to start it.
     with pytest.raises(ClaimError, match="a sort is still running into"):
-        claim_output(output, "job-b", "docker", overwrite=True, still_running=lambda job: False)
+        claim_output(output, "job-b", "docker", overwrite=True, still_running=lambda job, place: False)
     assert claimed_by(output) == "job-a"
     provenance_file(output).write_text(json.dumps({"job": {"job_id": "job-a"}, "outcome": "failed"}))
-    claim_output(output, "job-c", "docker", overwrite=True, still_running=lambda job: False)
+    claim_output(output, "job-c", "docker", overwrite=True, still_running=lambda job, place: False)
     assert claimed_by(output) == "job-c"

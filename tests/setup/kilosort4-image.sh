@@ -18,7 +18,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DEBIAN=ks-gui-test/debian-python-venv:latest
 BASE=ks-gui-test/ks4-image-cpu-base:latest
 WHEELS=$ROOT/build/ks4-image-wheels
-REQUIREMENTS="torch==2.13.0 kilosort==4.1.7"
+REQUIREMENTS="torch==2.13.0 kilosort==4.1.7 spikeinterface==0.105.3 pandas==3.1.1"
 LABEL=ks-gui.test.inputs
 started=$(date +%s)
 

@@ -88,7 +88,7 @@ def test_the_kilosort4_dialog_builds_kilosort4s_image_from_the_shipped_files(qtb
         "Building pulls the base image pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime when it is missing."
     )
     assert (dialog._context / "Dockerfile").read_text().startswith("# ks-gui's Kilosort 4 image")
-    assert [path.name for path in dialog._files.values()] == ["ks_gui_kilosort4.py"]
+    assert [path.name for path in dialog._files.values()] == ["ks_gui_kilosort4.py", "ks_gui_quality.py"]
     qtbot.waitUntil(
         lambda: dialog.space.text().startswith("The image needs about 11"), timeout=20_000
     )  # 9 GB and the build's margin: no base here

@@ -36,7 +36,7 @@ def opened_urls(monkeypatch) -> list[QUrl]:
 def test_the_list_ticks_off_as_a_run_advances(qtbot):
     stage_list = StageList()
     qtbot.addWidget(stage_list)
-    assert marks(stage_list) == [MARK_PENDING] * 8
+    assert marks(stage_list) == [MARK_PENDING] * len(LISTED_STAGES)
     tracker = Tracker(n_batches=900)
     seen = []
     for line in ks25_run(900):
@@ -48,7 +48,7 @@ def test_the_list_ticks_off_as_a_run_advances(qtbot):
             if event.detail.startswith("Detecting spikes for drift: batch 401"):
                 assert stage_list.row("drift").text() == f"{MARK_RUNNING}  Drift correction — detect, 401 of 900"
     assert [count_done(s) for s in seen] == sorted(count_done(s) for s in seen)
-    assert seen[-1] == [MARK_DONE] * 8
+    assert seen[-1] == [MARK_DONE] * len(LISTED_STAGES)
 
 
 def test_a_failure_marks_its_stage(qtbot):
@@ -59,7 +59,7 @@ def test_a_failure_marks_its_stage(qtbot):
         if (event := tracker.feed(line)) is not None:
             stage_list.show_progress(event)
     stage_list.show_failure("learn")
-    assert marks(stage_list) == [MARK_DONE] * 4 + [MARK_FAILED] + [MARK_PENDING] * 3
+    assert marks(stage_list) == [MARK_DONE] * 4 + [MARK_FAILED] + [MARK_PENDING] * (len(LISTED_STAGES) - 5)
     assert stage_list.row("learn").text() == f"{MARK_FAILED}  Learn templates — failed"
 
 
@@ -105,7 +105,7 @@ def test_the_stage_list_ticks_during_a_real_run(qtbot, window, recording, tmp_pa
     done_counts = [count_done(s) for s in snapshots]
     assert done_counts == sorted(done_counts)
     assert set(range(1, 8)) <= set(done_counts)  # every stage was seen running, then ticked off
-    assert marks(window.run_panel.stage_list) == [MARK_DONE] * 8
+    assert marks(window.run_panel.stage_list) == [MARK_DONE] * len(LISTED_STAGES)
     assert not window.run_panel.failure_panel.isVisible()
 
 

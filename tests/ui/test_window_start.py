@@ -16,7 +16,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 # Opens the window the way `ks-gui` does and reports, as JSON: the heavy modules loaded by the time the first frame
 # is on screen, whether PySide had built the Qt namespace's enums by then, whether the Sort button's icon was still
-# blank then, and whether, once qtawesome is loaded, it is the very image qtawesome itself draws for that icon; and
+# blank then, and whether, once the glyphs are loaded (without qtawesome), it is the very image qtawesome draws; and
 # what the window completed after the first frame: the History tab's table, the menus' shortcuts.
 CHILD = """
 import json, sys
@@ -56,9 +56,16 @@ def once_loaded():
     if not icons.loaded():
         QTimer.singleShot(10, once_loaded)
         return
+    report["qtawesome_imported"] = "qtawesome" in sys.modules  # the app draws its glyphs from qtawesome's font file
     import qtawesome
+    from PySide6.QtGui import QIcon
     report["icon_blank_later"] = blank(sort_icon())
     report["icon_is_qtawesomes"] = sort_icon() == qtawesome.icon("fa6s.play").pixmap(32, 32).toImage()
+    ours, theirs = icons.icon("fa6s.xmark", color="#b00020"), qtawesome.icon("fa6s.xmark", color="#b00020")
+    report["icons_are_qtawesomes"] = all(
+        ours.pixmap(size, size, mode).toImage() == theirs.pixmap(size, size, mode).toImage()
+        for size in (16, 24, 48) for mode in (QIcon.Mode.Normal, QIcon.Mode.Disabled)
+    )
     history = window.history_view
     report["history_later"] = history is not None and window.tabs.widget(1).isAncestorOf(history)
     report["sort_shortcut_later"] = window.sort_action.shortcut().toString()
@@ -95,9 +102,11 @@ def test_first_frame_comes_before_docker_numpy_and_qtawesome_then_the_icons_are_
     assert not report["qt_namespace_at_first_frame"]  # ks_gui/ui/__init__.py: PySide builds its enums in ~11 ms
     assert not report["history_at_first_frame"]
     assert report["icon_blank_at_first_frame"]
-    # Then the glyph arrives, drawn by qtawesome exactly as before the start-up work.
+    # Then the glyph arrives, drawn from qtawesome's font exactly as qtawesome draws it.
     assert not report["icon_blank_later"]
     assert report["icon_is_qtawesomes"]
+    assert report["icons_are_qtawesomes"]  # in another colour, at other sizes, disabled
+    assert not report["qtawesome_imported"]
     # and the window completed itself: the History tab has its table, Ctrl+Return sorts.
     assert report["history_later"]
     assert report["sort_shortcut_later"] == "Ctrl+Return"

@@ -17,7 +17,9 @@ LABEL_OUTPUT = "ks-gui.output"
 MARKER = "[ks-gui] "
 
 # Stage names in the order a sort passes through them.
-STAGES = ("start", "compile", "preprocess", "drift", "learn", "extract", "merge_split", "export", "done")
+# `quality` (SpikeInterface's metrics and Bombcell's labels) comes after the phy folder is complete: its failure
+# never fails the sort.
+STAGES = ("start", "compile", "preprocess", "drift", "learn", "extract", "merge_split", "export", "quality", "done")
 
 MEX_FILES = (
     "spikedetector3",

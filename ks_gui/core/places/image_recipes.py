@@ -40,7 +40,10 @@ RECIPES = {
         folder=shipped("docker/kilosort4"),
         base_image="pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime",
         size_bytes=9 * 1000**3,  # the CUDA runtime base (about 7.6 GB unpacked) and Kilosort's packages
-        files={f"ks_gui/drivers/{drivers.KILOSORT4_DRIVER}": Path(drivers.__file__).parent / drivers.KILOSORT4_DRIVER},
+        files={
+            f"ks_gui/drivers/{name}": Path(drivers.__file__).parent / name
+            for name in (drivers.KILOSORT4_DRIVER, drivers.QUALITY_DRIVER)
+        },
         base_arg="BASE_IMAGE",
     ),
 }

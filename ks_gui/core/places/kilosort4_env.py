@@ -17,16 +17,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
-from ks_gui.core.ground.locations import APP_NAME
 from ks_gui.core.places.gpus import Gpu
+from ks_gui.core.places.kilosort4_folder import ENV_VARIABLE, env_dir, env_python  # noqa: F401 (also this module's)
 from ks_gui.core.places.local_process import LocalRun, LocalSpec
 
-ENV_VARIABLE = "KS_GUI_KILOSORT4_ENV"  # an existing environment to use instead of the app's own (tests, labs)
 TORCH_INDEX_VARIABLE = "KS_GUI_TORCH_INDEX"  # where the CPU build of torch comes from ("" = the default index)
 TORCH_VERSION = "2.13.0"
 KILOSORT_VERSION = "4.1.7"
+SPIKEINTERFACE_VERSION = "0.105.3"  # the quality stage after each sort (ks_gui/drivers/ks_gui_quality.py)
+PANDAS_VERSION = "3.1.1"  # SpikeInterface's metrics and Bombcell's labels are DataFrames (Kilosort brings the rest)
 CPU_TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 _CHECK_TIMEOUT_S = 180  # importing torch the first time after an install can take a while
 
@@ -67,18 +66,6 @@ except Exception as err:
     found["kilosort_error"] = f"{type(err).__name__}: {err}"
 print(json.dumps(found))
 """
-
-
-def env_dir() -> Path:
-    """The environment's folder: $KS_GUI_KILOSORT4_ENV, else `kilosort4-env` in the user data directory."""
-    override = os.environ.get(ENV_VARIABLE, "").strip()
-    if override:
-        return Path(override).expanduser().absolute()
-    return Path(platformdirs.user_data_dir(APP_NAME)) / "kilosort4-env"
-
-
-def env_python(folder: Path) -> Path:
-    return folder / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
 
 
 @dataclass(frozen=True)
@@ -194,6 +181,12 @@ def install_plan(folder: Path, gpus: list[Gpu], torch_index: str | None = None) 
         )
     )
     steps.append(InstallStep(f"Installing Kilosort {KILOSORT_VERSION}", [*pip, f"kilosort=={KILOSORT_VERSION}"]))
+    steps.append(
+        InstallStep(
+            f"Installing SpikeInterface {SPIKEINTERFACE_VERSION} (quality metrics)",
+            [*pip, f"spikeinterface=={SPIKEINTERFACE_VERSION}", f"pandas=={PANDAS_VERSION}"],
+        )
+    )
     return steps
 
 

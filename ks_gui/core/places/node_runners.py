@@ -14,7 +14,7 @@ from ks_gui.core.places.base import Form, Launch, Mount, Readiness
 from ks_gui.core.places.container_spec import MEX_CACHE_TARGET, spec_for
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.places.shell import Shell
-from ks_gui.drivers import driver_path
+from ks_gui.drivers import QUALITY_DRIVER, driver_path
 
 # Where the Kilosort 2.5 image writes whoever runs it (MATLAB's prefs, its licensing cache): a read-only SIF needs
 # a writable layer there (docker/CONTRACT.md, User).
@@ -83,9 +83,11 @@ class PythonEnvRunner:
         return []
 
     def prepare(self, folder: Path) -> None:
-        # The driver beside the job file, where the node sees it (the app itself may not be installed there).
-        driver = driver_path("ks_gui_kilosort4.py")
-        shutil.copyfile(driver, folder / driver.name)
+        # The drivers beside the job file, where the node sees them (the app itself may not be installed there): the
+        # sort's, and the quality stage's, which the sort's driver runs after the sort.
+        for name in ("ks_gui_kilosort4.py", QUALITY_DRIVER):
+            driver = driver_path(name)
+            shutil.copyfile(driver, folder / driver.name)
 
     def command(self, launch: Launch, path_map: PathMap, readiness: Readiness) -> NodeCommand:
         driver = path_map.to_server(str(launch.output / ".ks-gui" / Path(driver_path(launch.driver)).name))

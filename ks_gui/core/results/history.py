@@ -93,6 +93,17 @@ def load_all(folder: Path | None = None) -> list[RunRecord]:
     return sorted(records, key=lambda r: r.started, reverse=True)
 
 
+def unreadable_records(folder: Path | None = None) -> list[Path]:
+    """The run records load_all() leaves out because they cannot be read (damaged, or not a record), to be said."""
+    unreadable = []
+    for path in sorted((folder or history_dir()).glob("*.json")):
+        try:
+            RunRecord(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            unreadable.append(path)
+    return unreadable
+
+
 def mark_interrupted(records: Iterable[RunRecord], alive_job_ids: set[str], folder: Path | None = None) -> None:
     """Runs on record as running whose container or process is gone ended without the launcher seeing it."""
     for record in records:

@@ -8,6 +8,7 @@ numpy only, no Qt: the window and the CLI draw what this computes.
 - Spike depths for the drift map: Kilosort 4's `spike_positions.npy`; otherwise each spike at its unit's depth.
 - Firing rate from the real sample rate (params.py) and the recording's duration (the last spike, or the job's
   n_samples when known).
+- Quality: each unit's metrics and automatic label from the quality stage (`.ks-gui/quality.json`), when computed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from ks_gui.core.ground.contract import RUN_FOLDER, job_file
 from ks_gui.core.results.drift_estimate import DriftEstimate, read_drift_estimate
 from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, not_a_sort, read_params
+from ks_gui.core.results.quality import MAIN_METRICS, read_quality
 
 PEAK_FRACTION = 0.3
 DRIFT_TIME_BINS = 600  # across the recording: 12 s bins for 2 hours, never under MIN_TIME_BIN_S
@@ -40,9 +42,14 @@ class Unit:
     shank: int
     contamination_pct: float | None
     best_channel: int
+    auto_label: str | None = None  # the quality stage's (Bombcell's) label: good | mua | noise | non_soma
+    quality: dict[str, float | None] | None = None  # SpikeInterface's metric names and values
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def metric(self, name: str) -> float | None:
+        return None if self.quality is None else self.quality.get(name)
 
     def cells(self) -> tuple[tuple[float | str | None, str], ...]:
         """The unit table's row, a cell per UNIT_COLUMNS: its value (to sort by) and its text."""
@@ -57,19 +64,14 @@ class Unit:
             (self.x_um, f"{self.x_um:.0f}"),
             (self.shank, str(self.shank)),
             (contamination, "" if contamination is None else f"{contamination:.1f}"),
+            (self.auto_label or "", self.auto_label or ""),
+            *((self.metric(name), _metric_text(self.metric(name))) for name, _ in MAIN_METRICS),
         )
 
 
 UNIT_COLUMNS = (
-    "Unit",
-    "Label",
-    "Spikes",
-    "Rate (Hz)",
-    "Amplitude (a.u.)",
-    "Depth (µm)",
-    "x (µm)",
-    "Shank",
-    "Contam. %",
+    *("Unit", "Label", "Spikes", "Rate (Hz)", "Amplitude (a.u.)", "Depth (µm)", "x (µm)", "Shank", "Contam. %"),
+    *("Auto label", *(title for _, title in MAIN_METRICS)),
 )
 # What the amplitude column is, and why phy's amp column shows other numbers for the same unit.
 AMPLITUDE_NOTE = (
@@ -77,6 +79,10 @@ AMPLITUDE_NOTE = (
     "unit's spikes. Arbitrary units, not µV. phy's amp column multiplies it by the size of the unit's template, so "
     "its numbers are larger; both rank units alike within one sort."
 )
+
+
+def _metric_text(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}"
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,7 @@ def read_results(folder: Path) -> SortResults:
     groups = _table(folder / "cluster_group.tsv")
     curated = any("group" in row for row in groups.values())
     contamination = _table(folder / "cluster_ContamPct.tsv")
+    quality = read_quality(folder)
     units = []
     groups_of = _spikes_by_unit(clusters)
     amplitude_of = np.asarray(amplitudes).ravel() if amplitudes is not None else None
@@ -188,6 +195,8 @@ def read_results(folder: Path) -> SortResults:
                 shank=int(np.asarray(shanks).ravel()[best]) if shanks is not None else 0,
                 contamination_pct=float(contam) if contam not in (None, "", "nan") else None,
                 best_channel=int(channel_map[best]) if best < channel_map.size else best,
+                auto_label=quality.labels.get(int(unit_id)) if quality is not None else None,
+                quality=quality.metrics.get(int(unit_id)) if quality is not None else None,
             )
         )
     return SortResults(folder, sample_rate, duration, units, curated)
@@ -303,7 +312,8 @@ def keep_result_numbers(folder: Path) -> None:
 # What the unit table and drift map are read from: kept numbers older than any of these (phy saved a curation since,
 # a sort wrote the folder again) are read afresh.
 _READ_FROM = ("spike_times.npy", "spike_clusters.npy", "spike_templates.npy", "amplitudes.npy", "templates.npy",
-              "cluster_group.tsv", "cluster_KSLabel.tsv", "spike_positions.npy", "ops.npy")  # fmt: skip
+              "cluster_group.tsv", "cluster_KSLabel.tsv", "spike_positions.npy", "ops.npy",
+              f"{RUN_FOLDER}/quality.json")  # fmt: skip
 
 
 def units_and_drift(folder: Path) -> tuple[SortResults, DriftMap]:

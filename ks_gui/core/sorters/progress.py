@@ -44,6 +44,7 @@ __all__ = ["STAGE_TITLES", "STAGE_WEIGHTS", "OutputReader", "ProgressEvent", "Re
 ETA_BAND = 0.1
 _COMPILE_MARKER = re.compile(r"compile (\d+)/(\d+) (\S+)")
 _RESULT_MARKER = re.compile(r"result units=(\d+) good=(\d+) spikes=(\d+)")
+_QUALITY_STEP = re.compile(r"quality step (\d+)/(\d+) (\S+)")
 
 
 class OutputReader(Protocol):
@@ -137,6 +138,7 @@ class Tracker:
         self.recognised = False  # any line said where a sort is
         self.sorter_version: str | None = None  # "2.5", "4", or "2.0" / "3" when their own lines show up
         self.result: Result | None = None
+        self.quality: str | None = None  # how the quality stage ended, in a sentence (never a failure of the sort)
         self.compiled: list[int] = []
         self.compiling: tuple[int, int, float] | None = None  # (file index, total, since) of the file compiling
         self._compile_seconds: list[float] = []
@@ -307,10 +309,29 @@ class Tracker:
         if match := _COMPILE_MARKER.match(text):
             index, total, name = int(match.group(1)), int(match.group(2)), match.group(3)
             return self.compile_file(index, total, name)
+        if text.startswith("quality "):
+            return self._quality(text)
         if match := _RESULT_MARKER.match(text):
             self.result = Result(*(int(g) for g in match.groups()))
             self.at("export", 0.95)
             return f"{self.result.units} units, {self.result.good} good, {self.result.spikes} spikes"
+        return None
+
+    def _quality(self, text: str) -> str | None:
+        """The quality stage's markers: its steps, then its labels or why it could not finish."""
+        if match := _QUALITY_STEP.match(text):
+            index, total = int(match.group(1)), int(match.group(2))
+            if not self.at("quality", (index - 1) / max(total, 1)):
+                return None
+            self.counter = (index, total)
+            return f"Quality metrics: {match.group(3).replace('_', ' ')} ({index} of {total})"
+        if text.startswith("quality labels "):
+            counts = [cell.partition("=") for cell in text[len("quality labels ") :].split()]
+            self.quality = "Automatic labels: " + ", ".join(f"{n} {label}" for label, _, n in counts) + "."
+            return self.quality
+        if text.startswith("quality failed: "):
+            self.quality = f"The quality metrics could not be computed: {text[len('quality failed: ') :].strip()}"
+            return self.quality
         return None
 
     def compile_file(self, index: int, total: int, name: str) -> str | None:

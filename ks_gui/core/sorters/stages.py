@@ -19,6 +19,7 @@ STAGE_TITLES = {
     "extract": "Extracting spikes",
     "merge_split": "Merging and splitting",
     "export": "Exporting to phy",
+    "quality": "Quality metrics",
     "done": "Done",
 }
 
@@ -42,6 +43,7 @@ KILOSORT4_STAGE_NAMES = {
     "extract": "Detect spikes (learned templates)",
     "merge_split": "Final clustering and merges",
     "export": "Save for phy",
+    "quality": "Quality metrics",  # SpikeInterface's metrics and Bombcell's labels (ks_gui_quality.py)
 }
 
 # Share of a typical run's time spent in each stage (reference §3c, "suggested stage weights"; start and compile
@@ -55,6 +57,7 @@ STAGE_WEIGHTS = {
     "extract": 0.22,
     "merge_split": 0.08,
     "export": 0.02,
+    "quality": 0.05,
     "done": 0.0,
 }
 INDEX = {name: i for i, name in enumerate(STAGES)}
