@@ -158,6 +158,8 @@ class Sorts(QWidget):
             self.shown_changed.emit()
 
     def _on_run_ended(self, job_id: str, outcome: Outcome | None) -> None:
+        if job_id not in self._panels:  # a refused sort's panel, used again for the next sort: that one reports
+            return
         self.job_queue.finished(job_id)
         self.changed.emit()  # the form says at once what the ended sort left (its output now holds a sort)
         self.ended.emit()
@@ -166,8 +168,6 @@ class Sorts(QWidget):
         if panel.refused:  # it never started: no row in the queue (the form says why); its panel shows it until reused
             del self._panels[job_id]
             panel.title = ""
-            panel.ended.disconnect()  # a next sort may use the panel: it reports for that one alone
-            panel.changed.disconnect()
             self._refresh_queue()
         if outcome is not None and (outcome.interrupted or not outcome.cancelled):
             title = (
