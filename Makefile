@@ -29,11 +29,13 @@ test: $(VENV)/.installed system-packages engine sshd slurm sim-image phy-env ks4
 unit: $(VENV)/.installed lint
 	$(PYTHON) -m pytest -m "not engine"
 
-## The house's rules: style (ruff), the import contracts (pyproject's [tool.importlinter]: what may import what).
+## The house's rules: style (ruff), the import contracts (pyproject's [tool.importlinter]: what may import what),
+## and the type checker (mypy, pyproject's [tool.mypy]: ks_gui/ with no errors).
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check ks_gui tests
 	$(VENV)/bin/ruff format --check ks_gui tests
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 ## Speed, as ratios against baselines measured in the same run.
 bench: $(VENV)/.installed engine sshd slurm sim-image ks4-env

@@ -55,7 +55,7 @@ def no_unexpected_dialog(monkeypatch: pytest.MonkeyPatch) -> None:
 
         return ask
 
-    for name in ("ask_secret", "choose_folder", "choose_file", "confirm", "choose", "choose_save_path"):
+    for name in ("ask_secret", "choose_folder", "choose_file", "confirm", "choose", "choose_save_path", "tell"):
         monkeypatch.setattr(dialogs, name, unexpected(name))
 
 
@@ -171,7 +171,7 @@ def sim_job(
     container (KS_GUI_SIM_PACE=…, KS_GUI_SIM_FAIL=…)."""
     from ks_gui.core.job import SortJob
     from ks_gui.core.license import parse_license
-    from ks_gui.core.recordings.recording import inspect
+    from ks_gui.core.recordings.inspection import inspect
 
     return SortJob(
         recording=inspect(recording.folder),

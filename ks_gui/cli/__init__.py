@@ -39,9 +39,16 @@ def subcommand_module(name: str) -> ModuleType:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ks-gui", description="Spike sorting with Kilosort in Docker.")
+    parser = argparse.ArgumentParser(
+        prog="ks-gui",
+        usage="ks-gui [RECORDING]  or  ks-gui [-h] [--version] COMMAND ...",
+        description="Spike sorting with Kilosort, in Docker or in an environment of its own. "
+        "ks-gui alone opens the window; ks-gui RECORDING opens it with that recording (a folder or a .bin/.dat).",
+        epilog="Your first sort, without a GPU or MATLAB: ks-gui install kilosort4, then "
+        "ks-gui sort REC --output OUT --sorter kilosort4 --on local (README: Your first sort).",
+    )
     parser.add_argument("--version", action="version", version=f"ks-gui {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", prog="ks-gui")
     for module in dict.fromkeys(subcommand_module(name) for name in SUBCOMMANDS):
         module.add_parser(commands)
     return parser

@@ -39,8 +39,10 @@ _CLUSTER_FLAGS = ("partition", "time", "mem", "cpus", "gpus_per_job", "account",
 
 
 def cluster_from_args(args: argparse.Namespace, place: str, path_map: PathMap | None) -> Cluster | None:
-    """The cluster's settings: the remembered ones with what the command line says over them (then remembered for
-    next time), `path_map` (--path-map) over the remembered one; None for a place that is not a cluster."""
+    """The cluster's settings: the remembered ones with what the command line says over them, `path_map`
+    (--path-map) over the remembered one; None for a place that is not a cluster. BadInputError when SLURM would
+    refuse them or they would write other lines into the batch script. Nothing is remembered here: a sort that
+    starts remembers them (remember_given_cluster)."""
     given = [flag for flag in (*_CLUSTER_FLAGS, "python_env", "sif") if getattr(args, flag) is not None]
     if not place.startswith("slurm"):
         if given:
@@ -67,6 +69,17 @@ def cluster_from_args(args: argparse.Namespace, place: str, path_map: PathMap | 
         sif=args.sif if args.sif is not None else known.sif,
         path_map=known.path_map if path_map is None else path_map,
     )
-    if given:
-        remember_cluster(place, cluster)
+    if problems := options.problems():
+        raise BadInputError(*(f"{option} {sentence}" for option, sentence in problems))
     return cluster
+
+
+def remember_given_cluster(args: argparse.Namespace, place: str, path_map: PathMap | None) -> None:
+    """Keep the cluster options the command line gave, for the next sort and the window (once a job is submitted:
+    a refused sort or a dry run keeps nothing)."""
+    if not place.startswith("slurm"):
+        return
+    if any(getattr(args, flag) is not None for flag in (*_CLUSTER_FLAGS, "python_env", "sif")):
+        cluster = cluster_from_args(args, place, path_map)
+        assert cluster is not None
+        remember_cluster(place, cluster)

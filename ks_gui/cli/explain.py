@@ -10,18 +10,22 @@ import argparse
 from pathlib import Path
 
 from ks_gui.cli.common import EXIT_OK, BadInputError, print_json
+from ks_gui.core.ground.chosen_files import ChosenFileError, read_chosen
 from ks_gui.core.ground.contract import STAGES
 from ks_gui.core.sorters.diagnosis import Failure, diagnose
+from ks_gui.core.sorters.kilosort4_log import as_console_lines, is_kilosort4_log
 from ks_gui.core.sorters.pasted_log import read_log
 from ks_gui.core.sorters.progress import STAGE_TITLES, Tracker
 
 NAME = "explain"
+# The most of a log that is read: far more than a sort's log (Kilosort 2.5's, of hours of recording, is a few MB).
+LOG_LIMIT_BYTES = 64 * 1024**2
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     explain = commands.add_parser(
         "explain",
-        help="say how far a sort got and why it failed, from its log",
+        help="say how far a sort got and why it failed, from its log (also Kilosort 4's kilosort4.log)",
         description="Read a Kilosort log (saved, or copied from a forum post) and say how far the sort got, "
         "what went wrong and what to do.",
     )
@@ -30,17 +34,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        data = args.logfile.read_bytes()
-    except IsADirectoryError as err:
-        raise BadInputError(f"{args.logfile} is a folder, not a log file") from err
-    except FileNotFoundError as err:
-        raise BadInputError(f"no such log file: {args.logfile}") from err
-    except OSError as err:
-        raise BadInputError(f"cannot read {args.logfile}: {err.strerror or err}") from err
+    try:  # a failure is said at a log's end: a log longer than any sort's is read from there
+        data, _longer = read_chosen(args.logfile, "log file", LOG_LIMIT_BYTES, tail=True)
+    except ChosenFileError as err:
+        raise BadInputError(str(err)) from err
     if b"\0" in data[:4096]:
         raise BadInputError(f"{args.logfile} is not a text file")
     lines = read_log(data.decode("utf-8", errors="replace"))
+    if is_kilosort4_log(lines):  # kilosort4.log from the output folder: Kilosort 4's own file, stamped
+        lines = as_console_lines(lines)
 
     tracker = Tracker()
     for line in lines:

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.core.doors.engine import EngineError, connect
@@ -27,6 +27,7 @@ from ks_gui.core.sorters import KILOSORT25, SORTERS
 
 if TYPE_CHECKING:
     from ks_gui.core.doors.engine import Engine
+    from ks_gui.core.sorting import ServerPlace
 
 NAME = "image"
 
@@ -120,7 +121,7 @@ def _engine_to_build_in(on: str | None) -> tuple[Engine, Callable[[str], int | N
     if not on.startswith("ssh://"):
         raise BadInputError(f"--on {on}: an image is built here, or on a server given as ssh://USER@HOST")
     try:
-        server = sorting.open_place(on)
+        server = cast("ServerPlace", sorting.open_place(on))  # an ssh:// address opens a server
     except sorting.PlaceError as err:
         raise BadInputError(err.message) from err
     return server.engine, server.free_bytes
@@ -159,7 +160,7 @@ def _build(args: argparse.Namespace) -> int:
     engine, free_bytes = _engine_to_build_in(args.on)
     base_present = engine.image(recipe.base_for(build_args)) is not None
     docker_root = engine.info().get("DockerRootDir")
-    free = free_bytes(docker_root) if free_bytes else None
+    free = free_bytes(docker_root or "/") if free_bytes else None  # as space_check reads a missing one
     space = space_check(docker_root, base_present, free, image_bytes=recipe.size_bytes)
     if not space.enough:
         raise BadInputError(space.message())

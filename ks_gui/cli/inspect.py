@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_OK, BadInputError, print_json
-from ks_gui.core.recordings.recording import Recording, RecordingError, inspect_all
+from ks_gui.core.recordings.inspection import inspect_all
+from ks_gui.core.recordings.recording import Recording, RecordingError
+
+if TYPE_CHECKING:
+    from ks_gui.core.recordings.preview import Mode
 
 NAME = "inspect"
 
@@ -99,7 +104,7 @@ def _write_preview(args: argparse.Namespace, recording: Recording | None) -> int
     n_channels, sample_rate = args.channels or recording.n_channels, args.sample_rate or recording.sample_rate
     if not n_channels or not sample_rate:
         raise BadInputError(f"{recording.binary}: give its channel count and sample rate (--channels, --sample-rate)")
-    mode = "raw" if args.raw else "filtered"
+    mode: Mode = "raw" if args.raw else "filtered"
     from ks_gui.ui.pictures import ensure_offscreen_app, preview_image, save_png  # Qt only for the picture
 
     try:

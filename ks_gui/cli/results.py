@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Automatic labels (Bombcell's thresholds): {auto_good} good; `ks-gui qc` computes them again")
     else:
         print("No automatic labels yet: `ks-gui qc OUTPUT` computes the quality metrics and labels")
-    header = ("id", "label", "auto", "spikes", "rate Hz", "amp", "x µm", "y µm", "shank", "contam %", "snr")
+    header = ("id", "label", "auto", "spikes", "rate Hz", "amp a.u.", "x µm", "y µm", "shank", "contam %", "snr")
     print("{:>5} {:<8} {:<8} {:>8} {:>8} {:>8} {:>7} {:>7} {:>5} {:>8} {:>6}".format(*header))
     for unit in results.units:
         contamination = "" if unit.contamination_pct is None else f"{unit.contamination_pct:.1f}"

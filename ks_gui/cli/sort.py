@@ -9,10 +9,11 @@ import sys
 import threading
 from pathlib import Path
 
-from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args
-from ks_gui.cli.common import EXIT_BAD_INPUT, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
+from ks_gui.cli.cluster_options import add_cluster_options, cluster_from_args, remember_given_cluster
+from ks_gui.cli.common import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, BadInputError, print_json
 from ks_gui.cli.terminal import TerminalProgress
 from ks_gui.core import sorting
+from ks_gui.core.claim import ClaimError
 from ks_gui.core.events import Notice, Outcome, SignInPrompt
 from ks_gui.core.gpu_choice import (
     FORWARD_COMPAT_CHOICES,
@@ -24,9 +25,10 @@ from ks_gui.core.gpu_choice import (
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import BatchToken, LicenseError, NoKeyringError, parse_license, store_token
 from ks_gui.core.mounts import EnvironmentVariableError, MountError, parse_environment, parse_mount
-from ks_gui.core.recordings.recording import Recording, RecordingError, inspect, inspect_all
+from ks_gui.core.recordings.inspection import inspect, inspect_all
+from ks_gui.core.recordings.recording import Recording, RecordingError
 from ks_gui.core.setup.display import pictures_check
-from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, sorter_named
+from ks_gui.core.sorters import DEFAULT_SORTER, SHORTHANDS, SORTERS, Sorter, sorter_named
 from ks_gui.core.sorters.params import ParamError, parse_assignment
 from ks_gui.core.sorters.progress import ProgressEvent
 
@@ -41,7 +43,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument(
         "recordings",
-        type=Path,
+        type=str,
         nargs="+",
         metavar="RECORDING",
         help="recording folder or binary file; with several, each is sorted in turn into its own folder in --output",
@@ -52,7 +54,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="sort every probe (neural stream) of a run folder, each into its own folder in --output",
     )
     sort.add_argument(
-        "--output", "-o", type=Path, required=True, metavar="DIR", help="new folder for the results (phy opens it)"
+        "--output", "-o", type=str, required=True, metavar="DIR", help="new folder for the results (phy opens it)"
     )
     sort.add_argument(
         "--sorter",
@@ -104,10 +106,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument(
         "--temp-dir",
-        type=Path,
+        type=str,
         metavar="DIR",
         help="folder for Kilosort's temp file, as large as the recording (default: the output)",
     )
+    sort.add_argument(
+        "--channels", type=int, metavar="N", help="the file's channel count, for a raw binary (the sorter's parameter)"
+    )
+    sort.add_argument("--sample-rate", type=float, metavar="HZ", help="its sample rate in Hz, for a raw binary")
     sort.add_argument(
         "--param",
         action="append",
@@ -145,6 +151,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     sort.add_argument("--dry-run", action="store_true", help="check and show the container, start nothing")
     sort.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+
+
+def _paths_from_text(args: argparse.Namespace) -> None:
+    """The paths as typed, made Paths only when not empty: an empty one (a script's unset variable) would be the
+    working folder as a Path."""
+    for option, value in (("--output", args.output), ("--temp-dir", args.temp_dir)):
+        if value is not None and not value.strip():
+            raise BadInputError(f"{option} is empty: name the folder")
+    if any(not text.strip() for text in args.recordings):
+        raise BadInputError("a recording is named by an empty path: name its folder or file")
+    args.output = Path(args.output)
+    args.temp_dir = None if args.temp_dir is None else Path(args.temp_dir)
+    args.recordings = [Path(text) for text in args.recordings]
 
 
 def _seconds(text: str) -> float:
@@ -214,6 +233,7 @@ def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
         if isinstance(license, BatchToken) and "::" in args.license:
             _keep_token(license)
         overrides = dict(parse_assignment(text, sorter.params) for text in args.param)
+        overrides.update(_channels_and_rate(args, sorter, overrides))
         environment = parse_environment(args.env)
         mounts = tuple(parse_mount(text) for text in args.mount)
     except (ParamError, EnvironmentVariableError, MountError) as err:
@@ -239,6 +259,24 @@ def _jobs_from_args(args: argparse.Namespace) -> list[SortJob]:
     ]
 
 
+def _channels_and_rate(args: argparse.Namespace, sorter: Sorter, overrides: dict) -> dict:
+    """--channels and --sample-rate as the sorter's own parameters (NchanTOT or n_chan_bin, fs), as inspect takes
+    them; a --param that says otherwise is bad input."""
+    given = {}
+    for value, name, flag in (
+        (args.channels, sorter.channels_param, "--channels"),
+        (args.sample_rate, sorter.sample_rate_param, "--sample-rate"),
+    ):
+        if value is None:
+            continue
+        if value <= 0:
+            raise BadInputError(f"{flag} must be a positive number, not {value:g}")
+        if name in overrides and float(overrides[name]) != float(value):
+            raise BadInputError(f"{flag} {value:g} and --param {name}={overrides[name]} disagree: give one of them")
+        given[name] = value
+    return given
+
+
 def _keep_token(token: BatchToken) -> None:
     """A token given on the command line is kept in the system keyring, so `token:EMAIL` does next time."""
     try:
@@ -254,6 +292,7 @@ def _keep_token(token: BatchToken) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    _paths_from_text(args)
     try:
         gpu_request = parse_gpu_request(args.gpu)
     except GpuChoiceError as err:
@@ -322,23 +361,24 @@ def _sort_one(args: argparse.Namespace, job: SortJob, gpu_request: GpuRequest, q
     except sorting.PlaceError as err:
         raise BadInputError(err.message) from err
 
+    if checked.problems:  # a dry run too: its command is shown only when it could start
+        raise BadInputError(*(p.command_line_text() for p in checked.problems))
     if args.dry_run:
         document = sorting.plan(checked)
         if args.json:
             print_json(document)
         else:
             print(document["command_line"])
-            for problem in document["problems"]:
-                print(f"ks-gui: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT if checked.problems else EXIT_OK
+        return EXIT_OK
 
-    if checked.problems:
-        raise BadInputError(*(p.command_line_text() for p in checked.problems))
     try:
         run = sorting.start(checked, engine_wait_seconds=args.docker_wait)
+    except ClaimError as err:  # another sort took the folder since the check: nothing started
+        raise BadInputError(err.message) from err
     except (sorting.PlaceError, OSError) as err:  # OSError: the local environment's python could not start
         print(f"ks-gui: {getattr(err, 'message', err)}", file=sys.stderr)
         return EXIT_FAILED
+    remember_given_cluster(args, job.place, _path_map(args))
     outcome = _follow(run)
     if outcome.succeeded:
         _draw_kept_pictures(run.job.output)
@@ -371,6 +411,8 @@ def _submit_all_then_follow(args: argparse.Namespace, jobs: list[SortJob], gpu_r
             file=sys.stderr,
         )
         runs.append(run)
+    if runs:
+        remember_given_cluster(args, jobs[0].place, _path_map(args))
     outcomes = []
     for run in runs:
         outcome = _follow(run)

@@ -65,6 +65,3 @@ class Outcome:
 
 
 RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome
-
-
-RunEvent = LogLine | ProgressEvent | SignInPrompt | Notice | Outcome

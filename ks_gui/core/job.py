@@ -18,6 +18,7 @@ from ks_gui.core.mounts import hidden_folder, image_folders, shadow_sentence
 from ks_gui.core.places.base import PLACE_KINDS, Mount
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.path_map import PathMap, nearest_existing
+from ks_gui.core.recordings.channel_count import channel_count_problem
 from ks_gui.core.recordings.channel_map import ChannelMap, linear
 from ks_gui.core.recordings.recording import Recording
 from ks_gui.core.sorters import KILOSORT25, Sorter, param_problems, sorter_named
@@ -69,9 +70,11 @@ class SortJob:
     cpu_only: bool = False
 
     def __post_init__(self) -> None:
-        self.output = Path(self.output).expanduser().absolute()
+        # Resolved once (symlinks, `..`): every check below and every mount compare the folders a sorter really
+        # writes, as Docker resolves them.
+        self.output = Path(self.output).expanduser().resolve()
         if self.temp_dir is not None:
-            self.temp_dir = Path(self.temp_dir).expanduser().absolute()
+            self.temp_dir = Path(self.temp_dir).expanduser().resolve()
         self.image = self.image or self.sorter.default_image
 
     # --- derived facts -------------------------------------------------------------------------------------
@@ -130,7 +133,7 @@ class SortJob:
         chan_map = self.effective_channel_map
         if chan_map is None or not self.n_batches or not self.sorter.writes_temp_file:
             return 0
-        return chan_map.n_connected * self.params["NT"] * self.n_batches * 2
+        return chan_map.n_connected * self.params[self.sorter.batch_param] * self.n_batches * 2
 
     # --- checks --------------------------------------------------------------------------------------------
 
@@ -139,7 +142,9 @@ class SortJob:
         found = self._output_problems() + self._recording_problems()
         found += [Problem("params", p) for p in param_problems(self.sorter, self.params)]
         if self.place in PLACE_KINDS and PLACE_KINDS[self.place].form == "container":
-            found += self.mount_problems()
+            hidden = self.mount_problems()
+            writable = self._writable_mount_of_recording(self.recording.folder.resolve())
+            found += hidden + ([writable] if writable and not any(p.field == "mounts" for p in hidden) else [])
         return found + self._license_problems()
 
     def mount_problems(self, keeps_label: str | None = None) -> list[Problem]:
@@ -164,7 +169,8 @@ class SortJob:
         out = self.output
         if out.exists() and not out.is_dir():
             return [Problem("output", f"the output {out} is a file, not a folder")]
-        if out == self.recording.folder:
+        recording_folder = self.recording.folder.resolve()
+        if out == recording_folder:
             return [
                 Problem(
                     "output",
@@ -172,12 +178,16 @@ class SortJob:
                     "(the recording is mounted read-only)",
                 )
             ]
-        if self.temp_dir is not None and self.temp_dir == self.recording.folder:
+        if out.is_relative_to(recording_folder):
+            return [Problem("output", f"choose an output folder outside the recording's folder {recording_folder}")]
+        if self.temp_dir is not None and self.temp_dir == recording_folder:
             return [Problem("temp", "choose a temp folder other than the recording's own folder")]
+        if self.temp_dir is not None and self.temp_dir.is_relative_to(recording_folder):
+            return [Problem("temp", f"choose a temp folder outside the recording's folder {recording_folder}")]
         if out.is_dir():
             earlier_sort = holds_earlier_sort(out)
             if earlier_sort and not self.overwrite:
-                return [Problem("output", f"{out} already holds a sort: choose a new output folder")]
+                return [Problem("output", f"{out} already holds a sort: choose a new output folder", "or --overwrite")]
             # --overwrite gives up an earlier sort's results, never .npy files of the user's own.
             if not earlier_sort and any(out.glob("*.npy")):
                 return [
@@ -193,8 +203,25 @@ class SortJob:
                 return [Problem(name, f"the {name} folder {folder} is not writable ({existing} is read-only for you)")]
         return []
 
+    def _writable_mount_of_recording(self, recording_folder: Path) -> Problem | None:
+        """An extra folder given read-write that is the recording's folder, holds it or lies in it: the raw data
+        would be writable through it."""
+        for mount in self.extra_mounts:
+            source = Path(mount.source).resolve()
+            if mount.read_only:
+                continue
+            if source.is_relative_to(recording_folder) or recording_folder.is_relative_to(source):
+                return Problem(
+                    "mounts",
+                    f"the folder {mount.source} would make the recording's folder writable: add :ro to mount it "
+                    "read-only",
+                    "--mount",
+                )
+        return None
+
     def _recording_problems(self) -> list[Problem]:
         found = []
+        own_map = self.channel_map is not None
         if self.n_channels is None:
             found.append(
                 Problem(
@@ -207,7 +234,9 @@ class SortJob:
                     "sample_rate", "the sample rate is unknown: enter it", f"--param {self.sorter.sample_rate_param}=…"
                 )
             )
-        if self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
+        if self.n_channels and (contradiction := channel_count_problem(self.recording, self.n_channels, own_map)):
+            found.append(Problem("n_channels", contradiction, "--channels N"))
+        elif self.n_channels and self.recording.size_bytes % (2 * self.n_channels):
             found.append(
                 Problem(
                     "n_channels",
@@ -217,6 +246,18 @@ class SortJob:
             )
         elif self.n_batches == 0:
             found.append(Problem("params", "the time range holds no samples"))
+        detected = self.recording.channel_map
+        # A detected map that does not fit is said, never swapped for a made-up geometry without a word.
+        unfitted = detected is not None and self.n_channels and detected.fitted(self.n_channels) is None
+        if self.channel_map is None and detected is not None and unfitted:
+            source = self.recording.metadata.name if self.recording.metadata else "the recording's channel map"
+            found.append(
+                Problem(
+                    "n_channels",
+                    f"{source} places contacts on {detected.n_channels} channels, the recording has "
+                    f"{self.n_channels}: check the channel count or the channel map",
+                )
+            )
         return found
 
     def _license_problems(self) -> list[Problem]:
@@ -329,7 +370,7 @@ class SortJob:
         """The job `record` describes, on `recording` (read again by the caller, or made from a job file). Keys a
         record lacks take their defaults; a malformed one raises KeyError, TypeError, ValueError or LicenseError."""
         sorter, implied_place = sorter_named(str(record["sorter"]))
-        extra = {"job_id": str(record["job_id"])} if record.get("job_id") else {}
+        extra: dict = {"job_id": str(record["job_id"])} if record.get("job_id") else {}
         return cls(
             recording=recording,
             output=Path(str(record["output"])),

@@ -46,7 +46,7 @@ def parse_mount(text: str) -> Mount:
         parts = parts[:-1]
     if not parts or len(parts) > 2 or not parts[0]:
         raise MountError(f"{text!r} is not SRC[:DST][:ro]")
-    source = Path(parts[0]).expanduser().absolute()
+    source = Path(parts[0]).expanduser().resolve()  # as Docker mounts it: links followed
     target = parts[1] if len(parts) == 2 and parts[1] else str(source)
     if not source.exists():
         raise MountError(f"{text!r}: {source} does not exist")

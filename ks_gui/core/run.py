@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from ks_gui.core.claim import claim_output, give_back
 from ks_gui.core.events import LogLine, Notice, Outcome, PromptKind, RunEvent, SignInPrompt
 from ks_gui.core.ground.atomic import write_json_atomically
 from ks_gui.core.ground.contract import channel_map_file, job_file
@@ -26,20 +27,10 @@ from ks_gui.core.places.base import FoundRun, Handle, Place, Readiness
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS, EngineLostError, wait_text, wait_until_back
 from ks_gui.core.results import history, stage_times
-from ks_gui.core.results.phy_folder import read_counts, remove_earlier_results
+from ks_gui.core.results.phy_folder import SORT_FILES, read_counts, remove_earlier_results
 from ks_gui.core.results.provenance import Provenance, write_provenance
 from ks_gui.core.sorters.diagnosis import Failure, diagnose
 from ks_gui.core.sorters.progress import Result, Tracker
-
-PHY_REQUIRED_FILES = (
-    "params.py",
-    "spike_times.npy",
-    "spike_templates.npy",
-    "templates.npy",
-    "amplitudes.npy",
-    "channel_map.npy",
-    "channel_positions.npy",
-)
 
 _PROMPTS: tuple[tuple[str, PromptKind], ...] = (
     ("Please enter your MathWorks Account email address and press Enter:", "email"),
@@ -84,6 +75,7 @@ class SortRun:
         self.engine_wait_seconds = DEFAULT_WAIT_SECONDS
         self._wake = threading.Event()  # a cancel or detach ends the wait for Docker at once
         self._engine_lost = False  # Docker went away at least once during this run
+        self._made_run_folder = False  # start() made <output>/.ks-gui/ (removed again when the place refuses)
 
     @classmethod
     def reattach(cls, place: Place, found: FoundRun) -> SortRun:
@@ -92,7 +84,7 @@ class SortRun:
         document = json.loads(job_file(Path(found.output)).read_text(encoding="utf-8"))
         job = SortJob.from_document(document, place.path_map)
         image = place.image_info(found.image) or ImageInfo(name=found.image, id="")
-        run = cls(job, place, Readiness(image=image))
+        run = cls(job, place, Readiness(image=image if place.form == "container" else None))
         run._document = document
         run._handle = place.follow(found)
         run._record = history.find(job.job_id) or run._new_record()
@@ -108,10 +100,13 @@ class SortRun:
     def write_files(self) -> None:
         """Write the channel map and the job file into the output folder."""
         job = self.job
-        if job.overwrite:
-            remove_earlier_results(job.output)
+        self._made_run_folder = not job_file(job.output).parent.exists()
         # Made where the sorter runs (on a server: by its account, which then owns what the sorter writes).
         self.place.make_folders([job_file(job.output).parent, *([job.temp_dir] if job.temp_dir else [])])
+        # The folder becomes this job's in one step, before anything in it is written or removed.
+        claim_output(job.output, job.job_id, self.place.name, job.overwrite, self._still_running)
+        if job.overwrite:
+            remove_earlier_results(job.output)
         chan_map = job.effective_channel_map
         assert chan_map is not None and job.sample_rate is not None, "check problems() first"
         chan_map.write_mat(channel_map_file(job.output), job.sample_rate)
@@ -120,13 +115,23 @@ class SortRun:
         write_json_atomically(job_file(job.output), self._document, mode=0o644)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
 
+    def _still_running(self, job_id: str) -> bool:
+        """Whether the sort `job_id` still runs on this run's place (it claimed the output folder before)."""
+        return any(found.running and found.job_id == job_id for found in self.place.found_runs())
+
     def start(self) -> None:
-        """Write the job's files, then start it on its place."""
+        """Write the job's files, then start it on its place. ClaimError (a PlaceError) when another sort has the
+        output folder."""
         self.write_files()
         self._started = datetime.now()
         self.tracker = self._new_tracker()  # its clock starts with the sort
         self._learns = True
-        self._handle = self.place.start(launch_for(self.job, self.place.path_map), self._readiness)
+        try:
+            self._handle = self.place.start(launch_for(self.job, self.place.path_map), self._readiness)
+        except BaseException:
+            # Nothing started: the folder is left as it was found, free for the next sort.
+            give_back(self.job.output, whole_run_folder=self._made_run_folder)
+            raise
         self._record = self._new_record()
         history.save(self._record)  # at submission: a cluster job's id is on record from the start
         # And in the output folder's run.json ("running": no end yet). Not written: the sort is started all the
@@ -353,6 +358,7 @@ class SortRun:
             raise ValueError("only a sort in a container can go on without the launcher")
         self._detached.set()
         self._wake.set()
+        assert self._handle is not None  # can_detach says so
         self._handle.detach()
 
     def cancel(self) -> None:
@@ -388,11 +394,13 @@ class SortRun:
         if seen is not None and seen.kind in _SIGNAL_EXPLAINED:
             return seen
         how = "killed" if exit_code == KILLED else "stopped"
+        hint = (
+            "Was its process stopped by hand (kill), or the computer shutting down? Run the sort again."
+            if self.place.form == "python"
+            else "Was the container stopped by hand, or the Docker service restarted? Run the sort again."
+        )
         return Failure(
-            "killed",
-            f"The sort was {how} from outside ks-gui (exit code {exit_code}).",
-            "Was the container stopped by hand, or the Docker service restarted? Run the sort again.",
-            self.tracker.stage,
+            "killed", f"The sort was {how} from outside ks-gui (exit code {exit_code}).", hint, self.tracker.stage
         )
 
     def _write_provenance(self, exit_code: int | None, result: Result | None, outcome: str) -> None:
@@ -429,7 +437,7 @@ class SortRun:
     def _finish(self, exit_code: int | None, tail: deque[str], gone: bool = False) -> Outcome:
         """The run's end, on record (history, run.json); `gone`: Docker came back without the container."""
         result = self.tracker.result
-        complete = all((self.job.output / name).exists() for name in PHY_REQUIRED_FILES)
+        complete = all((self.job.output / name).exists() for name in SORT_FILES)
         if result is None and exit_code == 0 and complete and self._engine_lost:
             # The sort ended while Docker was away (--live-restore): Docker drops what a container prints while
             # no daemon reads it, the result marker with it. The phy folder says the same.

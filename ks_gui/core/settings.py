@@ -18,7 +18,7 @@ SETTINGS_VERSION = 1
 
 @dataclass
 class Settings:
-    sorter: str = "kilosort2.5"
+    sorter: str = ""  # empty until the user sorts: the window starts on what this computer can run
     place: str = "docker"  # where the sorter runs: a name core/sorting.py PLACES lists
     license_mode: str = "server"  # server | file | account | token
     license_value: str = ""  # port@host, a file path or an email: never a password or token
@@ -35,6 +35,8 @@ class Settings:
     servers: dict[str, list] = field(default_factory=dict)
     # SLURM clusters: "slurm" or "slurm+ssh://me@login" -> what its jobs ask for and what runs on its nodes
     clusters: dict[str, dict] = field(default_factory=dict)
+    # Raw binaries whose files do not say their channel count or sample rate: path -> [channels, Hz] as last typed
+    recording_facts: dict[str, list] = field(default_factory=dict)
 
 
 def settings_file() -> Path:

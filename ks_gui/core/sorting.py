@@ -13,7 +13,7 @@ from ks_gui.core.gpu_choice import GpuChoiceError, GpuRequest, choose_gpu
 from ks_gui.core.ground.contract import LABEL_KEEPS
 from ks_gui.core.job import Problem, SortJob
 from ks_gui.core.launch import launch_for
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness, kind_of
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Place, PlaceError, Readiness, RunOnRecord, kind_of
 from ks_gui.core.places.outage import DEFAULT_WAIT_SECONDS
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.results import history
@@ -21,6 +21,9 @@ from ks_gui.core.settings import load_settings
 from ks_gui.core.sorters.base import Sorter
 
 if TYPE_CHECKING:
+    from ks_gui.core.places.node_runners import NodeRunner
+    from ks_gui.core.places.server_place import ServerPlace  # noqa: F401  (for the faces' casts)
+    from ks_gui.core.places.shell import Shell
     from ks_gui.core.run import SortRun
 
 # What the faces use of places, through this door.
@@ -126,7 +129,7 @@ def _open_cluster(name: str, cluster: Cluster, path_map: PathMap | None) -> Plac
     from ks_gui.core.places.slurm_place import SlurmPlace
     from ks_gui.core.places.ssh import SshShell, SshTarget
 
-    shell = LocalShell()
+    shell: Shell = LocalShell()
     if name != "slurm":
         try:
             shell = SshShell(SshTarget.parse(name.removeprefix("slurm+")))
@@ -135,7 +138,7 @@ def _open_cluster(name: str, cluster: Cluster, path_map: PathMap | None) -> Plac
     if cluster.runs == "apptainer":
         if not cluster.sif:
             raise PlaceError("Apptainer on the nodes needs the image's SIF file: give --sif PATH")
-        runner = ApptainerRunner(cluster.sif)
+        runner: NodeRunner = ApptainerRunner(cluster.sif)
     elif cluster.runs == "docker":
         runner = DockerRunner()
     else:
@@ -254,21 +257,23 @@ def earlier_runs(place: Place) -> list[FoundRun]:
     """The sorts this user started on `place` that are still there (running, or ended while nobody followed them).
     A run on record as running that is not among them ended without its launcher: it is marked interrupted."""
     found = place.found_runs()
-    # Other places (a server) answer for their own runs; a local process never outlives its launcher.
-    mine = [record for record in history.load_all() if record.place in (place.name, "local")]
-    if kind_of(place.name) == "slurm":  # a job squeue no longer lists may have ended unseen: SLURM still knows it
-        found += _ended_cluster_jobs(place, mine, alive={f.job_id for f in found})
+    mine = [record for record in history.load_all() if record.place == place.name]  # others answer for their own
+    alive = {f.job_id for f in found}
+    # A SLURM job squeue no longer lists may have ended unseen: SLURM still knows it.
+    found += place.ended_unseen(
+        [RunOnRecord(r.job_id, r.handle, r.output) for r in mine if r.status == "running" and r.job_id not in alive]
+    )
     history.mark_interrupted(mine, alive_job_ids={f.job_id for f in found})
     return found
 
 
 def places_with_earlier_runs() -> list[str]:
-    """Where sorts of this user's may still run: this computer's Docker, and each server with a sort on record as
-    running or interrupted (the connection broke; it may sort on there)."""
+    """Where sorts of this user's may still run: this computer's Docker, and each server, cluster or local
+    environment with a sort on record as running or interrupted (the connection broke; it may sort on there)."""
     elsewhere = {
         record.place
         for record in history.load_all()
-        if kind_of(record.place) in ("ssh", "slurm") and record.status in ("running", "interrupted")
+        if kind_of(record.place) in ("ssh", "slurm", "local") and record.status in ("running", "interrupted")
     }
     return [DEFAULT_PLACE, *sorted(elsewhere)]
 
@@ -283,18 +288,3 @@ def earlier_runs_everywhere(timeout: int = CONNECT_TIMEOUT_S) -> tuple[list[Foun
         except PlaceError as err:
             unreachable.append(err.message)
     return found, unreachable
-
-
-def _ended_cluster_jobs(place: Place, records: list, alive: set[str]) -> list[FoundRun]:
-    """Jobs on record as running that squeue no longer lists but SLURM still knows: they ended unseen."""
-    from ks_gui.core.places.slurm_place import SlurmPlace
-
-    assert isinstance(place, SlurmPlace)
-    ended = []
-    for record in records:
-        job = record.handle.split()[2] if record.handle.startswith("SLURM job ") else ""
-        if not (record.status == "running" and record.place == place.name and record.job_id not in alive and job):
-            continue
-        if (found := place.found_ended(job, record.job_id, record.output)) is not None:
-            ended.append(found)
-    return ended

@@ -18,7 +18,8 @@ from ks_gui.core.gpu_choice import GpuRequest
 from ks_gui.core.ground.atomic import write_json_atomically
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import LicenseError
-from ks_gui.core.recordings.recording import RecordingError, inspect_all
+from ks_gui.core.recordings.inspection import inspect_all
+from ks_gui.core.recordings.recording import RecordingError
 
 
 def waiting_sorts_file() -> Path:

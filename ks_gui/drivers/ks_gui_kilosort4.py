@@ -10,6 +10,7 @@ never inside the launcher: it needs only the standard library, numpy, scipy, tor
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import traceback
 from pathlib import Path
+from typing import cast
 
 CONTRACT_VERSION = 1
 MARKER = "[ks-gui] "
@@ -159,7 +161,7 @@ def sort(job: dict) -> tuple[int, int, int]:
 
 
 def main(argv: list[str]) -> int:
-    sys.stdout.reconfigure(line_buffering=True)
+    cast(io.TextIOWrapper, sys.stdout).reconfigure(line_buffering=True)  # a script's stdout
     if len(argv) != 2:
         print(f"usage: {Path(argv[0]).name} JOB_FILE", file=sys.stderr)
         return 2

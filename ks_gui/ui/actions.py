@@ -40,6 +40,7 @@ TABLE: tuple[Row | tuple[str, None], ...] = (
     Row("&Tools", "Add a GPU server…", "open_server_dialog", None, "fa6s.server"),
     Row("&Tools", "Add a SLURM cluster…", "open_cluster_dialog", None, "fa6s.network-wired"),
     Row("&Tools", "Add ks-gui to the application menu", "install_desktop_entry"),
+    Row("&Help", "Documentation", "open_documentation", QKeySequence.StandardKey.HelpContents, "fa6s.book"),
     Row("&Help", "About ks-gui", "show_about"),
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtWidgets import QApplication
 
@@ -14,7 +15,7 @@ from ks_gui.ui.main_window import MainWindow
 
 
 def run_app(recording: Path | None = None) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = cast(QApplication, QApplication.instance() or QApplication(sys.argv[:1]))  # only this app makes one
     _window = open_window(app, recording)  # referenced while the event loop runs
     return app.exec()
 

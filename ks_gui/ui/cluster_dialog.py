@@ -85,7 +85,8 @@ class ClusterDialog(CheckAndAddDialog):
         self.sif.setEnabled(runs == "apptainer")
 
     def cluster(self) -> tuple[str, Cluster]:
-        """The place name and the cluster the fields describe; ValueError in words for a bad path map."""
+        """The place name and the cluster the fields describe; ValueError in words for a bad path map or a job
+        option SLURM would refuse."""
         login = self.login.text().strip()
         options = SlurmOptions(
             partition=self.partition.text().strip(),
@@ -104,6 +105,8 @@ class ClusterDialog(CheckAndAddDialog):
             sif=self.sif.text().strip(),
             path_map=path_map_of(self.path_map),
         )
+        if problems := options.problems():  # checked before the cluster is asked or remembered
+            raise ValueError(problems[0][1])
         return (f"slurm+{login}" if login else "slurm"), cluster
 
     def check_and_add(self) -> None:

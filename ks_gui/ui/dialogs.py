@@ -6,6 +6,7 @@ its enums, on first use, and the window's first frame needs none of them (ks_gui
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from PySide6 import QtWidgets
 from PySide6.QtWidgets import QWidget
@@ -38,7 +39,7 @@ def choose(parent: QWidget, title: str, text: str, options: list[str]) -> int | 
     buttons = [box.addButton(option, message_box.ButtonRole.AcceptRole) for option in options]
     box.setDefaultButton(buttons[0])
     box.exec()
-    return buttons.index(box.clickedButton()) if box.clickedButton() in buttons else None
+    return buttons.index(cast(QtWidgets.QPushButton, box.clickedButton())) if box.clickedButton() in buttons else None
 
 
 def choose_save_path(parent: QWidget, title: str, suggested: str) -> Path | None:
@@ -48,3 +49,8 @@ def choose_save_path(parent: QWidget, title: str, suggested: str) -> Path | None
 
 def about(parent: QWidget, title: str, rich_text: str) -> None:
     QtWidgets.QMessageBox.about(parent, title, rich_text)
+
+
+def tell(parent: QWidget, title: str, text: str) -> None:
+    """One sentence the user must see before going on (a folder that is not what was asked for)."""
+    QtWidgets.QMessageBox.information(parent, title, text)

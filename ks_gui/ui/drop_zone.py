@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6 import QtCore
 from PySide6.QtCore import QEvent, QObject, Signal
@@ -30,7 +30,8 @@ from ks_gui.ui.icons import IconLabel
 from ks_gui.ui.probe_picture import ProbePicture
 
 if TYPE_CHECKING:  # core.recording loads with the first recording, not with the window (issue #8)
-    from ks_gui.core.recordings.recording import Inspection, Recording
+    from ks_gui.core.recordings.inspection import Inspection
+    from ks_gui.core.recordings.recording import Recording
 
 EMPTY_TEXT = "Drop a recording folder here, or"
 
@@ -238,10 +239,12 @@ class WindowDrops(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            event = cast(QDropEvent, event)  # a QDragEnterEvent or QDragMoveEvent, by its type
             if dropped_path(event) is not None:
                 event.acceptProposedAction()
                 return True
         elif event.type() == QEvent.Type.Drop:
+            event = cast(QDropEvent, event)
             path = dropped_path(event)
             if path is not None:
                 event.acceptProposedAction()

@@ -47,7 +47,8 @@ def install_exception_hook() -> None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         with log_file.open("a", encoding="utf-8") as log:
             log.write(f"--- {datetime.now().isoformat(timespec='seconds')}\n{text}\n")
-        sys.__stderr__.write(text)
+        if sys.__stderr__ is not None:  # None without a console (pythonw)
+            sys.__stderr__.write(text)
         if QApplication.instance() is not None:
             relay.show.emit(text, str(log_file))  # shown at once on the GUI thread, queued from any other
 

@@ -3,6 +3,8 @@ and the Advanced section (container settings and the sorter's own parameters), c
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import QMargins
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -23,6 +25,8 @@ from ks_gui.ui.param_form import ParamForm
 
 QWIDGETSIZE_MAX = 16777215  # Qt's "no maximum"
 
+FieldT = TypeVar("FieldT", bound=QWidget)
+
 
 def form_layout(box: QWidget) -> QFormLayout:
     """A form whose fields go under their labels where the panel is too narrow for both side by side."""
@@ -31,7 +35,7 @@ def form_layout(box: QWidget) -> QFormLayout:
     return form
 
 
-def narrowable(field: QWidget) -> QWidget:
+def narrowable(field: FieldT) -> FieldT:
     """A field that gives up width before the panel clips it (its text scrolls inside it)."""
     field.setMinimumWidth(80)
     field.setSizePolicy(QSizePolicy.Policy.Ignored, field.sizePolicy().verticalPolicy())

@@ -31,6 +31,8 @@ class GpuPicker(QWidget):
         layout.addWidget(self.note)
         self.gpus: list[Gpu] = []  # what the window's queue places sorts on
         self._wanted: GpuRequest | None = None  # the remembered choice, until the GPUs it may name are known
+        self._cpu_sorter = False  # the chosen sorter sorts on the CPU too (Kilosort 4): no GPU is no fault
+        self._problem: str | None = None  # what the scan found wrong ("" nothing; None: not scanned yet)
         if scan is not None:
             self.fill(scan)
         else:
@@ -54,14 +56,30 @@ class GpuPicker(QWidget):
         self.gpus = list(scan.gpus)
         self._list(scan.gpus)
         self.combo.setCurrentIndex(max(0, self.combo.findData(chosen)))
-        self.note.setText(
-            f"No GPU: {scan.problem}. Kilosort 2.5 needs an NVIDIA GPU (Kilosort 4 can sort on the CPU); "
-            "see Check setup."
-            if scan.problem
-            else ""
-        )
-        self.note.setVisible(bool(scan.problem))
+        self._problem = scan.problem
+        self._say_problem()
         self.scanned.emit()
+
+    def for_sorter(self, sorts_on_cpu: bool) -> None:
+        """Word the note for the chosen sorter: Kilosort 2.5 needs a GPU; Kilosort 4 sorts without one."""
+        self._cpu_sorter = sorts_on_cpu
+        self._say_problem()
+
+    def _say_problem(self) -> None:
+        if self._problem is None:  # still "Looking for NVIDIA GPUs…"
+            return
+        if not self._problem:
+            self.note.setText("")
+        elif self._cpu_sorter:
+            self.note.setText("No GPU: Kilosort 4 sorts on the CPU, more slowly.")
+            self.note.setToolTip(self._problem)
+        else:
+            self.note.setText(
+                f"No GPU: {self._problem}. Kilosort 2.5 needs an NVIDIA GPU (Kilosort 4 can sort on the CPU); "
+                "see Check setup."
+            )
+            self.note.setToolTip("")
+        self.note.setVisible(bool(self._problem))
 
     def request(self) -> GpuRequest:
         return self.combo.currentData()

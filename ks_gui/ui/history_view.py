@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QFileSystemWatcher, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,9 +20,15 @@ from PySide6.QtWidgets import (
 from ks_gui.core.ground.readable import clock_text, recording_title
 from ks_gui.core.results import history
 from ks_gui.core.results.history import RunRecord
+from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorting import place_title
 
-COLUMNS = ("Recording", "Started", "Duration", "Status", "Ran on", "Units (good)", "Output")
+COLUMNS = ("Recording", "Started", "Duration", "Status", "Sorter", "Ran on", "Units (good)", "Output")
+
+
+def sorter_title(name: str) -> str:
+    """What the sorter is called ("Kilosort 4"); an unknown name as it was recorded."""
+    return SORTERS[name].title if name in SORTERS else name
 
 
 class HistoryView(QWidget):
@@ -47,11 +53,13 @@ class HistoryView(QWidget):
         self.table.itemSelectionChanged.connect(self._selection_changed)
 
         self.open_log_button = QPushButton("Open log")
-        self.open_log_button.clicked.connect(lambda: self._open(self.selected and self.selected.log_file))
+        self.open_log_button.clicked.connect(lambda: self._open(self.selected.log_file if self.selected else None))
         self.open_folder_button = QPushButton("Open folder")
-        self.open_folder_button.clicked.connect(lambda: self._open(self.selected and self.selected.output))
+        self.open_folder_button.clicked.connect(lambda: self._open(self.selected.output if self.selected else None))
         self.open_phy_button = QPushButton("Open in phy")
-        self.open_phy_button.clicked.connect(lambda: self.selected and self.open_phy.emit(self.selected.output))
+        self.open_phy_button.clicked.connect(
+            lambda: self.open_phy.emit(self.selected.output) if self.selected else None
+        )
         self.units_button = QPushButton("Units and drift…")
         self.units_button.clicked.connect(self._show_units)
         self.run_again_button = QPushButton("Run again…")
@@ -71,6 +79,11 @@ class HistoryView(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         self._loaded = False  # the runs are read when the view is first shown: the window opens without them
+        # Sorts another ks-gui (a terminal's ks-gui sort, a second window) starts or ends appear while this is open.
+        folder = history.history_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        self._watcher = QFileSystemWatcher([str(folder)], self)
+        self._watcher.directoryChanged.connect(self._records_changed)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         if not self._loaded:
@@ -82,7 +95,14 @@ class HistoryView(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.records[rows[0].row()] if rows else None
 
+    def _records_changed(self) -> None:
+        if self.isVisible():
+            self.reload()
+        else:
+            self._loaded = False  # read again when next shown
+
     def reload(self) -> None:
+        chosen = self.selected.job_id if self.selected is not None else None
         self._loaded = True
         self.records = history.load_all()
         self.table.setRowCount(len(self.records))
@@ -94,6 +114,7 @@ class HistoryView(QWidget):
                 record.started.replace("T", " "),
                 "" if duration is None else clock_text(duration),
                 record.status,
+                sorter_title(record.sorter),
                 place_title(record.place),
                 units,
                 record.output,
@@ -103,6 +124,9 @@ class HistoryView(QWidget):
                 item.setToolTip(record.summary or record.recording)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+        again = next((row for row, record in enumerate(self.records) if record.job_id == chosen), None)
+        if again is not None:
+            self.table.selectRow(again)
         self._selection_changed()
 
     def _selection_changed(self) -> None:

@@ -27,11 +27,12 @@ from ks_gui.core.doors.images import (
     BuildLine,
     ImageBuild,
     LayerProgress,
+    SpaceCheck,
     clear_compiled_files,
     space_check,
 )
 from ks_gui.core.ground.readable import human_bytes
-from ks_gui.ui.threads import end_thread, start_on_thread
+from ks_gui.ui.threads import end_thread, run_in_background, start_on_thread
 
 
 class BuildWorker(QObject):
@@ -139,22 +140,30 @@ class ImageDialog(QDialog):
         self._show_space()
 
     def _show_space(self) -> None:
-        try:
-            engine = connect()
-            base_present = self._base is None or engine.image(self._base) is not None
-            root = engine.info().get("DockerRootDir")
-            check = (
-                space_check(root, base_present, image_bytes=self._size)
-                if self._size
-                else space_check(root, base_present)
-            )
-        except EngineError as err:
-            self.space.setText(err.message)
-            self.build_button.setEnabled(False)
+        """The free space against the image's size, read off the GUI thread (Docker may hang); Build waits for it."""
+        self.build_button.setEnabled(False)
+        self.space.setText("Checking the free space for the image…")
+        run_in_background(self._space_check, self._on_space_check, self)
+
+    def _space_check(self) -> SpaceCheck:
+        engine = connect()
+        base_present = self._base is None or engine.image(self._base) is not None
+        root = engine.info().get("DockerRootDir")
+        return (
+            space_check(root, base_present, image_bytes=self._size) if self._size else space_check(root, base_present)
+        )
+
+    @Slot(object)
+    def _on_space_check(self, check: object) -> None:
+        if isinstance(check, EngineError):
+            self.space.setText(check.message)
             return
+        if isinstance(check, Exception):
+            raise check
+        assert isinstance(check, SpaceCheck)
         self.space.setText(check.message())
         self.space.setStyleSheet("" if check.enough else "color: #b00020;")
-        self.build_button.setEnabled(check.enough)
+        self.build_button.setEnabled(check.enough and not self.running)
 
     @property
     def running(self) -> bool:
@@ -182,15 +191,22 @@ class ImageDialog(QDialog):
 
     @Slot()
     def clear_compiled(self) -> None:
-        try:
-            image = connect().image(self.image_name)
-        except EngineError as err:
-            self.status.setText(err.message)
-            return
+        self.clear_button.setEnabled(False)
+        self.status.setText("Clearing the compiled files…")
+        run_in_background(self._clear_compiled, self._on_cleared, self)
+
+    def _clear_compiled(self) -> str:
+        image = connect().image(self.image_name)
         if image is None:
-            self.status.setText(f"The image {self.image_name} is not on this machine, so it has no compiled files.")
-            return
-        self.status.setText(clear_compiled_files(image).message())
+            return f"The image {self.image_name} is not on this machine, so it has no compiled files."
+        return clear_compiled_files(image).message()
+
+    @Slot(object)
+    def _on_cleared(self, said: object) -> None:
+        if isinstance(said, Exception) and not isinstance(said, EngineError):
+            raise said
+        self.status.setText(said.message if isinstance(said, EngineError) else str(said))
+        self.clear_button.setEnabled(not self.running)
 
     def _set_running(self, running: bool) -> None:
         self.build_button.setEnabled(not running)

@@ -4,7 +4,7 @@ in its own tab, the menus; it connects them and keeps the window's geometry and 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6 import QtCore
 from PySide6.QtCore import QSettings, QTimer, Signal, Slot
@@ -22,6 +22,9 @@ from ks_gui.ui.sorts import Sorts
 from ks_gui.ui.threads import run_detached, run_in_background
 
 if TYPE_CHECKING:
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtGui import QAction
+
     from ks_gui.core.recordings.recording import Recording
     from ks_gui.core.results.history import RunRecord
     from ks_gui.ui.history_view import HistoryView
@@ -51,12 +54,17 @@ class MainWindow(QMainWindow):
     the History tab's table, the menus' shortcuts; the GPUs are being read from then on."""
 
     completed = Signal()
+    sort_action: QAction  # these two set by build_menus (actions.py)
+    cancel_action: QAction
 
     def __init__(self, recording_path: Path | None = None, settings: Settings | None = None) -> None:
         super().__init__()
         self.setWindowTitle("ks-gui — Kilosort in Docker")
-        loaded = load_settings() if settings is None else None
-        self.settings = settings or loaded.settings
+        loaded = None
+        if settings is None:
+            loaded = load_settings()
+            settings = loaded.settings
+        self.settings = settings
         self._complete_scheduled = False
         self.history_view: HistoryView | None = None  # built by _complete(), after the first frame
 
@@ -104,6 +112,7 @@ class MainWindow(QMainWindow):
         form.sort_all_requested.connect(self.sort_all)
         form.check_setup_requested.connect(self.open_setup_check)
         form.image_dialog_requested.connect(self.open_image_dialog)
+        form.sorter_chosen.connect(sorts.show_stages_of)
         form.gpu_picker.scanned.connect(sorts.gpus_known)
         form.sorts_per_gpu.valueChanged.connect(sorts.set_per_gpu)
         sorts.changed.connect(form.validate)
@@ -125,10 +134,11 @@ class MainWindow(QMainWindow):
         for item, shortcut in self._shortcuts:
             item.setShortcut(QKeySequence(shortcut))
         self.form.scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form.after_first_frame()  # the wheel guard; Docker asked in the background whether the image is there
         self.history_view = HistoryView()
         self.history_view.run_again.connect(self.run_again)
         self.history_view.open_phy.connect(self.open_phy_for)
-        self._history_page.layout().addWidget(self.history_view)
+        cast(QVBoxLayout, self._history_page.layout()).addWidget(self.history_view)
         self.form.gpu_picker.scan_in_background()
         # A second later (the icons' glyphs are loaded and painted by then; no user drops a recording sooner).
         QTimer.singleShot(WARM_UP_AFTER_MS, lambda: run_detached(_warm_up, "warm-up"))
@@ -162,7 +172,8 @@ class MainWindow(QMainWindow):
 
     @Slot(Path)
     def open_recording(self, path: Path) -> None:
-        from ks_gui.core.recordings.recording import RecordingError, inspect_all
+        from ks_gui.core.recordings.inspection import inspect_all
+        from ks_gui.core.recordings.recording import RecordingError
 
         try:
             inspection = inspect_all(path)
@@ -265,7 +276,12 @@ class MainWindow(QMainWindow):
         """A sort's output folder, chosen: its units and drift map."""
         folder = dialogs.choose_folder(self, "Open a sort's output folder (a phy folder)", "")
         if folder is not None:
+            from ks_gui.core.results.phy_folder import not_a_sort
             from ks_gui.ui.results_card import show_units_of
+
+            if (wrong := not_a_sort(folder)) is not None:  # a recording's folder: say so, open no empty table
+                dialogs.tell(self, "Not a sort's output folder", wrong[:1].upper() + wrong[1:] + ".")
+                return
 
             show_units_of(folder, self)
 
@@ -295,15 +311,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_storage(self) -> None:
-        from ks_gui.core.doors.engine import EngineError, connect  # Docker is looked up only when asked for
-
-        try:
-            engine = connect(timeout=10)
-        except EngineError:
-            engine = None
         from ks_gui.ui.storage_dialog import StorageDialog
 
-        StorageDialog(engine, self).exec()
+        StorageDialog(parent=self, look_for_engine=True).exec()  # it looks for Docker off the GUI thread
 
     @Slot()
     def copy_docker_run(self) -> None:
@@ -334,6 +344,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Added ks-gui to the application menu ({files.entry})")
 
     @Slot()
+    def open_documentation(self) -> None:
+        """The README, in the desktop's viewer; where none opens, the status line says where it is."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from ks_gui.ui.documentation import documentation_file
+
+        readme = documentation_file()
+        if readme is None:
+            self.statusBar().showMessage("This copy of ks-gui has no README: see ks-gui --help")
+        elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(readme))):
+            self.statusBar().showMessage(f"The documentation is {readme}: no program here opens it")
+
     def show_about(self) -> None:
         dialogs.about(
             self,
@@ -357,12 +380,12 @@ class MainWindow(QMainWindow):
 
     def _restore_geometry(self) -> None:
         store = self._geometry_store()
-        if not self.restoreGeometry(store.value("geometry", b"")):
+        if not self.restoreGeometry(cast("QByteArray | bytes", store.value("geometry", b""))):  # as saved, or b""
             # 1200x820 where it fits (a 1366x768 laptop gets less), more of a large screen.
             screen = QGuiApplication.primaryScreen().availableGeometry()
             width = min(screen.width() - 40, max(1200, int(screen.width() * 0.7)))
             self.resize(width, min(screen.height() - 60, max(820, int(screen.height() * 0.8))))
-        self.splitter.restoreState(store.value("splitter", b""))
+        self.splitter.restoreState(cast("QByteArray | bytes", store.value("splitter", b"")))
 
     def _save_geometry(self) -> None:
         store = self._geometry_store()

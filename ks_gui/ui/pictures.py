@@ -151,15 +151,41 @@ def preview_image(preview: Preview, size: tuple[int, int] = (900, 520), title: s
     what = "filtered (300 Hz highpass, median reference)" if preview.mode == "filtered" else "raw (median reference)"
     depths = (float(preview.depth_um.min()), float(preview.depth_um.max())) if preview.depth_um.size else (0, 0)
     title = title or f"Traces, {what}"
-    return _framed(picture, size, title, "time (s)", "depth (µm)", (preview.start_s, end), depths, ratio)
+    canvas = _framed(picture, size, title, "time (s)", "depth (µm)", (preview.start_s, end), depths, ratio)
+    _colour_key(canvas, QRect(0, 0, *size), low, high)
+    return canvas
+
+
+def _colour_key(canvas: QImage, outer: QRect, low: float, high: float) -> None:
+    """Which colour is which value (the file's own int16 units), under the plot at its right end."""
+    painter = QPainter(canvas)
+    font = QFont()
+    font.setPointSizeF(8)
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    area = _area(outer)
+    key = QImage(_diverging_lut().astype(np.uint32).reshape(1, -1).tobytes(), 256, 1, QImage.Format.Format_ARGB32)
+    left_text, right_text = f"{low:.0f}", f"+{high:.0f}"
+    width = min(90, area.width() // 5)
+    y = outer.bottom() - metrics.height() + 2
+    right = area.right() - metrics.horizontalAdvance(right_text) - 4
+    bar = QRect(right - width, y + 2, width, metrics.ascent() - 4)
+    painter.drawImage(bar, key)
+    painter.setPen(QPen(QColor("#444444")))
+    painter.drawRect(bar)
+    painter.drawText(bar.right() + 4, y + metrics.ascent() - 1, right_text)
+    painter.drawText(bar.left() - metrics.horizontalAdvance(left_text) - 4, y + metrics.ascent() - 1, left_text)
+    painter.end()
 
 
 ESTIMATE_COLOURS = ("#c62828", "#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00")  # one per section of the probe
 
 
-def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: str = "", ratio: float = 1.0) -> QImage:
+def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: str = "", ratio: float = 1.0,
+                    marked: tuple[str, float] | None = None) -> QImage:  # fmt: skip
     """Spike depth by time, darker where more (and larger) spikes are: a flat band is a stable unit. Below it, on the
-    same time axis, Kilosort 4's own drift estimate when the sort left one (ops.npy)."""
+    same time axis, Kilosort 4's own drift estimate when the sort left one (ops.npy). `marked`: a unit's name and
+    depth, marked across the map (the unit chosen in the table)."""
     image = drift.image[::-1]  # deepest bins at the top
     nonzero = image[image > 0]
     high = float(np.percentile(nonzero, 95)) if nonzero.size else 1.0
@@ -172,10 +198,42 @@ def drift_map_image(drift: DriftMap, size: tuple[int, int] = (900, 520), title: 
     canvas = _canvas(size, ratio)
     painter = QPainter(canvas)
     _plot(painter, QRect(0, 0, width, height - strip), picture, label, "time (s)", "depth (µm)", times, depths)
+    if marked is not None:
+        _mark_depth(painter, _area(QRect(0, 0, width, height - strip)), depths, *marked)
     if drift.estimate is not None:
         _draw_estimate(painter, QRect(0, height - strip, width, strip), drift.estimate, times)
     painter.end()
     return canvas
+
+
+MARK_COLOUR = "#e65100"
+
+
+def _mark_depth(painter: QPainter, area: QRect, depths: tuple[float, float], name: str, depth_um: float) -> None:
+    """A pale band across the map at `depth_um` (the unit's own spikes stay visible in it), solid marks at both
+    edges, and its name at the right end."""
+    low, high = depths
+    y = round(area.bottom() - (depth_um - low) / ((high - low) or 1) * area.height())
+    if not area.top() <= y <= area.bottom():
+        return
+    band = QColor(MARK_COLOUR)
+    band.setAlpha(45)
+    painter.fillRect(QRect(area.left(), y - 5, area.width(), 11), band)
+    pen = QPen(QColor(MARK_COLOUR))
+    pen.setWidth(3)
+    painter.setPen(pen)
+    painter.drawLine(area.left() + 1, y, area.left() + 12, y)
+    painter.drawLine(area.right() - 12, y, area.right() - 1, y)
+    font = QFont()
+    font.setPointSizeF(8.5)
+    font.setBold(True)
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    text = f"{name} ({depth_um:.0f} µm)"
+    box = QRect(area.right() - metrics.horizontalAdvance(text) - 8, int(y) - metrics.height() - 2,
+                metrics.horizontalAdvance(text) + 6, metrics.height())  # fmt: skip
+    painter.fillRect(box, QColor(255, 255, 255, 210))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 def _draw_estimate(painter: QPainter, outer: QRect, estimate: DriftEstimate, times: tuple[float, float]) -> None:
@@ -204,8 +262,9 @@ def _draw_estimate(painter: QPainter, outer: QRect, estimate: DriftEstimate, tim
 
 
 def template_image(template: np.ndarray, channels: np.ndarray, size: tuple[int, int] = (420, 320), title: str = "",
-                   ratio: float = 1.0) -> QImage:  # fmt: skip
-    """A unit's template on its best channels, one trace per channel stacked by channel, all on one scale."""
+                   ratio: float = 1.0, sample_rate: float | None = None) -> QImage:  # fmt: skip
+    """A unit's template on its best channels, one trace per channel stacked by channel, all on one scale; with the
+    recording's `sample_rate`, a 1 ms scale bar under them."""
     width, height = size
     canvas = _canvas(size, ratio)
     painter = QPainter(canvas)
@@ -225,18 +284,35 @@ def template_image(template: np.ndarray, channels: np.ndarray, size: tuple[int, 
         top = painter.fontMetrics().height() + 10
     n_samples, n_channels = template.shape
     span = float(np.abs(template).max()) or 1.0
-    lane = (height - top - 8) / max(n_channels, 1)
+    bottom = 8 + (painter.fontMetrics().height() + 6 if sample_rate else 0)  # room for the scale bar
+    lane = (height - top - bottom) / max(n_channels, 1)
     left = painter.fontMetrics().horizontalAdvance("ch 000") + 10
     xs = left + np.arange(n_samples) * (width - left - 8) / max(n_samples - 1, 1)
     for column in range(n_channels):
-        base = height - 8 - (column + 0.5) * lane
+        base = height - bottom - (column + 0.5) * lane
         ys = base - template[:, column] / span * lane * 0.9
         painter.setPen(QPen(QColor("#1f4e9e"), 1.5))
         painter.drawPolyline(QPolygonF([QPointF(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]))
         painter.setPen(QPen(QColor("#444444")))
         painter.drawText(4, int(base + painter.fontMetrics().ascent() / 2 - 1), f"ch {int(channels[column])}")
+    if sample_rate:
+        _time_scale_bar(
+            painter, float(xs[-1]), height - 6, (xs[1] - xs[0]) * sample_rate / 1000 if n_samples > 1 else 0
+        )
     painter.end()
     return canvas
+
+
+def _time_scale_bar(painter: QPainter, right: float, baseline: int, pixels_per_ms: float) -> None:
+    """A 1 ms bar ending at `right`, its label beside it, on `baseline`."""
+    if pixels_per_ms <= 0:
+        return
+    painter.setPen(QPen(QColor("#222222"), 2))
+    y = baseline - painter.fontMetrics().height() // 2
+    painter.drawLine(int(right - pixels_per_ms), y, int(right), y)
+    text = "1 ms"
+    painter.drawText(int(right - pixels_per_ms - painter.fontMetrics().horizontalAdvance(text) - 6),
+                     baseline - painter.fontMetrics().descent(), text)  # fmt: skip
 
 
 MAX_TABLE_ROWS = 400  # a longer table's picture says how to list them all
@@ -331,5 +407,5 @@ def ensure_offscreen_app() -> None:
 
 
 def save_png(image: QImage, path: str) -> None:
-    if not image.save(path, "PNG"):
+    if not image.save(path, "PNG"):  # type: ignore[call-overload]  # the stubs say bytes; PySide6 takes only str
         raise OSError(f"cannot write {path}")

@@ -5,6 +5,7 @@ The numbers are read off the GUI thread (core/results/units.py); drawing them is
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QPixmap, QResizeEvent
@@ -23,8 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ks_gui.core.results.units import UNIT_COLUMNS
+from ks_gui.core.results.units import AMPLITUDE_NOTE, UNIT_COLUMNS
 from ks_gui.ui.threads import run_in_background
+
+if TYPE_CHECKING:
+    from ks_gui.core.results.units import DriftMap, SortResults
 
 
 class _NumberItem(QTableWidgetItem):
@@ -43,7 +47,7 @@ class ResultsDialog(QDialog):
     def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.folder = folder
-        self.results = None
+        self.results: SortResults | None = None
         self.setWindowTitle(f"Units and drift: {folder.name}")
         self.summary = QLabel(f"Reading {folder}…")
         self.summary.setWordWrap(True)
@@ -51,9 +55,13 @@ class ResultsDialog(QDialog):
         self.drift.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.drift.setMinimumSize(480, 280)
         self.drift.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)  # drawn at its size
-        self.drift_map = None
+        self.drift_map: DriftMap | None = None
+        self.marked: tuple[str, float] | None = None  # the chosen unit, marked on the drift map at its depth
         self.table = QTableWidget(0, len(UNIT_COLUMNS))
         self.table.setHorizontalHeaderLabels(UNIT_COLUMNS)
+        amplitude_header = self.table.horizontalHeaderItem(UNIT_COLUMNS.index("Amplitude (a.u.)"))
+        assert amplitude_header is not None  # set with the column labels above
+        amplitude_header.setToolTip(AMPLITUDE_NOTE)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -125,11 +133,13 @@ class ResultsDialog(QDialog):
         """The drift map at the size its place has now, sharp on a scaled screen."""
         from ks_gui.ui.pictures import drift_map_image
 
+        assert self.drift_map is not None  # drawn once read
         size = (max(self.drift.width(), 480), max(self.drift.height(), 280))
-        image = drift_map_image(self.drift_map, size, ratio=self.drift.devicePixelRatioF())
+        image = drift_map_image(self.drift_map, size, ratio=self.drift.devicePixelRatioF(), marked=self.marked)
         self.drift.setPixmap(QPixmap.fromImage(image))
 
     def _fill_table(self) -> None:
+        assert self.results is not None  # filled once read
         units = self.results.units
         self.table.setSortingEnabled(False)
         self.table.setRowCount(len(units))
@@ -161,11 +171,16 @@ class ResultsDialog(QDialog):
         from ks_gui.core.results.units import template_on_best_channels
         from ks_gui.ui.pictures import template_image
 
-        unit_id = int(self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole))
+        unit_id = int(cast(QTableWidgetItem, self.table.item(rows[0].row(), 0)).data(Qt.ItemDataRole.UserRole))
+        unit = next(unit for unit in self.results.units if unit.id == unit_id)
+        self.marked = (f"unit {unit_id}", unit.y_um)
+        if self.drift_map is not None:
+            self._draw_drift()
         template, channels = template_on_best_channels(self.folder, unit_id)
         size = (max(self.template.width(), 260), max(self.template.height(), 200))
         title = f"Unit {unit_id}: its template on its {len(channels)} largest channels"
-        image = template_image(template, channels, size, title, ratio=self.template.devicePixelRatioF())
+        ratio = self.template.devicePixelRatioF()
+        image = template_image(template, channels, size, title, ratio=ratio, sample_rate=self.results.sample_rate)
         self.template.setPixmap(QPixmap.fromImage(image))
 
 

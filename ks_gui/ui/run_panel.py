@@ -22,7 +22,8 @@ from ks_gui.ui.stage_list import StageList
 from ks_gui.ui.threads import end_thread, start_on_thread
 
 if TYPE_CHECKING:  # the sort machinery loads with the first sort, not with the window (issue #8)
-    from ks_gui.core.run import Outcome
+    from ks_gui.core.events import Outcome
+    from ks_gui.core.job import Problem
     from ks_gui.core.sorters.progress import ProgressEvent
     from ks_gui.ui.sort_worker import SortWorker
 
@@ -46,6 +47,7 @@ class RunPanel(QWidget):
         self._thread: QThread | None = None
         self._started_at = 0.0
         self._eta: float | None = None  # the estimated end, on time.monotonic()'s clock
+        self.refused = False  # its sort was refused by the check at Sort and never started
 
         self.stage = QLabel("Ready")
         self.stage.setStyleSheet("font-weight: 600; font-size: 14px;")
@@ -117,11 +119,12 @@ class RunPanel(QWidget):
         """Run (or follow) the worker's sort in this panel."""
         self.worker = worker
         self.outcome = None
+        self.refused = False
         self._started_at = 0.0
         self.log_view.clear()
         self.results_card.hide()
         self.failure_panel.clear()
-        self.stage_list.reset()
+        self.stage_list.reset(worker.stage_names)
         self.progress.setValue(0)
         self.stage.setText(stage)
         self.timing.setText("")
@@ -167,11 +170,12 @@ class RunPanel(QWidget):
         self.cancel_button.setEnabled(False)
 
     @Slot(list)
-    def _on_refused(self, reasons: list) -> None:
-        """`reasons`: sentences, or the check's Problems (each a message, and the field it names)."""
+    def _on_refused(self, reasons: list[Problem]) -> None:
+        """`reasons`: the check's Problems (each a message, and the field it names, if any)."""
         self._end_thread()
+        self.refused = not self._started_at  # the check said no: nothing started, the queue lets it go
         self.stage.setText("Stopped" if self._started_at else "Not started")
-        self.show_message("\n".join(getattr(reason, "message", reason) for reason in reasons), error=True)
+        self.show_message("\n".join(reason.message for reason in reasons), error=True)
         self.changed.emit()
         self.ended.emit(None)
 

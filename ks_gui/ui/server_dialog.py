@@ -4,10 +4,15 @@ here, and nothing is remembered."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from ks_gui.core.doors.servers import PathMap, remember_server, remembered_servers
 from ks_gui.ui.check_and_add import CheckAndAddDialog, path_map_of
+
+if TYPE_CHECKING:
+    from ks_gui.core.sorting import ServerPlace
 
 
 class ServerDialog(CheckAndAddDialog):
@@ -55,7 +60,7 @@ def _reach(address: str, path_map: PathMap) -> str:
 
     if not address.startswith("ssh://"):
         raise sorting.PlaceError(f"{address!r} is not a server address: write it as ssh://user@host")
-    place = sorting.open_place(address, timeout=20, path_map=path_map)
+    place = cast("ServerPlace", sorting.open_place(address, timeout=20, path_map=path_map))  # ssh://: a server
     scan = place.scan_gpus()
     gpus = ", ".join(gpu.describe() for gpu in scan.gpus) or scan.problem
     return f"{place.title}: Docker {place.version()}; {gpus}"

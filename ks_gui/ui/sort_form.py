@@ -11,19 +11,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from ks_gui.core.ground.contract import holds_earlier_sort
 from ks_gui.core.license import LicenseError
 from ks_gui.core.settings import Settings, load_settings
 from ks_gui.core.sorters import SORTERS, Sorter, sorter_named
@@ -33,8 +30,12 @@ from ks_gui.ui import dialogs, icons
 from ks_gui.ui.drop_zone import DropZone
 from ks_gui.ui.field_marks import MARK_STYLE, set_marked
 from ks_gui.ui.form_parts import AdvancedSection, GpuSection, form_layout, narrowable
+from ks_gui.ui.image_presence import ImagePresence
 from ks_gui.ui.license_box import LicenseBox
-from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice
+from ks_gui.ui.recording_fields import RecordingFields
+from ks_gui.ui.replace_results import ReplaceButton, next_free_folder
+from ks_gui.ui.sorter_choice import LOCAL, PlaceChoice, SorterChoice, first_choice
+from ks_gui.ui.wheel_guard import WheelGuard, guard_wheel
 
 if TYPE_CHECKING:
     from ks_gui.core.job import Problem, SortJob
@@ -65,19 +66,10 @@ def _browse_row(field: QLineEdit, button: QPushButton) -> QHBoxLayout:
     return row
 
 
-def next_free_folder(folder: Path) -> Path:
-    """`folder`, or folder_2, folder_3…: a new output folder never lands on an earlier result."""
-    candidate, n = folder, 1
-    while candidate.exists():
-        n += 1
-        candidate = folder.with_name(f"{folder.name}_{n}")
-    return candidate
-
-
 class SortForm(QWidget):
     """Signals: recording_opened(Recording); status(str) for the window's status line; validated(bool) after each
-    check; sort_requested() (Sort);
-    sort_all_requested(list) (Sort all probes); check_setup_requested(); image_dialog_requested().
+    check; sort_requested() (Sort); sort_all_requested(list) (Sort all probes); check_setup_requested();
+    image_dialog_requested(); sorter_chosen(Sorter).
     `outputs_in_use` and `busy` are asked, not kept: the sorts controller knows which folders queued and running
     sorts write and whether any sort runs or waits."""
 
@@ -88,6 +80,8 @@ class SortForm(QWidget):
     sort_all_requested = Signal(list)
     check_setup_requested = Signal()
     image_dialog_requested = Signal()
+    scroll: QScrollArea  # type: ignore[assignment]  # hides QWidget.scroll(dx, dy), which the form never calls
+    sorter_chosen = Signal(object)  # the Sorter now chosen (the idle panel lists its stages)
 
     def __init__(
         self,
@@ -100,11 +94,12 @@ class SortForm(QWidget):
         self.settings = settings
         self.outputs_in_use = outputs_in_use
         self.busy = busy
-        self.sorter: Sorter = SORTERS.get(settings.sorter) or next(iter(SORTERS.values()))
+        if settings.sorter not in SORTERS:  # never chosen: start on what this computer can run
+            settings.sorter, settings.place = first_choice()
+        self.sorter: Sorter = SORTERS[settings.sorter]
         self.place = DEFAULT_PLACE
         self.recording: Recording | None = None
         self._suggested_output = ""  # the output folder the form proposed (replaced when another recording comes)
-        self._replace_confirmed: Path | None = None  # the output folder whose earlier results the user gave up
         self._marked: QWidget | None = None
         # What the check at Sort found (the image, the GPU, a server's folders): marked until the user edits.
         self._found_at_sort: Problem | None = None
@@ -130,6 +125,10 @@ class SortForm(QWidget):
         self.image_button = QPushButton("Build image…")
         self.image_button.setToolTip("Build the Kilosort image, or clear its compiled files")
         self.image_button.clicked.connect(self.image_dialog_requested)
+        self.image_button.clicked.connect(lambda: self.check_image(again=True))  # after the dialog: built now?
+        self.image_presence = ImagePresence(self)
+        self.image_presence.changed.connect(self.validate)
+        self.image.editingFinished.connect(self.check_image)
         self._image_row = _browse_row(self.image, self.image_button)
         self.license_box = LicenseBox()
         self.license_mode = self.license_box.mode
@@ -141,18 +140,12 @@ class SortForm(QWidget):
         self.form.addRow("Image", self._image_row)
         self.form.addRow("MATLAB license", self.license_box)
 
-        self.channels = QSpinBox()
-        self.channels.setRange(0, 4096)
-        self.channels.setSpecialValueText("enter the channel count")
-        self.sample_rate = QDoubleSpinBox()
-        self.sample_rate.setRange(0, 200_000)
-        self.sample_rate.setDecimals(1)
-        self.sample_rate.setSuffix(" Hz")
-        self.sample_rate.setSpecialValueText("enter the sample rate")
-        recording_box = QGroupBox("Recording")
-        recording_form = form_layout(recording_box)
-        recording_form.addRow("Channels", self.channels)
-        recording_form.addRow("Sample rate", self.sample_rate)
+        recording_box = RecordingFields()
+        self.recording_fields, self.channels, self.sample_rate = (
+            recording_box,
+            recording_box.channels,
+            recording_box.sample_rate,
+        )
 
         self.output = narrowable(QLineEdit())
         self.output.setPlaceholderText("a new folder for the results")
@@ -187,10 +180,8 @@ class SortForm(QWidget):
         self.sort_reason.setWordWrap(True)
         self.sort_reason.setStyleSheet("color: #8a5a00;")
         # Shown while the output folder holds an earlier sort: replacing it takes a click and a yes.
-        self.replace_button = QPushButton("Replace its results…")
-        self.replace_button.setToolTip("Sort into this folder again; the earlier results there are deleted first")
-        self.replace_button.clicked.connect(self.confirm_replacing_results)
-        self.replace_button.hide()
+        self.replace_button = ReplaceButton(lambda: self.output.text(), lambda: self.outputs_in_use())
+        self.replace_button.confirmed.connect(self.validate)
         buttons = QHBoxLayout()
         buttons.addWidget(self.check_setup_button)
         buttons.addStretch(1)
@@ -233,6 +224,8 @@ class SortForm(QWidget):
             self.param_form.changed,
         ):
             signal.connect(self._edited)  # cheap: metadata and folder checks only, so at every keystroke
+        self._wheel_guard = WheelGuard(self)
+        self._form_panel = form_panel
 
     # --- settings ----------------------------------------------------------------------------------------------
 
@@ -267,6 +260,7 @@ class SortForm(QWidget):
         settings.cuda_forward_compat = self.forward_compat.choice()
         if self.recording is not None:
             settings.last_recording_folder = str(self.recording.folder)
+            self.recording_fields.remember(self.recording, settings)
         # Servers and clusters are written by their own dialogs (core/doors/servers.py, clusters.py): as on disk.
         stored = load_settings().settings
         settings.servers, settings.clusters = stored.servers, stored.clusters
@@ -287,10 +281,7 @@ class SortForm(QWidget):
     @Slot(object)
     def use_recording(self, recording: Recording) -> None:
         self.recording = recording
-        if recording.n_channels:
-            self.channels.setValue(recording.n_channels)
-        if recording.sample_rate:
-            self.sample_rate.setValue(recording.sample_rate)
+        self.recording_fields.fill(recording, self.settings)
         if self.output.text().strip() in ("", self._suggested_output):  # never replace a folder the user chose
             beside = recording.folder.parent / f"{recording.folder.name}_kilosort"
             self._suggested_output = str(self.free_output(beside))
@@ -304,12 +295,15 @@ class SortForm(QWidget):
             self.trace_panel = TracePreviewPanel(self.channels, self.sample_rate)
             self._form_layout.insertWidget(self._form_layout.indexOf(self.form_message) + 1, self.trace_panel)
             self.trace_panel.show()
+            guard_wheel(self.trace_panel, self._wheel_guard)
         self.trace_panel.set_recording(recording)  # the traces below its card, read as the form says
 
     @Slot(object)
     def _sorter_changed(self, sorter: Sorter, place: str | None = None) -> None:
         """Kilosort 4 needs no MATLAB license; the places offered are those that can run the sorter."""
         self.sorter = sorter
+        self.sorter_chosen.emit(sorter)
+        self.gpu_picker.for_sorter(not sorter.needs_matlab_license)  # Kilosort 4 sorts on the CPU too
         self.form.setRowVisible(self.license_box, sorter.needs_matlab_license)
         # Forward compatibility is MATLAB's CUDA's.
         self._advanced_form.setRowVisible(self.forward_compat, sorter.needs_matlab_license)
@@ -326,9 +320,13 @@ class SortForm(QWidget):
     def _place_changed(self, place: str) -> None:
         """The local environment reads the recording where it is: no image, no folders to mount."""
         self.place = place
+        self._found_at_sort = None  # what the check at Sort found was about the place left behind
+        self.show_message("")
         in_container = place != LOCAL
         self.form.setRowVisible(self._image_row, in_container)
         self._advanced_form.setRowVisible(self.mounts, in_container)
+        if self.isVisible():  # at start, the window asks once its first frame is on screen
+            self.check_image()
         self.validate()
 
     def show_message(self, text: str) -> None:
@@ -395,7 +393,7 @@ class SortForm(QWidget):
             extra_mounts=mounts,
             param_overrides=overrides,
             cuda_forward_compat=self.forward_compat.choice(),
-            overwrite=Path(output_text).expanduser().absolute() == self._replace_confirmed,
+            overwrite=Path(output_text).expanduser().absolute() == self.replace_button.confirmed_folder,
         )
         if job.output in self.outputs_in_use():
             raise _refused("output", f"{job.output} is the output folder of a sort in the queue: choose another one")
@@ -408,16 +406,28 @@ class SortForm(QWidget):
         except RefusedError as refused:
             return refused.problem
         problems = job.input_problems()
+        if not problems and (missing := self.image_presence.problem_text(job.place, job.image)):
+            return _refused("image", missing).problem  # asked of Docker in the background (check_image)
         return problems[0] if problems else None
+
+    def after_first_frame(self) -> None:
+        """What the first frame does not need: the wheel guard on the form's boxes, and asking Docker for the image."""
+        guard_wheel(self._form_panel, self._wheel_guard)
+        self.check_image()
+
+    def check_image(self, again: bool = False) -> None:
+        """Ask, off the GUI thread, whether the named image is on this computer's Docker; Sort follows the answer."""
+        self.image_presence.ask(self.place, self.image.text().strip(), again)
 
     def confirmed_job_started(self) -> None:
         """A yes to replacing results was for the sort just queued only."""
-        self._replace_confirmed = None
+        self.replace_button.confirmed_folder = None
 
     def found_at_sort(self, problem: Problem) -> None:
         """A problem only the check at Sort could find (it asks the engine): its field stays marked until an edit."""
         self._found_at_sort = problem
         self.mark(problem)
+        self.show_message(problem.message[:1].upper() + problem.message[1:])
 
     @Slot()
     def _edited(self) -> None:
@@ -438,9 +448,10 @@ class SortForm(QWidget):
         self.sort_button.setToolTip("Starts as soon as its GPU is free" if busy else "")
         message = "" if problem is None else problem.message
         self.sort_reason.setText(message[:1].upper() + message[1:])
+        self.recording_fields.show_reason(problem if self.recording is not None else None)
         shown = problem if problem is not None and self.recording is not None else self._found_at_sort
         self.mark(shown)
-        self.replace_button.setVisible(problem is not None and self._output_holds_earlier_sort())
+        self.replace_button.setVisible(problem is not None and self.replace_button.output_holds_earlier_sort())
 
     # --- marking the field a problem names ---------------------------------------------------------------------
 
@@ -469,7 +480,7 @@ class SortForm(QWidget):
         if self._marked is not None and self._marked is not widget:
             set_marked(self._marked, False, "")
         self._marked = widget
-        if widget is not None:
+        if widget is not None and problem is not None:
             set_marked(widget, True, problem.message)
 
     def show_refusal(self, problem: Problem) -> None:
@@ -482,22 +493,3 @@ class SortForm(QWidget):
             self.scroll.ensureWidgetVisible(widget)
             widget.setFocus()
         self.show_message(problem.message[:1].upper() + problem.message[1:])
-
-    # --- replacing an earlier sort's results -------------------------------------------------------------------
-
-    def _output_holds_earlier_sort(self) -> bool:
-        """Whether the output folder holds an ended sort's results (one a queued sort writes is not replaceable)."""
-        text = self.output.text().strip()
-        output = Path(text).expanduser().absolute()
-        return bool(text) and holds_earlier_sort(output) and output not in self.outputs_in_use()
-
-    @Slot()
-    def confirm_replacing_results(self) -> None:
-        output = Path(self.output.text().strip()).expanduser().absolute()
-        question = (
-            f"{output} holds the results of an earlier sort. Sorting into it again deletes them when the sort starts "
-            "(the recording is not touched). Replace them?"
-        )
-        if dialogs.confirm(self, "Replace the earlier results?", question):
-            self._replace_confirmed = output
-            self.validate()

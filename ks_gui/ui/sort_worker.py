@@ -23,7 +23,8 @@ class SortWorker(QObject):
     launcher started (`found`).
 
     Signals:
-        refused(list): messages saying why the job may not start (nothing was started).
+        refused(list): Problems saying why the job may not start or be followed (nothing was started); each names
+            the form field at fault, or none ("").
         started(str): the run's log file.
         log_available(): new output lines wait in `take_log_lines()`. Sent once until they are taken, so a flood of
             output costs the window one call per event-loop pass instead of one per line.
@@ -63,7 +64,7 @@ class SortWorker(QObject):
             self._check_start_and_follow()
         except Exception as err:
             where = f" The log is in {self._run.log_file}." if self._run is not None else ""
-            self.refused.emit([f"ks-gui stopped following this sort because of a bug: {err}.{where}"])
+            self.refused.emit([Problem("", f"ks-gui stopped following this sort because of a bug: {err}.{where}")])
             raise
 
     def _check_start_and_follow(self) -> None:
@@ -71,7 +72,7 @@ class SortWorker(QObject):
             try:
                 self._run = sorting.follow_found(sorting.open_place(self._found.place), self._found)
             except (sorting.PlaceError, OSError, ValueError, KeyError) as err:
-                self.refused.emit([f"The sort in {self._found.output} cannot be followed: {err}"])
+                self.refused.emit([Problem("", f"The sort in {self._found.output} cannot be followed: {err}")])
                 return
             self._follow()
             return
@@ -87,7 +88,7 @@ class SortWorker(QObject):
         try:
             self._run = sorting.start(checked)
         except (sorting.PlaceError, OSError) as err:  # OSError: the local environment's python could not start
-            self.refused.emit([getattr(err, "message", str(err))])
+            self.refused.emit([Problem("", getattr(err, "message", str(err)))])
             return
         self._follow()
 
@@ -134,6 +135,17 @@ class SortWorker(QObject):
     def output(self) -> str:
         """The output folder of the sort this worker runs or follows."""
         return str(self._job.output) if self._job is not None else self._found.output if self._found else ""
+
+    @property
+    def stage_names(self) -> dict[str, str] | None:
+        """The stages of the sorter this worker runs, as the stage list calls them (None: not known yet)."""
+        if self._job is not None:
+            return self._job.sorter.stage_names
+        if self._found is not None and "kilosort4" in self._found.image:  # a run followed again: its image says
+            from ks_gui.core.sorters import sorter_named
+
+            return sorter_named("kilosort4")[0].stage_names
+        return None
 
     @property
     def can_detach(self) -> bool:

@@ -20,6 +20,16 @@ def _shrinkable(combo: QComboBox) -> QComboBox:
     return combo
 
 
+def first_choice() -> tuple[str, str]:
+    """The sorter and place a window starts on before the user ever chose: the app's own Kilosort 4 where it is
+    installed (it needs no MATLAB, no Docker, no GPU), else the default (Kilosort 2.5 in this computer's Docker)."""
+    from ks_gui.core.doors import kilosort4_install as kilosort4_env  # only on a first start: a file is looked at
+
+    if kilosort4_env.env_python(kilosort4_env.env_dir()).exists():
+        return "kilosort4", LOCAL
+    return DEFAULT_SORTER, DEFAULT_PLACE
+
+
 class SorterChoice(QWidget):
     """Signals: changed(Sorter) when the user picks another sorter."""
 
@@ -103,8 +113,10 @@ class PlaceChoice(QWidget):
 
             # Only the python file is looked at here: importing torch to check the environment takes seconds.
             installed = kilosort4_env.env_python(kilosort4_env.env_dir()).exists()
-            self.install_button.setText("Repair Kilosort 4…" if installed else "Install Kilosort 4…")
-            self.install_button.setToolTip(f"The app's Kilosort 4 environment: {kilosort4_env.env_dir()}")
+            self.install_button.setText("Reinstall…" if installed else "Install Kilosort 4…")
+            where = f"The app's Kilosort 4 environment: {kilosort4_env.env_dir()}"
+            again = "Installed. Reinstall it only if a sort says the environment is broken."
+            self.install_button.setToolTip(f"{where}\n{again}" if installed else where)
 
     @Slot()
     def open_installer(self) -> None:

@@ -5,8 +5,9 @@ the next window, and what closing the window does to all of them."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
@@ -20,9 +21,10 @@ from ks_gui.ui.run_panel import RunPanel
 from ks_gui.ui.threads import run_in_background
 
 if TYPE_CHECKING:
+    from ks_gui.core.events import Outcome
     from ks_gui.core.gpu_choice import Gpu, GpuRequest
-    from ks_gui.core.job import SortJob
-    from ks_gui.core.run import Outcome
+    from ks_gui.core.job import Problem, SortJob
+    from ks_gui.core.sorters import Sorter
 
 
 class Sorts(QWidget):
@@ -65,7 +67,7 @@ class Sorts(QWidget):
     @property
     def run_panel(self) -> RunPanel:
         """The sort shown."""
-        return self.run_stack.currentWidget()
+        return cast(RunPanel, self.run_stack.currentWidget())  # the stack holds run panels only, never none
 
     @property
     def running(self) -> bool:
@@ -107,8 +109,8 @@ class Sorts(QWidget):
         self.changed.emit()
 
     @Slot(list)
-    def _on_check_refused(self, reasons: list) -> None:
-        problems = [reason for reason in reasons if not isinstance(reason, str)]
+    def _on_check_refused(self, reasons: list[Problem]) -> None:
+        problems = [reason for reason in reasons if reason.field]
         if problems:
             self.check_refused.emit(problems[0])
 
@@ -137,10 +139,16 @@ class Sorts(QWidget):
         self.run_stack.setCurrentWidget(panel)
         return panel
 
+    def show_stages_of(self, sorter: Sorter) -> None:
+        """The idle "Ready" panel lists the stages of the sorter the form has chosen (Kilosort 4 has no MATLAB)."""
+        blank = self.run_stack.widget(0)
+        if isinstance(blank, RunPanel) and not blank.used:
+            blank.stage_list.reset(sorter.stage_names)
+
     def blank_panel(self) -> RunPanel:
         """A panel of its own for results opened from the history (each sort's panel is kept as it is)."""
         if self.run_panel.used:
-            self.run_stack.setCurrentWidget(self.run_stack.widget(self.run_stack.addWidget(RunPanel())))
+            self.run_stack.setCurrentWidget(cast(RunPanel, self.run_stack.widget(self.run_stack.addWidget(RunPanel()))))
         return self.run_panel
 
     @Slot(str)
@@ -155,6 +163,12 @@ class Sorts(QWidget):
         self.ended.emit()
         panel = self._panels[job_id]
         self._status(f"{panel.title}: {panel.stage.text()}")
+        if panel.refused:  # it never started: no row in the queue (the form says why); its panel shows it until reused
+            del self._panels[job_id]
+            panel.title = ""
+            panel.ended.disconnect()  # a next sort may use the panel: it reports for that one alone
+            panel.changed.disconnect()
+            self._refresh_queue()
         if outcome is not None and (outcome.interrupted or not outcome.cancelled):
             title = (
                 "Sort finished" if outcome.succeeded else "Sort interrupted" if outcome.interrupted else "Sort failed"
@@ -213,6 +227,9 @@ class Sorts(QWidget):
         shown = next((j for j, p in started if p is self.run_panel), None)
         self.queue_view.set_rows(rows, shown)
         self.queue_view.setVisible(len(rows) > 1)
+        shown_panel = self.run_panel
+        if shown_panel.running and shown_panel.stage.text() not in ("Starting", ""):  # past "Checking …": its stage
+            self._status(f"{shown_panel.title}: {shown_panel.stage.text()}")
         self.shown_changed.emit()
 
     def cancel_shown(self) -> None:
@@ -235,7 +252,7 @@ class Sorts(QWidget):
         from ks_gui.ui.sort_worker import SortWorker
 
         for container in (f for f in found if not f.running):
-            run_in_background(lambda c=container: _harvest(c), lambda _result: self.ended.emit(), self)
+            run_in_background(partial(_harvest, container), lambda _result: self.ended.emit(), self)
         for container in (f for f in found if f.running and f.job_id not in self._panels):
             self._followed_gpus[container.job_id] = (container.place, container.gpu_uuids)
             panel = self._panel_for(container.job_id, _found_title(container))
@@ -255,7 +272,7 @@ class Sorts(QWidget):
         queued, problems = 0, []
         for kept in waiting_sorts.take():
             if kept.job is None or kept.job.output in self.outputs_in_use():
-                problem = kept.problem or f"another sort writes {kept.job.output}"
+                problem = kept.problem if kept.job is None else kept.problem or f"another sort writes {kept.job.output}"
                 problems.append(f"{kept.label}, waiting when ks-gui closed, is not queued again: {problem}")
                 continue
             self.job_queue.add(kept.job, kept.gpu)

@@ -7,23 +7,15 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ks_gui.core.ground.contract import STAGES
+from ks_gui.core.sorters.stages import KILOSORT4_STAGE_NAMES, KILOSORT25_STAGE_NAMES
 
 if TYPE_CHECKING:  # core.progress loads with the first sort, not with the window (issue #8)
     from ks_gui.core.sorters.progress import ProgressEvent
 
-# What each stage is called in the list (the progress line says what is happening inside it).
-STAGE_NAMES = {
-    "start": "Start MATLAB",
-    "compile": "Compile mex files",
-    "preprocess": "Preprocess",
-    "drift": "Drift correction",
-    "learn": "Learn templates",
-    "extract": "Extract spikes",
-    "merge_split": "Merge and split",
-    "export": "Export to phy",
-    "quality": "Quality metrics",
-}
-LISTED_STAGES = tuple(stage for stage in STAGES if stage in STAGE_NAMES)
+# What each stage is called in the list until the sort's sorter is known (a run followed again): Kilosort 2.5's.
+STAGE_NAMES = KILOSORT25_STAGE_NAMES
+# A row for every stage some sorter lists (Kilosort 4's quality stage too); each sort shows its sorter's.
+LISTED_STAGES = tuple(stage for stage in STAGES if stage in {**STAGE_NAMES, **KILOSORT4_STAGE_NAMES})
 # Steps inside a stage, shown while it runs.
 STEP_NAMES = {"whitening": "whitening", "filtering": "filtering", "detect": "detect", "shift": "shift",
               "merge": "merge", "split": "split"}  # fmt: skip
@@ -46,7 +38,13 @@ class StageList(QWidget):
             layout.addWidget(row)
         layout.addStretch(1)
         self._current: str | None = None
+        self._names = dict(STAGE_NAMES)
         self.reset()
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """The stages listed now, in order (a Kilosort 4 sort has no compile stage)."""
+        return tuple(stage for stage in LISTED_STAGES if stage in self._names)
 
     def row(self, stage: str) -> QLabel:
         return self._rows[stage]
@@ -55,9 +53,14 @@ class StageList(QWidget):
         """The mark the stage's row shows now."""
         return self._rows[stage].text().split(" ", 1)[0]
 
-    def reset(self) -> None:
+    def reset(self, stage_names: dict[str, str] | None = None) -> None:
+        """Every stage pending; `stage_names`: the sorter's own stages and what it calls them."""
         self._current = None
-        for stage in LISTED_STAGES:
+        if stage_names is not None:
+            self._names = {stage: name for stage, name in stage_names.items() if stage in self._rows}
+        for stage, row in self._rows.items():
+            row.setVisible(stage in self._names)
+        for stage in self.stages:
             self._set(stage, MARK_PENDING)
 
     def show_progress(self, event: ProgressEvent) -> None:
@@ -65,34 +68,36 @@ class StageList(QWidget):
         if stage == "done":
             self.show_done()
             return
-        if stage not in self._rows:
+        if stage not in self._names:
             return
         self._current = stage
-        position = LISTED_STAGES.index(stage)
-        for earlier in LISTED_STAGES[:position]:
+        stages = self.stages
+        position = stages.index(stage)
+        for earlier in stages[:position]:
             self._set(earlier, MARK_DONE)
-        for later in LISTED_STAGES[position + 1 :]:
+        for later in stages[position + 1 :]:
             self._set(later, MARK_PENDING)
         self._set(stage, MARK_RUNNING, _running_text(event))
 
     def show_done(self) -> None:
         self._current = None
-        for stage in LISTED_STAGES:
+        for stage in self.stages:
             self._set(stage, MARK_DONE)
 
     def show_failure(self, stage: str | None) -> None:
         """Mark where the sort failed: the failure's stage, else the one that was running."""
-        failed = stage if stage in self._rows else self._current
+        failed = stage if stage in self._names else self._current
         if failed is None:
             return
-        position = LISTED_STAGES.index(failed)
-        for earlier in LISTED_STAGES[:position]:
+        stages = self.stages
+        position = stages.index(failed)
+        for earlier in stages[:position]:
             self._set(earlier, MARK_DONE)
         self._set(failed, MARK_FAILED, "failed")
 
     def _set(self, stage: str, mark: str, note: str = "") -> None:
         row = self._rows[stage]
-        row.setText(f"{mark}  {STAGE_NAMES[stage]}" + (f" — {note}" if note else ""))
+        row.setText(f"{mark}  {self._names[stage]}" + (f" — {note}" if note else ""))
         row.setStyleSheet(f"color: {_COLOURS[mark]};" + (" font-weight: 600;" if mark == MARK_RUNNING else ""))
 
 

@@ -10,16 +10,40 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+
+if TYPE_CHECKING:
+
+    class _Worker(Protocol):
+        def run(self) -> None: ...
 
 
 class _Result(QObject):
+    """Carries a pool call's value. Not a child of the call's owner: a call that outlives its owner (a dialog closed
+    while Docker hangs) still emits into an object that exists; `_in_flight` keeps it until then."""
+
     ready = Signal(object)
+
+
+class _Delivery(QObject):
+    """A child of the call's owner, on the GUI thread: gone with its owner, and with it the delivery (Qt drops a
+    queued call to a deleted receiver), so a late value never reaches a closed dialog."""
+
+    def __init__(self, owner: QObject, receiver: Callable[[object], None]) -> None:
+        super().__init__(owner)
+        self._receiver = receiver
+
+    @Slot(object)
+    def deliver(self, value: object) -> None:
+        self.deleteLater()
+        self._receiver(value)
+
+
+_in_flight: set[_Result] = set()
 
 
 class _Call(QRunnable):
@@ -33,8 +57,8 @@ class _Call(QRunnable):
             value = self._function()
         except Exception as err:  # handed to the receiver, which says what went wrong
             value = err
-        with contextlib.suppress(RuntimeError):  # its owner is gone (the window closed first): nobody waits for it
-            self._result.ready.emit(value)
+        self._result.ready.emit(value)
+        _in_flight.discard(self._result)
 
 
 def run_in_background(
@@ -44,10 +68,10 @@ def run_in_background(
     pool: QThreadPool | None = None,
 ) -> None:
     """Call `function` on a pool thread (Qt's global pool, or `pool`: one of its own never waits behind Docker or
-    GPU queries); `receiver` (a method of a GUI-thread object) gets its value or exception."""
-    result = _Result(owner)
-    result.ready.connect(receiver)
-    result.ready.connect(result.deleteLater)
+    GPU queries); `receiver` gets its value or exception on the GUI thread, unless `owner` is gone by then."""
+    result = _Result()
+    _in_flight.add(result)
+    result.ready.connect(_Delivery(owner, receiver).deliver)
     (pool or QThreadPool.globalInstance()).start(_Call(function, result))
 
 
@@ -56,7 +80,7 @@ def start_on_thread(worker: QObject, parent: QObject) -> QThread:
     its own signals, which Qt delivers on the GUI thread."""
     thread = QThread(parent)
     worker.moveToThread(thread)
-    thread.started.connect(worker.run)
+    thread.started.connect(cast("_Worker", worker).run)  # every worker has its run() slot
     thread.start()
     return thread
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QPixmap, QResizeEvent
@@ -146,8 +146,10 @@ class TracePreviewPanel(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.body)
 
-        self._seek_delay = QTimer(self, singleShot=True, interval=SEEK_DELAY_MS, timeout=self.refresh)
-        self._typing_delay = QTimer(self, singleShot=True, interval=TYPING_DELAY_MS, timeout=self.refresh)
+        self._seek_delay = QTimer(self, singleShot=True, interval=SEEK_DELAY_MS)
+        self._seek_delay.timeout.connect(self.refresh)
+        self._typing_delay = QTimer(self, singleShot=True, interval=TYPING_DELAY_MS)
+        self._typing_delay.timeout.connect(self.refresh)
         self.seek.valueChanged.connect(self._seek_delay.start)
         self.mode.currentIndexChanged.connect(self.refresh)
         self.length.currentIndexChanged.connect(self.refresh)
@@ -222,7 +224,7 @@ class TracePreviewPanel(QWidget):
             self.picture.setPixmap(QPixmap())
             self.picture.setText(f"The traces cannot be read this way: {preview}")
             return
-        self.preview = preview  # type: ignore[assignment]
+        self.preview = cast("Preview", preview)  # a window read, when not an exception
         end = self.preview.start_s + self.preview.duration_s
         self.position.setText(f"{self.preview.start_s:.2f} to {end:.2f} s of {self.duration_s:.1f} s")
         self._draw()

@@ -17,7 +17,7 @@ from ks_gui.core.events import LogLine
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.slurm import SlurmOptions
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from tests.bench.report import report
 from tests.conftest import SIM_IMAGE, write_recording
 

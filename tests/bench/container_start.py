@@ -18,7 +18,7 @@ from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.docker_engine import connect
 from ks_gui.core.places.docker_place import DockerPlace
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.run import SortRun
 from tests.bench.report import report
 from tests.conftest import SIM_IMAGE, write_recording

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from ks_gui.core.places import kilosort4_env
-from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, write_recording
+from tests.helpers.planted import N_CHANNELS, SAMPLE_RATE, write_recording
 
 SECONDS = float(os.environ.get("KS_ETA_BENCH_SECONDS", "10"))
 KEEP = os.environ.get("KS_ETA_BENCH_KEEP", "")  # a folder: each sort's timed trace (events, lines) is copied there

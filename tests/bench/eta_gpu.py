@@ -31,7 +31,7 @@ STAGE_MARK = "[ks-gui] stage "
 
 
 def _planted_module():
-    """tests/kilosort4/planted.py without the test suite's conftest (Qt, Docker): its recorder is not needed here."""
+    """tests/helpers/planted.py without the test suite's conftest (Qt, Docker): its recorder is not needed here."""
     sys.modules.setdefault("tests.conftest", types.SimpleNamespace(remember_recording=lambda path: None))
     from tests.kilosort4 import planted
 
@@ -56,7 +56,7 @@ def record(out: Path, wheels: Path) -> None:
     work = Path(tempfile.mkdtemp(prefix="ks-gui-eta-gpu-"))
     planted = _planted_module()
     from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
-    from tests.kilosort4.driver_job import write_job
+    from tests.helpers.driver_job import write_job
 
     packages = _packages(work, wheels)
     gpu = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"], capture_output=True, text=True)

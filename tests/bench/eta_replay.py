@@ -19,7 +19,7 @@ from ks_gui.core.results import stage_times
 from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorters.progress import Tracker
 from tests.bench.eta import SECONDS, errors, text
-from tests.kilosort4.planted import N_CHANNELS
+from tests.helpers.planted import N_CHANNELS
 
 KIND = stage_times.SortKind("kilosort4", "local", "cpu")
 

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.layouts import NP1_META, sparse
+from tests.helpers.layouts import NP1_META, sparse
 
 SIZE = (100 * 10**9 // 770) * 770  # 100 GB of whole 385-channel int16 samples
 GOAL_MS = 50.0
@@ -47,7 +47,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ks-gui-bench-") as folder:
         run_folder = make_recording(Path(folder))
         started = time.perf_counter()
-        from ks_gui.core.recordings.recording import inspect  # the first call pays for importing probeinterface
+        from ks_gui.core.recordings.inspection import inspect  # the first call pays for importing probeinterface
 
         recording = inspect(run_folder)
         first_ms = (time.perf_counter() - started) * 1000

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ks_gui.core.places import kilosort4_env
-from tests.kilosort4.planted import N_CHANNELS, PITCH_UM, SAMPLE_RATE, write_recording
+from tests.helpers.planted import N_CHANNELS, PITCH_UM, SAMPLE_RATE, write_recording
 
 ROUNDS = int(os.environ.get("KS4_BENCH_ROUNDS", "2"))
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QApplication
 from ks_gui.core.ground.contract import MARKER
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.ui.garbage import MainThreadGarbageCollector
 from ks_gui.ui.log_view import LINES_KEPT, LogView
 from ks_gui.ui.sort_worker import SortWorker

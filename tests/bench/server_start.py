@@ -17,10 +17,10 @@ from ks_gui.core.events import LogLine
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.path_map import PathMap
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from tests.bench.report import report
 from tests.conftest import SIM_IMAGE, write_recording
-from tests.loopback_sshd import SERVER, LoopbackSshd
+from tests.helpers.loopback_sshd import SERVER, LoopbackSshd
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 

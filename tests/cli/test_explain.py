@@ -10,7 +10,7 @@ from ks_gui.cli.terminal import TerminalProgress, bar_text
 from ks_gui.core.ground.eta_text import ESTIMATING
 from ks_gui.core.sorters.progress import Tracker
 from tests.conftest import FIXTURES, run_cli
-from tests.core.ks25_log import ks25_run
+from tests.helpers.ks25_log import ks25_run
 
 
 def explain_json(path: Path) -> dict:

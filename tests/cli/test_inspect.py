@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from tests.conftest import run_cli
-from tests.layouts import NP1_META, openephys_session, sparse, spikeglx_run, spikeglx_stream
+from tests.helpers.layouts import NP1_META, openephys_session, sparse, spikeglx_run, spikeglx_stream
 
 RECORDING_KEYS = {
     "format",

@@ -1,5 +1,5 @@
 """A cluster reached from a workstation through SSH on its login node (slurm+ssh://…): the real sshd on loopback
-(tests/loopback_sshd.py) as the login node, the real one-node cluster behind it, the job submitted as the test
+(tests/helpers/loopback_sshd.py) as the login node, the real one-node cluster behind it, the job submitted as the test
 account, its output followed here through the shared storage."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 
 from ks_gui.core.results import history
 from tests.conftest import run_cli, sim_sort_args, write_recording
-from tests.loopback_sshd import SERVER
+from tests.helpers.loopback_sshd import SERVER
 from tests.server.conftest import shared, ssh_config, sshd  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.slurm, pytest.mark.sshd]
 
 LOGIN = f"slurm+ssh://{SERVER}"
 

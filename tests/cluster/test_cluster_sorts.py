@@ -20,10 +20,10 @@ from ks_gui.core.places.slurm import SlurmOptions
 from ks_gui.core.results import history
 from tests.conftest import SIM_IMAGE, run_cli, sim_job, sim_sort_args, write_recording
 from tests.e2e.test_kilosort4_sort import check_phy_folder, kilosort4_sort_args
-from tests.kilosort4.environment import test_environment
-from tests.kilosort4.planted import write_recording as write_planted
+from tests.helpers.kilosort4_environment import test_environment
+from tests.helpers.planted import write_recording as write_planted
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.slurm]
 
 # The test cluster has no GPU: every job asks for none. Docker on the node runs the stand-in image.
 ON_NODE_DOCKER = ("--on", "slurm", "--node-runs", "docker", "--gpus-per-job", "0")

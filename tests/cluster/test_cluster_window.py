@@ -14,7 +14,7 @@ from tests.conftest import write_recording
 from tests.ui.conftest import type_into, window  # noqa: F401 (the window fixture)
 from tests.ui.test_main_window import SORT_TIMEOUT_MS, fill_form
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.slurm]
 
 
 def _add_cluster(qtbot, *extra_lines: str) -> ClusterDialog:

@@ -10,7 +10,7 @@ import pytest
 from ks_gui.core.places.shell import LocalShell
 from ks_gui.core.places.slurm import SACCT_FIELDS, Slurm, parse_sacct
 
-pytestmark = pytest.mark.engine
+pytestmark = pytest.mark.slurm  # the real sacct and scontrol, no engine
 
 
 def test_a_job_neither_scontrol_nor_sacct_knows_reads_as_unknown():

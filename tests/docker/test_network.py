@@ -12,7 +12,7 @@ from ks_gui.core.job import SortJob
 from ks_gui.core.launch import launch_for
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.docker_place import DockerPlace
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorters import KILOSORT4, KILOSORT25
 from tests.conftest import build_image, write_recording
 

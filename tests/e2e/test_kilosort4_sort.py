@@ -18,13 +18,13 @@ import pytest
 from ks_gui.core.events import Outcome
 from ks_gui.core.job import SortJob
 from ks_gui.core.places import kilosort4_env
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorters.progress import ProgressEvent
 from tests.conftest import prepared_run
-from tests.core.test_kilosort4_core import alive
-from tests.kilosort4.environment import test_environment
-from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, UNITS, PlantedRecording, agreement, write_recording
+from tests.core.places.test_kilosort4_core import alive
+from tests.helpers.kilosort4_environment import test_environment
+from tests.helpers.planted import N_CHANNELS, SAMPLE_RATE, UNITS, PlantedRecording, agreement, write_recording
 
 pytestmark = pytest.mark.timeout(600)
 

@@ -18,7 +18,7 @@ from ks_gui.core.events import Outcome, SignInPrompt
 from ks_gui.core.ground.contract import job_file, provenance_file
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorters.progress import ProgressEvent
 from tests.conftest import SIM_IMAGE, prepared_run, run_cli
 

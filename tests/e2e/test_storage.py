@@ -47,9 +47,11 @@ def test_an_image_a_container_still_uses_is_not_removed_and_the_window_says_why(
     try:
         dialog = StorageDialog(engine)
         qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: dialog.loaded, timeout=20_000)
         monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text: True)
         row = [item.name for item in dialog.items].index(name)
         dialog.table.cellWidget(row, 3).click()
+        qtbot.waitUntil(lambda: dialog.loaded, timeout=20_000)
         assert dialog.note.text().startswith(f"{name} was not removed: ")
         assert name in [item.name for item in dialog.items]  # still listed: it is still there
     finally:

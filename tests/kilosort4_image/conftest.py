@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kilosort4.planted import PlantedRecording, write_recording
+from tests.helpers.planted import PlantedRecording, write_recording
 
 ROOT = Path(__file__).resolve().parents[2]
 KS4_IMAGE = "ks-gui-test/kilosort4-cpu:latest"

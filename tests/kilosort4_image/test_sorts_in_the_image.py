@@ -20,10 +20,10 @@ from PySide6.QtCore import Qt
 from ks_gui.core.job import SortJob
 from ks_gui.core.launch import launch_for
 from ks_gui.core.places.container_spec import spec_for
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorters.kilosort4 import KILOSORT4
 from tests.e2e.test_kilosort4_sort import check_phy_folder, kilosort4_sort_args
-from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording
+from tests.helpers.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording
 from tests.kilosort4_image.conftest import KS4_IMAGE
 
 pytestmark = [pytest.mark.engine, pytest.mark.timeout(900)]

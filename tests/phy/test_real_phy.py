@@ -107,8 +107,8 @@ def test_phy_opens_on_a_kilosort4_result(tmp_path: Path, phy_program, on_screen,
     """A real Kilosort 4 sort (local, on the CPU), then the real phy on its folder, with its raw-data trace view."""
     from ks_gui.core.places import kilosort4_env
     from tests.e2e.test_kilosort4_sort import sort_command
-    from tests.kilosort4.environment import test_environment
-    from tests.kilosort4.planted import write_recording
+    from tests.helpers.kilosort4_environment import test_environment
+    from tests.helpers.planted import write_recording
 
     monkeypatch.setenv(kilosort4_env.ENV_VARIABLE, str(test_environment()))
     planted = write_recording(tmp_path / "rec", duration_s=20.0, seed=5)

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.recordings.preview import read_window, stripe_score
-from ks_gui.core.recordings.recording import inspect
 from ks_gui.core.results.phy_folder import PhyFolderError
 from ks_gui.core.results.units import drift_map, read_results
 from tests.conftest import run_cli
-from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, UNITS, write_recording
+from tests.helpers.planted import N_CHANNELS, SAMPLE_RATE, UNITS, write_recording
 from tests.phy.conftest import write_kilosort_folder
 
 

@@ -13,8 +13,8 @@ from PySide6.QtGui import QImage
 
 from ks_gui.core.recordings.preview import stripe_score
 from ks_gui.ui.pictures import MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP
-from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, UNITS, write_recording
-from tests.layouts import NP1_META, spikeglx_run
+from tests.helpers.layouts import NP1_META, spikeglx_run
+from tests.helpers.planted import N_CHANNELS, SAMPLE_RATE, UNITS, write_recording
 from tests.ui.conftest import drop_path, window  # noqa: F401 (the window fixture)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ks_gui.core.places import kilosort4_env
-from tests.kilosort4.environment import test_environment
+from tests.helpers.kilosort4_environment import test_environment
 from tests.quality.ground_truth import N_CHANNELS, SAMPLE_RATE, GroundTruth, write_ground_truth
 
 REPOSITORY = Path(__file__).resolve().parents[2]

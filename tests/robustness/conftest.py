@@ -3,7 +3,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.conftest import SIM_IMAGE
-from tests.private_dockerd import PrivateDockerd
+from tests.helpers.private_dockerd import PrivateDockerd
 from tests.ui.conftest import window  # noqa: F401  (the same window fixture as the widget tests)
 
 

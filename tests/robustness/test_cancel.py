@@ -13,7 +13,8 @@ import pytest
 from ks_gui.core.events import Outcome
 from ks_gui.core.ground.contract import LABEL_OUTPUT, job_file, provenance_file
 from ks_gui.core.results import history
-from ks_gui.core.run import PHY_REQUIRED_FILES, SortRun
+from ks_gui.core.results.phy_folder import SORT_FILES
+from ks_gui.core.run import SortRun
 from ks_gui.core.sorters.progress import ProgressEvent
 from ks_gui.ui.history_view import HistoryView
 from tests.conftest import SIM_IMAGE, build_image, prepared_run, run_cli, sim_job, sim_sort_args
@@ -90,7 +91,7 @@ def test_a_failed_sort_with_a_complete_phy_folder_is_not_a_result(qtbot, sim_ima
     (output / "rez2.mat").mkdir(parents=True)
     done = run_cli(*sim_sort_args(recording.folder, output))
     assert done.returncode == 1 and done.stdout.startswith("Sort failed"), done.stdout + done.stderr
-    assert all((output / name).is_file() for name in PHY_REQUIRED_FILES)  # partial output, left in place
+    assert all((output / name).is_file() for name in SORT_FILES)  # partial output, left in place
     assert json.loads(provenance_file(output).read_text())["outcome"] == "failed"
 
     opened = run_cli("phy", str(output))

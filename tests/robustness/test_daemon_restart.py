@@ -19,7 +19,7 @@ from ks_gui.core.places.docker_engine import connect
 from ks_gui.core.results import history
 from ks_gui.core.results.phy_folder import folder_problems
 from tests.conftest import prepared_run, run_cli, sim_job, sim_sort_args
-from tests.private_dockerd import PrivateDockerd
+from tests.helpers.private_dockerd import PrivateDockerd
 
 pytestmark = pytest.mark.engine
 

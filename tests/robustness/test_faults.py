@@ -55,7 +55,9 @@ def test_a_second_sort_into_the_same_folder_is_refused(recording, tmp_path, sim_
     running_container(output)
     second = run_cli(*sort_command(recording.folder, output)[3:])
     assert second.returncode == 2
-    assert second.stderr.strip() == f"ks-gui: {output} already holds a sort: choose a new output folder"
+    assert (
+        second.stderr.strip() == f"ks-gui: {output} already holds a sort: choose a new output folder (or --overwrite)"
+    )
     first.communicate(timeout=120)
     assert first.returncode == 0  # the first one was not disturbed
 

@@ -34,7 +34,9 @@ def test_overwrite_replaces_an_earlier_result_only_when_asked(recording, tmp_pat
 
     refused = run_cli(*sim_sort_args(recording.folder, output, "--temp-dir", str(tmp_path / "disk-b")))
     assert refused.returncode == 2
-    assert refused.stderr.strip() == f"ks-gui: {output} already holds a sort: choose a new output folder"
+    assert (
+        refused.stderr.strip() == f"ks-gui: {output} already holds a sort: choose a new output folder (or --overwrite)"
+    )
     assert dat_path(output) == str(tmp_path / "disk-a" / "temp_wh.dat")
 
     again = run_cli(*sim_sort_args(recording.folder, output, "--temp-dir", str(tmp_path / "disk-b"), "--overwrite"))

@@ -1,4 +1,4 @@
-"""The GPU-server suite: a real sshd on loopback (tests/loopback_sshd.py), this machine's engine reached through
+"""The GPU-server suite: a real sshd on loopback (tests/helpers/loopback_sshd.py), this machine's engine reached through
 it as a server's engine is, and storage both "machines" see."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.loopback_sshd import SERVER, LoopbackSshd
+from tests.helpers.loopback_sshd import SERVER, LoopbackSshd
 
 SERVER_URL = f"ssh://{SERVER}"
 

@@ -18,10 +18,10 @@ from ks_gui.core.events import Notice, Outcome
 from ks_gui.core.places.path_map import PathMap
 from ks_gui.core.results import history
 from tests.conftest import SIM_IMAGE, run_cli, sim_job, sim_sort_args, write_recording
-from tests.loopback_sshd import REFUSED, UNKNOWN_HOST, LoopbackSshd
+from tests.helpers.loopback_sshd import REFUSED, UNKNOWN_HOST, LoopbackSshd
 from tests.server.conftest import SERVER_URL
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.sshd]
 
 
 def _containers_writing_into(folder: Path) -> list:

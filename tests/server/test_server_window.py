@@ -12,12 +12,12 @@ from ks_gui.core.doors.servers import remembered_servers
 from ks_gui.core.results import history
 from ks_gui.ui.server_dialog import ServerDialog
 from tests.conftest import write_recording
-from tests.loopback_sshd import REFUSED, LoopbackSshd
+from tests.helpers.loopback_sshd import REFUSED, LoopbackSshd
 from tests.server.conftest import SERVER_URL
 from tests.ui.conftest import type_into, window  # noqa: F401 (the window fixture)
 from tests.ui.test_main_window import SORT_TIMEOUT_MS, fill_form
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.sshd]
 
 
 def _add(qtbot, address: str) -> ServerDialog:
@@ -57,7 +57,7 @@ def test_add_a_server_then_sort_on_it_from_the_window(qtbot, window, sim_image, 
     assert record.place == SERVER_URL and record.status == "succeeded"
     window.show_history()
     window.history_view.reload()
-    assert window.history_view.table.item(0, 4).text() == "ks-gui-test-server (server)"  # History says where it ran
+    assert window.history_view.table.item(0, 5).text() == "ks-gui-test-server (server)"  # History says where it ran
 
 
 def test_check_setup_checks_the_server_the_form_sorts_on(qtbot, sim_image):

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The GPU-server tests (tests/server) log in over SSH on loopback as a test account that may use Docker: OpenSSH's
 # server and client, and the account `ks-gui-test` in the docker group. The server itself is started by the tests,
-# on a port and with keys of their own (tests/loopback_sshd.py). As root on Debian (CI) this installs; elsewhere it
+# on a port and with keys of their own (tests/helpers/loopback_sshd.py). As root on Debian (CI) this installs; elsewhere it
 # names what is missing.
 set -euo pipefail
 

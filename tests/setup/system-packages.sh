@@ -2,7 +2,7 @@
 # Install the Debian packages the tests need: a virtual screen and Qt's xcb libraries for the window tests,
 # a static busybox for the stand-in image, a D-Bus session bus and GNOME Keyring (the Secret Service that keeps batch
 # tokens, tests/e2e/test_keyring_service.py), `ip` (iproute2) for the private dockerd's bridge
-# (tests/private_dockerd.py), `gio launch` (what a file manager runs for a folder dropped on the menu entry,
+# (tests/helpers/private_dockerd.py), `gio launch` (what a file manager runs for a folder dropped on the menu entry,
 # tests/ui/test_desktop_drop.py). As root on Debian (CI) they are installed; elsewhere missing ones are named so a
 # person can install them.
 set -euo pipefail

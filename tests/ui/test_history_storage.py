@@ -46,9 +46,10 @@ def test_history_lists_runs_and_runs_again(qtbot, tmp_path: Path):
     table = view.table
     assert table.rowCount() == 2
     assert [table.item(0, c).text() for c in (0, 3)] == ["gone/rec.bin", "running"]  # newest first
-    assert [table.item(1, c).text() for c in (0, 3, 4, 5)] == [
+    assert [table.item(1, c).text() for c in (0, 3, 4, 5, 6)] == [
         f"{tmp_path.name}/rec.bin",
         "succeeded",
+        "Kilosort 2.5 (MATLAB)",  # what sorted
         "This computer's Docker",  # where it ran
         "16 (11)",
     ]
@@ -71,12 +72,14 @@ def test_storage_lists_folders_and_removes_after_asking(qtbot, monkeypatch, user
     monkeypatch.setattr(dialogs, "confirm", lambda parent, title, text: asked.append(text) or True)
     dialog = StorageDialog(engine=None)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.loaded)
     names = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
     assert names == ["compiled mex files, image 0123456789ab"]
     assert dialog.table.item(0, 2).text() == "50.0 KB"
     assert "Docker is not reachable" in dialog.note.text()
     qtbot.mouseClick(dialog.table.cellWidget(0, 3), Qt.MouseButton.LeftButton)
     assert asked == ["Remove compiled mex files, image 0123456789ab (50.0 KB)?"]
+    qtbot.waitUntil(lambda: dialog.loaded)
     assert not mex.exists() and dialog.table.rowCount() == 0
 
 

@@ -28,6 +28,7 @@ def test_build_image_shows_the_space_then_the_log_live_and_ends_with_the_image(q
     dialog = ImageDialog(tag, context=context, base_image=None)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(dialog.build_button.isEnabled, timeout=20_000)  # the free space is read off the GUI thread
     assert dialog.space.text().startswith("The image needs about ")
     assert "free on the disk that holds Docker's images" in dialog.space.text()
     try:
@@ -49,6 +50,7 @@ def test_cancel_build_stops_a_running_step(qtbot, tmp_path: Path) -> None:
     dialog = ImageDialog(tag, context=tmp_path, base_image=SIM_IMAGE)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitUntil(dialog.build_button.isEnabled, timeout=20_000)
     qtbot.mouseClick(dialog.build_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "RUN sleep 60" in dialog.log.toPlainText(), timeout=30_000)
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
@@ -69,6 +71,7 @@ def test_clear_compiled_files_empties_the_images_mex_cache(qtbot, sim_image) -> 
     dialog.show()
 
     qtbot.mouseClick(dialog.clear_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(dialog.clear_button.isEnabled, timeout=20_000)
 
     assert dialog.status.text() == (
         f"Cleared 2 compiled files of {SIM_IMAGE} (image {sim_image.short_id}); the next sort compiles them again."
@@ -86,4 +89,6 @@ def test_the_kilosort4_dialog_builds_kilosort4s_image_from_the_shipped_files(qtb
     )
     assert (dialog._context / "Dockerfile").read_text().startswith("# ks-gui's Kilosort 4 image")
     assert [path.name for path in dialog._files.values()] == ["ks_gui_kilosort4.py", "ks_gui_quality.py"]
-    assert dialog.space.text().startswith("The image needs about 11")  # 9 GB and the build's margin: no base here
+    qtbot.waitUntil(
+        lambda: dialog.space.text().startswith("The image needs about 11"), timeout=20_000
+    )  # 9 GB and the build's margin: no base here

@@ -85,7 +85,9 @@ def test_problems_found_by_the_check_are_listed(qtbot, window, recording, tmp_pa
     qtbot.mouseClick(window.form.sort_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.run_panel.stage.text() == "Not started", timeout=10_000)
     assert "ks-gui/not-built:latest is not on this machine" in window.run_panel.message.text()
-    qtbot.waitUntil(window.form.sort_button.isEnabled, timeout=5_000)  # once the queue has let the refused job go
+    # Now the form knows the image is missing: Sort stays disabled, and the reason names the local Kilosort 4.
+    qtbot.waitUntil(lambda: "not on this machine" in window.form.sort_reason.text(), timeout=10_000)
+    assert not window.form.sort_button.isEnabled() and "Kilosort 4" in window.form.sort_reason.text()
     assert not (tmp_path / "out").exists()
 
 

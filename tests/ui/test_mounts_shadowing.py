@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.layouts import NP1_META, spikeglx_run
+from tests.helpers.layouts import NP1_META, spikeglx_run
 from tests.ui.conftest import drop_path, type_into
 
 

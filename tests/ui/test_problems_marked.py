@@ -3,7 +3,7 @@ says why in the window's words (never a command-line flag), and unmarks it once 
 
 from __future__ import annotations
 
-from tests.layouts import NP1_META, spikeglx_run
+from tests.helpers.layouts import NP1_META, spikeglx_run
 from tests.ui.conftest import drop_path, type_into
 
 

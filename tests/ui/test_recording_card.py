@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.layouts import NP1_META, oebin_streams, openephys_recording, spikeglx_run
+from tests.helpers.layouts import NP1_META, oebin_streams, openephys_recording, spikeglx_run
 from tests.ui.conftest import drop_path, type_into
 
 

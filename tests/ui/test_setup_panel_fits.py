@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication, QWidget
 
-from tests.layouts import RECORDINGS, spikeglx_run
+from tests.helpers.layouts import RECORDINGS, spikeglx_run
 from tests.ui.conftest import drop_path
 
 NP2020_META = RECORDINGS / "NP2020_sample_g0_t0.imec0.ap.meta"

@@ -12,6 +12,7 @@ from ks_gui.core.places.image_build import (
     BuildLine,
     ImageBuild,
     LayerProgress,
+    SpaceCheck,
     space_check,
 )
 from ks_gui.core.places.image_recipes import DEFAULT_SORTER, RECIPES, ImageRecipe
@@ -39,6 +40,7 @@ __all__ = [
     "ImageBuild",
     "ImageRecipe",
     "LayerProgress",
+    "SpaceCheck",
     "build_for",
     "clear_compiled_files",
     "sif_build_command",

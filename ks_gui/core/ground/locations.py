@@ -18,6 +18,11 @@ def run_log_file(job_id: str) -> Path:
     return log_dir() / "runs" / f"{job_id}.log"
 
 
+def local_runs_dir() -> Path:
+    """Where each local sort keeps its process's record, output and exit code (core/places/detached_process.py)."""
+    return log_dir() / "local"
+
+
 def mex_cache_dir(image_short_id: str) -> Path:
     """Compiled mex files are kept per image: a rebuilt image compiles again, the same image never does."""
     return Path(platformdirs.user_cache_dir(APP_NAME)) / "mex" / image_short_id

@@ -127,6 +127,16 @@ class FoundRun:
     place: str = "docker"  # where it runs, by the name `--on` takes
 
 
+@dataclass(frozen=True)
+class RunOnRecord:
+    """A run the launcher's history has as running on a place: ks-gui's job id, the place's own name for it
+    ("SLURM job 12 on node7"), its output folder."""
+
+    job_id: str
+    handle: str
+    output: str
+
+
 class Handle(Protocol):
     """One started run: its output as lines, its stdin, its end."""
 
@@ -183,6 +193,11 @@ class Place(Protocol):
     def image_info(self, name: str) -> ImageInfo | None: ...
 
     def found_runs(self) -> list[FoundRun]: ...
+
+    def ended_unseen(self, runs: list[RunOnRecord]) -> list[FoundRun]:
+        """Those of `runs` (on record as running, not among found_runs) that the place knows ended while nobody
+        followed them (a SLURM job squeue forgot); [] where a place keeps no such memory."""
+        ...
 
     def follow(self, found: FoundRun) -> Handle: ...
 

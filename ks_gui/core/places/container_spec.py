@@ -128,3 +128,24 @@ def spec_for(launch: Launch, user: str, mex_cache: Path | None) -> ContainerSpec
         volumes=list(launch.volumes),
         network=launch.network,
     )
+
+
+# Secret variables reach the container on its stdin, never in its config (`docker inspect` shows a container's
+# environment to every member of the docker group for as long as it exists): a shell reads each value from a line,
+# exports it, and runs the real entrypoint.
+_READ_SECRETS = "IFS= read -r {name} || exit 125; export {name}; "
+
+
+def secrets_on_stdin(spec: ContainerSpec) -> tuple[list[str], list[str], str]:
+    """The entrypoint and command that read `spec.secret_environment` from stdin before running `spec`'s own
+    entrypoint and command, and the text to send (one value a line). The spec's own stdin (account sign-in) stays
+    open after the secrets; otherwise the sorter gets none."""
+    if not spec.entrypoint:
+        raise ValueError("secret variables need the spec's entrypoint, to run it after reading them")
+    names = sorted(spec.secret_environment)
+    if any("\n" in spec.secret_environment[name] for name in names):
+        raise ValueError("a secret value cannot hold a line end")
+    script = "".join(_READ_SECRETS.format(name=name) for name in names)
+    script += 'exec "$@"' if spec.stdin_open else 'exec "$@" </dev/null'
+    text = "".join(f"{spec.secret_environment[name]}\n" for name in names)
+    return ["/bin/sh", "-c", script, "ks-gui"], [*spec.entrypoint, *spec.command], text

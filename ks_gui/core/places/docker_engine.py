@@ -23,7 +23,7 @@ import urllib3.exceptions
 
 from ks_gui.core.ground.contract import LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.places.base import FoundRun, PlaceError, VolumeMount
-from ks_gui.core.places.container_spec import LABEL_VOLUME, ContainerSpec
+from ks_gui.core.places.container_spec import LABEL_VOLUME, ContainerSpec, secrets_on_stdin
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.outage import EngineLostError
 from ks_gui.core.places.output_lines import OutputLine, OutputReader
@@ -207,19 +207,21 @@ class Engine:
             docker.types.DeviceRequest(device_ids=list(r.device_ids), capabilities=[list(c) for c in r.capabilities])
             for r in spec.device_requests
         ]
+        entrypoint, command, secrets = spec.entrypoint, spec.command, ""
+        if spec.secret_environment:  # on stdin, never in the container's config (container_spec.py)
+            entrypoint, command, secrets = secrets_on_stdin(spec)
         try:
             container = self._client.containers.create(
                 spec.image,
-                command=spec.command,
-                entrypoint=spec.entrypoint,
-                # Secret variables join here, at create time only (ContainerSpec never shows their values).
-                environment={**spec.environment, **spec.secret_environment},
+                command=command,
+                entrypoint=entrypoint,
+                environment=spec.environment,
                 mounts=mounts,
                 device_requests=devices or None,
                 shm_size=spec.shm_size,
                 user=spec.user,
                 labels=spec.labels,
-                stdin_open=spec.stdin_open,
+                stdin_open=spec.stdin_open or bool(secrets),
                 mac_address=spec.mac_address,
                 network_mode=None if spec.network else "none",
                 detach=True,
@@ -230,11 +232,14 @@ class Engine:
             # Attach before start so no output is missed; the attach stream delivers a prompt that has no line
             # end yet, which `docker logs` would hold back until the line is finished.
             output = container.attach(stdout=True, stderr=True, stream=True, logs=True)
-            stdin = container.attach_socket(params={"stdin": 1, "stream": 1}) if spec.stdin_open else None
+            stdin = container.attach_socket(params={"stdin": 1, "stream": 1}) if spec.stdin_open or secrets else None
             container.start()
-        except docker.errors.APIError as exc:
+            if secrets:
+                assert stdin is not None  # attached above whenever there are secrets
+                getattr(stdin, "_sock", stdin).sendall(secrets.encode())
+        except (docker.errors.APIError, OSError) as exc:
             container.remove(force=True)
-            raise _api_error(exc) from exc
+            raise _api_error(exc) if isinstance(exc, docker.errors.APIError) else PlaceError(str(exc)) from exc
         return ContainerRun(container, output, stdin)
 
     def prepare_volume(self, volume: VolumeMount, image: str, owner: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ks_gui.core.ground.locations import mex_cache_dir
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, Readiness, SeesLocalFiles
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, Readiness, RunOnRecord, SeesLocalFiles
 from ks_gui.core.places.container_spec import ContainerSpec, spec_for
 from ks_gui.core.places.docker_engine import ContainerRun, Engine, connect
 from ks_gui.core.places.gpus import Gpu, detect_gpus
@@ -69,6 +69,9 @@ class DockerPlace(SeesLocalFiles):
 
     def answers(self) -> bool:
         return self.engine.answers()
+
+    def ended_unseen(self, runs: list[RunOnRecord]) -> list[FoundRun]:
+        return []  # found_runs lists ended runs too, while they are there
 
     def follow_again(self, handle_id: str) -> ContainerRun | None:
         return self.engine.follow_again(handle_id)

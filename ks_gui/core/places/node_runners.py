@@ -5,6 +5,7 @@ Each turns a Launch into the command the batch script ends with."""
 from __future__ import annotations
 
 import shlex
+import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -28,7 +29,8 @@ class NodeCommand:
 
 
 class NodeRunner(Protocol):
-    form: Form
+    @property
+    def form(self) -> Form: ...  # read-only: the runners are frozen dataclasses
 
     def problems(self, shell: Shell, image: str) -> list[str]: ...
 
@@ -81,10 +83,10 @@ class PythonEnvRunner:
         return []
 
     def prepare(self, folder: Path) -> None:
-        from ks_gui.core.places.slurm_place import copy_driver
-
-        copy_driver(driver_path("ks_gui_kilosort4.py"), folder)
-        copy_driver(driver_path(QUALITY_DRIVER), folder)  # the quality stage, run by the driver after the sort
+        # The driver and the quality stage's program beside the job file, where the node sees them (the app itself
+        # may not be installed there).
+        for name in ("ks_gui_kilosort4.py", QUALITY_DRIVER):
+            shutil.copyfile(driver_path(name), folder / name)
 
     def command(self, launch: Launch, path_map: PathMap, readiness: Readiness) -> NodeCommand:
         driver = path_map.to_server(str(launch.output / ".ks-gui" / Path(driver_path(launch.driver)).name))

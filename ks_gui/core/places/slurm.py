@@ -29,6 +29,27 @@ WAIT_REASONS = {
 }
 
 
+_TIME = re.compile(r"^(?:\d+-)?\d+(?::\d+){0,2}$|^(?i:unlimited|infinite)$")
+_MEMORY = re.compile(r"^\d+[KMGT]?$", re.IGNORECASE)
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_PARTITIONS = re.compile(r"^[A-Za-z0-9_.-]+(?:,[A-Za-z0-9_.-]+)*$")
+
+
+def _directive_problem(line: str) -> str | None:
+    """Why `line` (an --sbatch value) is not one #SBATCH directive, or None."""
+    if any(char in line for char in "\r\n\0"):
+        return f"{line!r} holds a line end: give one #SBATCH option per --sbatch"
+    text = line.strip().removeprefix("#SBATCH").strip()
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = []
+    one = len(words) == 1 or (len(words) == 2 and "=" not in words[0] and not words[1].startswith("-"))
+    if not words or not words[0].startswith("-") or not one or "#" in words[0]:
+        return f"{line!r} is not one #SBATCH option (such as --constraint=a100)"
+    return None
+
+
 @dataclass(frozen=True)
 class SlurmOptions:
     """What each job asks of the cluster (remembered per cluster in the window). Empty means the cluster's default."""
@@ -57,6 +78,27 @@ class SlurmOptions:
                 lines.append(f"#SBATCH {flag}={value}")
         lines += [line if line.startswith("#SBATCH") else f"#SBATCH {line}" for line in self.extra if line.strip()]
         return lines
+
+    def problems(self) -> list[tuple[str, str]]:
+        """What SLURM would refuse, or what would write more than the one #SBATCH line each option makes: (the
+        command line's option, a sentence). Checked before a job is submitted and before the options are kept."""
+        found = []
+        if self.time and not _TIME.match(self.time):
+            found.append(("--time", f"{self.time!r} is not a SLURM time limit (4:00:00, 90, 2-12:00:00)"))
+        if self.memory and not _MEMORY.match(self.memory):
+            found.append(("--mem", f"{self.memory!r} is not an amount of memory (64G, 8000M)"))
+        for option, number, what in (("--cpus", self.cpus, "CPUs"), ("--gpus-per-job", self.gpus, "GPUs")):
+            if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+                found.append((option, f"{number!r} is not a number of {what}"))
+        for option, name, pattern in (
+            ("--partition", self.partition, _PARTITIONS),
+            ("--account", self.account, _NAME),
+            ("--qos", self.qos, _NAME),
+        ):
+            if name and not pattern.match(name):
+                found.append((option, f"{name!r} is not a SLURM name (letters, digits, '-', '_' and '.')"))
+        found += [("--sbatch", problem) for line in self.extra if (problem := _directive_problem(line))]
+        return found
 
     def to_json(self) -> dict:
         return {**self.__dict__, "extra": list(self.extra)}

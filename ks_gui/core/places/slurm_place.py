@@ -7,7 +7,6 @@ SSH on one (slurm+ssh://me@login); the output file is read here, through the sha
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ks_gui.core.ground.contract import RUN_FOLDER
-from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, SeesLocalFiles
+from ks_gui.core.places.base import PLACE_KINDS, FoundRun, Launch, PlaceError, Readiness, RunOnRecord, SeesLocalFiles
 from ks_gui.core.places.container_spec import MEX_CACHE_TARGET
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.images import ImageInfo
@@ -126,6 +125,14 @@ class SlurmPlace(SeesLocalFiles):
             )
             for job in self.slurm.my_jobs()
         ]
+
+    def ended_unseen(self, runs: list[RunOnRecord]) -> list[FoundRun]:
+        ended = []
+        for run in runs:
+            job = run.handle.split()[2] if run.handle.startswith("SLURM job ") else ""  # SlurmRun.describe()
+            if job and (found := self.found_ended(job, run.job_id, run.output)) is not None:
+                ended.append(found)
+        return ended
 
     def found_ended(self, job: str, job_id: str, output: str) -> FoundRun | None:
         """A job on record (`job_id` is ks-gui's id) that squeue no longer lists: it ended while nobody followed it.
@@ -289,10 +296,3 @@ def _ended_well(output: Path) -> bool:
             return b"[ks-gui] stage done" in handle.read()
     except OSError:
         return False
-
-
-def copy_driver(driver: Path, folder: Path) -> Path:
-    """The driver beside the job file, where the node sees it (the app itself may not be installed there)."""
-    target = folder / driver.name
-    shutil.copyfile(driver, target)
-    return target

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ks_gui.core.ground.chosen_files import ChosenFileError, check_chosen
+
 if TYPE_CHECKING:  # numpy is imported where arrays are made: the window opens without it (issue #8)
     import numpy as np
 
@@ -121,7 +123,9 @@ def from_probe(probe, n_channels: int) -> ChannelMap:
     if hasattr(probe, "to_dataframe") and hasattr(probe, "probes"):  # a ProbeGroup: several probes, one file
         channels = probe.get_global_device_channel_indices()["device_channel_indices"]
         positions = np.concatenate([p.contact_positions for p in probe.probes])
-        shanks = np.concatenate([np.full(p.get_contact_count(), i + 1) for i, p in enumerate(probe.probes)])
+        shanks: np.ndarray | list[int] = np.concatenate(
+            [np.full(p.get_contact_count(), i + 1) for i, p in enumerate(probe.probes)]
+        )
         name = " + ".join(_probe_name(p) for p in probe.probes)
     else:
         channels = probe.device_channel_indices
@@ -159,6 +163,18 @@ def _probe_name(probe) -> str:
     return str(annotations.get("model_name") or annotations.get("part_number") or annotations.get("name") or "probe")
 
 
+# A channel map or probe file describes at most a few thousand contacts: far below this.
+MAP_FILE_LIMIT_BYTES = 16 * 1024**2
+
+
+def _check_chosen(path: Path, what: str) -> None:
+    """A regular file of a sensible size, before a reader opens it (a FIFO would hang it, a device fill memory)."""
+    try:
+        check_chosen(path, what, MAP_FILE_LIMIT_BYTES)
+    except ChosenFileError as err:
+        raise ChannelMapError(str(err)) from err
+
+
 def read_kilosort_mat(path: Path) -> tuple[ChannelMap, float | None]:
     """A Kilosort channel map .mat (chanMap 1-based, connected, xcoords, ycoords, kcoords, fs optional).
 
@@ -167,12 +183,13 @@ def read_kilosort_mat(path: Path) -> tuple[ChannelMap, float | None]:
     """
     import numpy as np
 
+    _check_chosen(path, "channel map")
     try:
         import scipy.io
 
         mat = scipy.io.loadmat(path, squeeze_me=True)
-    except (OSError, ValueError, NotImplementedError) as err:
-        raise ChannelMapError(f"{path.name} is not a channel map .mat Kilosort can read ({err})") from err
+    except Exception as err:  # scipy says a damaged file many ways (MatReadError, IndexError, struct.error…)
+        raise ChannelMapError(f"{path.name} is not a channel map .mat Kilosort can read ({err or 'damaged'})") from err
     if "chanMap" not in mat:
         raise ChannelMapError(f"{path.name} has no chanMap variable: it is not a Kilosort channel map")
     chan_map = np.atleast_1d(np.asarray(mat["chanMap"], dtype=np.int64))
@@ -205,6 +222,7 @@ def read_probe_file(path: Path, n_channels: int | None = None) -> ChannelMap:
     """A `.prb` or probeinterface `.json` probe file; without `n_channels`, the highest wired channel + 1."""
     import probeinterface  # loaded only when a probe file is used
 
+    _check_chosen(path, "probe file")
     try:
         group = (
             probeinterface.read_prb(path) if path.suffix.lower() == ".prb" else probeinterface.read_probeinterface(path)

@@ -20,6 +20,7 @@ def recording(binary: Path) -> Attempt:
         if size % (2 * channel_map.n_channels) == 0:
             n_channels = channel_map.n_channels
         else:
+            assert source is not None  # found with the map
             found_warnings.append(
                 f"{source.name} names {channel_map.n_channels} channels, but {binary.name} is not a whole number of "
                 f"{channel_map.n_channels}-channel samples: enter the channel count"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def _read_ops(path: Path) -> dict:
 def read_drift_estimate(folder: Path) -> DriftEstimate | None:
     """Kilosort 4's drift estimate in `folder`, or None (none there, or not readable as numbers)."""
     try:
-        ops = _read_ops(folder / OPS_FILE)
+        ops: Any = _read_ops(folder / OPS_FILE)  # unpickled values: float() below raises TypeError for a missing one
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, AttributeError, TypeError, IndexError):
         return None
     shift = ops.get("dshift")

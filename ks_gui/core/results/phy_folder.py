@@ -24,6 +24,8 @@ from ks_gui.core.sorters.progress import Result
 PARAMS_FILE = "params.py"
 # What phylib's TemplateModel cannot load a folder without (phy docs/dataset.md); the rest only enables views.
 REQUIRED_FILES = ("params.py", "spike_times.npy", "spike_templates.npy", "channel_map.npy", "channel_positions.npy")
+# What a finished sort writes for phy, beyond that minimum (a sort without them did not end: run.py).
+SORT_FILES = (*REQUIRED_FILES, "templates.npy", "amplitudes.npy")
 TEMP_FILE_NAME = "temp_wh.dat"  # Kilosort's whitened copy, as the contract names it
 BACKUP_SUFFIX = ".orig"
 
@@ -69,10 +71,29 @@ def read_params(path: Path) -> PhyParams:
         dat_paths=tuple(p for p in paths if p.strip()),
         n_channels_dat=int(n_channels) if isinstance(n_channels, int | float) else None,
         dtype=str(values["dtype"]) if "dtype" in values else None,
-        offset=int(values.get("offset", 0) or 0),  # type: ignore[arg-type]
+        offset=int(values.get("offset", 0) or 0),  # type: ignore[call-overload]  # a literal: int() raises if not a number
         sample_rate=float(sample_rate) if isinstance(sample_rate, int | float) else None,
         hp_filtered=bool(values.get("hp_filtered", False)),
     )
+
+
+RECORDING_SUFFIXES = (".bin", ".dat", ".meta", ".oebin")
+
+
+def not_a_sort(folder: Path) -> str | None:
+    """One plain sentence when `folder` is not a sort's output at all (a recording's folder, an empty one), else None.
+    What a sort's output folder lacks beyond that is folder_problems()'."""
+    if not folder.is_dir():
+        return f"{folder} is not a folder: choose the folder a sort wrote its results into"
+    if (folder / PARAMS_FILE).is_file():
+        return None
+    recording = next((p.name for p in sorted(folder.iterdir()) if p.suffix.lower() in RECORDING_SUFFIXES), None)
+    if recording is not None:
+        return (
+            f"{folder} holds a recording ({recording}), not a sort's results: choose the output folder a sort wrote "
+            "(by default the recording folder's name with _kilosort), or sort the recording first"
+        )
+    return f"{folder} holds no sort's results (no params.py): choose the output folder a sort wrote"
 
 
 def folder_problems(folder: Path) -> list[str]:
@@ -225,7 +246,7 @@ def _candidates(folder: Path, params: PhyParams) -> list[DataFile]:
     temp_paths = [folder / TEMP_FILE_NAME]
     if isinstance(job.get("temp_file"), str):
         temp_paths.append(Path(job["temp_file"]))
-    found = [DataFile(path, "temp", temp_channels, True) for path in temp_paths if _fits(path, temp_channels)]
+    found = [DataFile(path, "temp", temp_channels or 0, True) for path in temp_paths if _fits(path, temp_channels)]
     if isinstance(job.get("binary"), str) and isinstance(job.get("n_channels"), int):
         raw = Path(job["binary"])
         if _fits(raw, job["n_channels"]):

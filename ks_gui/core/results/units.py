@@ -21,7 +21,7 @@ import numpy as np
 
 from ks_gui.core.ground.contract import RUN_FOLDER, job_file
 from ks_gui.core.results.drift_estimate import DriftEstimate, read_drift_estimate
-from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, read_params
+from ks_gui.core.results.phy_folder import PARAMS_FILE, PhyFolderError, not_a_sort, read_params
 from ks_gui.core.results.quality import MAIN_METRICS, read_quality
 
 PEAK_FRACTION = 0.3
@@ -70,8 +70,23 @@ class Unit:
 
 
 UNIT_COLUMNS = (
-    *("Unit", "Label", "Spikes", "Rate (Hz)", "Amplitude", "Depth (µm)", "x (µm)", "Shank", "Contam. %"),
-    *("Auto label", *(title for _, title in MAIN_METRICS)),
+    "Unit",
+    "Label",
+    "Spikes",
+    "Rate (Hz)",
+    "Amplitude (a.u.)",
+    "Depth (µm)",
+    "x (µm)",
+    "Shank",
+    "Contam. %",
+    "Auto label",
+    *(title for _, title in MAIN_METRICS),
+)
+# What the amplitude column is, and why phy's amp column shows other numbers for the same unit.
+AMPLITUDE_NOTE = (
+    "Kilosort's amplitude of each spike (amplitudes.npy: how much of its template the spike is), the median over the "
+    "unit's spikes. Arbitrary units, not µV. phy's amp column multiplies it by the size of the unit's template, so "
+    "its numbers are larger; both rank units alike within one sort."
 )
 
 
@@ -139,6 +154,8 @@ def _duration(folder: Path, sample_rate: float, last_spike: int) -> float:
 def read_results(folder: Path) -> SortResults:
     """The unit table of a phy folder; PhyFolderError, in a sentence, for a folder that is not a finished sort."""
     folder = folder.absolute()
+    if (wrong := not_a_sort(folder)) is not None:
+        raise PhyFolderError(wrong)
     params = read_params(folder / PARAMS_FILE)
     sample_rate = float(params.sample_rate or 0) or 30000.0
     spike_times = np.asarray(_load(folder, "spike_times.npy")).ravel().astype(np.int64)
@@ -150,6 +167,7 @@ def read_results(folder: Path) -> SortResults:
     templates_of_spikes = np.asarray(spike_templates).ravel() if spike_templates is not None else clusters
     amplitudes = _load(folder, "amplitudes.npy", required=False)
     templates = _load(folder, "templates.npy")
+    assert templates is not None  # required: _load raised otherwise
     positions = np.asarray(_load(folder, "channel_positions.npy"))
     channel_map = np.asarray(_load(folder, "channel_map.npy")).ravel()
     shanks = _load(folder, "channel_shanks.npy", required=False)
@@ -224,6 +242,7 @@ def _position(template: np.ndarray, positions: np.ndarray) -> tuple[float, float
 def template_on_best_channels(folder: Path, unit_id: int, n_channels: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """A unit's template (samples x channels) on its `n_channels` largest channels, and those channels' rows."""
     templates = _load(folder, "templates.npy")
+    assert templates is not None  # required: _load raised otherwise
     template = np.asarray(templates[min(unit_id, len(templates) - 1)])
     order = np.argsort(template.max(axis=0) - template.min(axis=0))[::-1][:n_channels]
     order = np.sort(order)
@@ -289,7 +308,7 @@ def keep_result_numbers(folder: Path) -> None:
         mode=0o644,
     )
     estimate = drift.estimate
-    kept_estimate = (
+    kept_estimate: dict = (
         {}
         if estimate is None
         else {"estimate_times_s": estimate.times_s, "estimate_shift_um": estimate.shift_um,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 # The system libraries (outside the PySide6 wheel) that Qt's platform plugins load, with the package that ships each
 # on Debian/Ubuntu and on Fedora. From the DT_NEEDED entries of PySide6's libQt6Gui, libQt6DBus, libQt6XcbQpa,
-# plugins/platforms/libqxcb.so and libqwayland.so (PySide6 6.x); tests/core/test_display.py reads them from the
+# plugins/platforms/libqxcb.so and libqwayland.so (PySide6 6.x); tests/core/setup/test_display.py reads them from the
 # installed wheel and fails when one is not listed here. libc, libstdc++, libz and the like come with Python.
 # (soname, Debian/Ubuntu package, Fedora package)
 _GUI = [

@@ -31,6 +31,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    optional: bool = False  # not needed to sort (phy, to curate): said, never counted as needing attention
 
     def to_json(self) -> dict:
         return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
@@ -225,3 +226,25 @@ def run_checks(
     checks.append(_keyring_check())
     checks.append(_display_check())
     return checks
+
+
+def _kilosort4_env_check() -> Check:
+    from ks_gui.core.places.kilosort4_env import check
+
+    status = check(thorough=False)
+    if not status.ready:
+        detail, _, fix = status.problem.partition(": ")
+        return Check("Kilosort 4 environment", False, detail, fix)
+    return Check("Kilosort 4 environment", True, status.describe())
+
+
+def local_kilosort4_checks(temp_folder: Path | None = None) -> list[Check]:
+    """What a Kilosort 4 sort in the app's own environment needs, and nothing else: no Docker, no image, no MATLAB
+    license. Without a GPU it sorts on the CPU, so a missing GPU is said, not counted against it."""
+    gpu = _gpu_check()
+    if not gpu.ok:
+        gpu = Check("GPUs", False, "none: Kilosort 4 sorts on the CPU, more slowly", gpu.detail, optional=True)
+    phy = _phy_check()
+    if not phy.ok:
+        phy = Check("phy", False, f"{phy.detail} (needed to curate, not to sort)", phy.fix, optional=True)
+    return [_kilosort4_env_check(), gpu, _disk_check(temp_folder or Path.home()), phy, _display_check()]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ks_gui.core.sorters.params import Param
-from ks_gui.core.sorters.stages import StageShape
+from ks_gui.core.sorters.stages import KILOSORT25_STAGE_NAMES, StageShape
 
 # The forms a sorter ships in: an image (any place that runs containers) or a Python program (a place that runs a
 # Python environment). A place runs one form; core pairs a sorter with a place through it.
@@ -44,6 +44,8 @@ class Sorter:
     # How long its stages take on a GPU ("gpu") and on the CPU ("cpu"), measured on real runs: the bar's weights and
     # the first ETA before this machine has sorted anything of the kind (core/results/stage_times.py).
     shapes: dict[str, StageShape] = field(default_factory=dict, repr=False, compare=False)
+    # The stages it goes through, in order, as a list of them calls them.
+    stage_names: dict[str, str] = field(default_factory=lambda: dict(KILOSORT25_STAGE_NAMES), repr=False, compare=False)
 
     def command(self, job_file: str) -> list[str]:
         """The arguments that run the job file (for the MATLAB image, its entrypoint starts MATLAB)."""

@@ -82,6 +82,7 @@ def _diagnose(lines: Iterable[str], stage: str | None, sorter: str | None) -> Fa
     cleaned = [clean_line(line) for line in lines]
     tracker = Tracker(stage=stage or "start", sorter=sorter)
     best: tuple[int, Rule | None, Found | None, str] | None = None  # (rank, rule, found, stage then)
+    rule: Rule | None
     for index, line in enumerate(cleaned):
         tracker.feed(line)
         if not line or not _TRIGGER.search(line):
@@ -92,9 +93,9 @@ def _diagnose(lines: Iterable[str], stage: str | None, sorter: str | None) -> Fa
             break
         if best is not None and best[0] >= SPECIFIC:
             continue  # only a driver marker can beat it now
-        found = _match(line, cleaned, index, tracker)
-        if found is not None and (best is None or found[0].rank > best[0]):
-            rule, hit = found
+        matched = _match(line, cleaned, index, tracker)
+        if matched is not None and (best is None or matched[0].rank > best[0]):
+            rule, hit = matched
             best = (rule.rank, rule, hit, tracker.stage)
     if best is None:
         return None

@@ -403,7 +403,7 @@ RULES: tuple[Rule, ...] = (
 )
 HINTS = {rule.kind: rule.hint for rule in reversed(RULES)}  # a driver marker's kind gets its kind's first hint
 # Where a kind's hint names a parameter, each sorter names its own (Kilosort 4 has batch_size, not NT).
-SORTER_HINTS = {
+SORTER_HINTS: dict[tuple[str | None, str], str] = {
     ("kilosort4", "gpu_out_of_memory"): "Lower batch_size (e.g. --param batch_size=30000) or close other programs "
     "using the GPU.",
 }

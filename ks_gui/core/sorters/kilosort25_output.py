@@ -213,7 +213,7 @@ class Kilosort25Output:
         if match is None:
             return None
         batch = int(match.group(1))
-        total = tracker.n_batches
+        total = tracker.n_batches or 0  # 0 when unknown, as None was: both falsy below
         if not tracker.enter("drift", "detect"):
             return None
         if self._detect_since is None:

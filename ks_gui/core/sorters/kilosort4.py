@@ -5,7 +5,7 @@ from __future__ import annotations
 from ks_gui.core.sorters.base import Sorter, param_table
 from ks_gui.core.sorters.kilosort4_output import Kilosort4Output
 from ks_gui.core.sorters.params import Kind, Param
-from ks_gui.core.sorters.stages import StageShape
+from ks_gui.core.sorters.stages import KILOSORT4_STAGE_NAMES, StageShape
 from ks_gui.drivers import KILOSORT4_DRIVER
 
 # Kilosort 4.1.7: kilosort/parameters.py (MAIN_PARAMETERS and EXTRA_PARAMETERS), names, defaults and ranges as
@@ -133,4 +133,5 @@ KILOSORT4 = Sorter(
     writes_temp_file=False,
     output_reader=Kilosort4Output,
     shapes={"gpu": KILOSORT4_GPU, "cpu": KILOSORT4_CPU},
+    stage_names=KILOSORT4_STAGE_NAMES,
 )

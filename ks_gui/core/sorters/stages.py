@@ -23,6 +23,29 @@ STAGE_TITLES = {
     "done": "Done",
 }
 
+# The stages each sorter goes through, as a list of them calls them (the progress line says what happens inside).
+KILOSORT25_STAGE_NAMES = {
+    "start": "Start MATLAB",
+    "compile": "Compile mex files",
+    "preprocess": "Preprocess",
+    "drift": "Drift correction",
+    "learn": "Learn templates",
+    "extract": "Extract spikes",
+    "merge_split": "Merge and split",
+    "export": "Export to phy",
+}
+# Kilosort 4 compiles nothing and needs no MATLAB: its own steps (the driver's markers, ks_gui_kilosort4.py).
+KILOSORT4_STAGE_NAMES = {
+    "start": "Start Kilosort 4",
+    "preprocess": "Preprocess",
+    "drift": "Drift correction",
+    "learn": "Detect spikes (universal templates)",
+    "extract": "Detect spikes (learned templates)",
+    "merge_split": "Final clustering and merges",
+    "export": "Save for phy",
+    "quality": "Quality metrics",  # SpikeInterface's metrics and Bombcell's labels, after the sort
+}
+
 # Share of a typical run's time spent in each stage (reference §3c, "suggested stage weights"; start and compile
 # from the first runs of an image: MATLAB's start and sign-in, then 9 mexcuda calls of tens of seconds each).
 STAGE_WEIGHTS = {

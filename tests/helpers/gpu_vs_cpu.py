@@ -1,6 +1,6 @@
 """The same Kilosort 4 driver on the GPU and on the CPU, on the same planted recording: wall time and agreement.
 
-    python -m tests.kilosort4.gpu_vs_cpu [PYTHON] [SECONDS]
+    python -m tests.helpers.gpu_vs_cpu [PYTHON] [SECONDS]
 
 PYTHON is an interpreter with torch and kilosort (default: this one). Run on a machine with an NVIDIA GPU.
 """
@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.kilosort4.driver_job import run_driver, write_job
-from tests.kilosort4.planted import agreement, write_recording
+from tests.helpers.driver_job import run_driver, write_job
+from tests.helpers.planted import agreement, write_recording
 
 
 def main(argv: list[str]) -> int:

@@ -7,7 +7,7 @@ from pathlib import Path
 from ks_gui.core import waiting_sorts
 from ks_gui.core.job import Mount, SortJob
 from ks_gui.core.license import BatchToken, LicenseFile, LicenseServer, MathWorksAccount
-from ks_gui.core.recordings.recording import inspect_all
+from ks_gui.core.recordings.inspection import inspect_all
 from ks_gui.core.sorters import SORTERS
 from tests.conftest import write_recording
 

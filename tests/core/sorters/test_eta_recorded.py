@@ -21,7 +21,7 @@ from ks_gui.core.results.stage_times import SortKind, StageRecord
 from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorters.progress import ProgressEvent, Tracker
 
-FIXTURE = Path(__file__).parents[1] / "fixtures" / "logs" / "ks4_cpu_timed.json"
+FIXTURE = Path(__file__).parents[2] / "fixtures" / "logs" / "ks4_cpu_timed.json"
 KS4 = SORTERS["kilosort4"]
 CPU = SortKind("kilosort4", "local", "cpu")
 
@@ -153,7 +153,7 @@ def test_every_face_says_the_same_of_a_recorded_sort(tmp_path: Path):
 
 # Four sorts on an NVIDIA H200 (tests/bench/eta_gpu.py record): a first sort of each length, predicted from the GPU
 # shape. Start-up is a third or more of each, so the estimate waits longest here.
-GPU_FIXTURE = Path(__file__).parents[1] / "fixtures" / "logs" / "ks4_h200_timed.json"
+GPU_FIXTURE = Path(__file__).parents[2] / "fixtures" / "logs" / "ks4_h200_timed.json"
 GPU = SortKind("kilosort4", "local", "NVIDIA H200")
 GPU_SORTS = json.loads(GPU_FIXTURE.read_text(encoding="utf-8"))["sorts"]
 

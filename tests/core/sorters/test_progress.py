@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from ks_gui.core.sorters.progress import STAGE_WEIGHTS, Result, Tracker
 from tests.conftest import FIXTURES
-from tests.core.ks25_log import ks25_run
+from tests.helpers.ks25_log import ks25_run
 
 # A Kilosort 2.5 run as the driver prints it: markers plus Kilosort's own lines (formats from
 # reference/kilosort25_container.md §3c; the drift lines' numbers are from AllenNeuralDynamics/aind-ephys-pipeline#8).

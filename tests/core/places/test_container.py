@@ -11,7 +11,7 @@ from ks_gui.core.license import parse_license
 from ks_gui.core.places.base import Mount
 from ks_gui.core.places.container_spec import spec_for
 from ks_gui.core.places.gpus import parse_nvidia_smi
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from tests.conftest import write_recording
 
 

@@ -15,12 +15,12 @@ from ks_gui.cli.terminal import bar_text
 from ks_gui.core.ground.eta_text import ESTIMATING, done_at_text, left_text, starts_at_text, still_running_text
 from ks_gui.core.ground.locations import stage_times_file
 from ks_gui.core.results import stage_times
+from ks_gui.core.results.phy_folder import SORT_FILES
 from ks_gui.core.results.stage_times import SortKind, StageRecord
-from ks_gui.core.run import PHY_REQUIRED_FILES
 from ks_gui.core.sorters import SORTERS
 from ks_gui.core.sorters.progress import ProgressEvent, Tracker
-from tests.core.test_run_loop import job, run_on, stages_and_result  # noqa: F401  (job is a fixture)
-from tests.places.replay import Script
+from tests.core.spine.test_run_loop import job, run_on, stages_and_result  # noqa: F401  (job is a fixture)
+from tests.helpers.replay import Script
 
 KS4 = SORTERS["kilosort4"]
 CPU = SortKind("kilosort4", "local", "cpu")
@@ -86,7 +86,7 @@ def test_estimates_move_steadily_even_when_batches_take_uneven_times():
 
 def test_a_finished_sort_keeps_its_stage_times_and_the_next_of_its_kind_starts_from_them(job):  # noqa: F811
     assert not stage_times_file().exists()
-    run, _ = run_on(job, Script(stages_and_result(), writes={name: b"" for name in PHY_REQUIRED_FILES}))
+    run, _ = run_on(job, Script(stages_and_result(), writes={name: b"" for name in SORT_FILES}))
     assert not run.tracker.learned  # a fresh machine: the sorter's own shape
     assert list(run.events())[-1].succeeded
     (kept,) = json.loads(stage_times_file().read_text())["records"]
@@ -95,7 +95,7 @@ def test_a_finished_sort_keeps_its_stage_times_and_the_next_of_its_kind_starts_f
     assert set(kept["seconds"]) >= {"start", "preprocess", "drift", "learn", "extract", "merge_split", "export"}
     assert all(seconds >= 0 for seconds in kept["seconds"].values())
     job.output = job.output.with_name("out2")
-    again, _ = run_on(job, Script(stages_and_result(), writes={name: b"" for name in PHY_REQUIRED_FILES}))
+    again, _ = run_on(job, Script(stages_and_result(), writes={name: b"" for name in SORT_FILES}))
     assert again.tracker.learned
 
 
@@ -197,7 +197,7 @@ def test_a_short_or_long_kilosort25_recording_moves_through_every_stage_with_or_
 ):
     """The stand-in's recording is 4 s: before, the predicted compile (225 s, fixed) left the sort proper 0.1 % of
     the bar, so it jumped to 99.9 % at preprocessing, and stood there."""
-    from tests.core.ks25_log import ks25_run
+    from tests.helpers.ks25_log import ks25_run
 
     ks25 = SORTERS["kilosort2.5"]
     kind = SortKind("kilosort2.5", "docker", "cpu")

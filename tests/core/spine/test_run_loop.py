@@ -1,4 +1,4 @@
-"""The run loop without Docker: a place that replays recorded output (tests/places/replay.py) through the real
+"""The run loop without Docker: a place that replays recorded output (tests/helpers/replay.py) through the real
 line reader, into SortRun's following, progress, sign-in prompts, cancel and outcome."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from ks_gui.core.ground.contract import CONTRACT_VERSION, LABEL_CONTRACT, LABEL_
 from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.images import ImageInfo
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.results import history
-from ks_gui.core.run import PHY_REQUIRED_FILES
+from ks_gui.core.results.phy_folder import SORT_FILES
 from ks_gui.core.sorters.diagnosis import diagnose
 from ks_gui.core.sorters.pasted_log import read_log
 from ks_gui.core.sorters.progress import ProgressEvent
 from tests.conftest import FIXTURES, write_recording
-from tests.places.replay import AwaitAnswer, ReplayPlace, Script
+from tests.helpers.replay import AwaitAnswer, ReplayPlace, Script
 
 IMAGE = ImageInfo(
     name="ks-gui/kilosort2.5:latest",
@@ -68,7 +68,7 @@ def stages_and_result(units: int = 12) -> list[str]:
 
 
 def test_a_sort_that_ends_well_moves_forward_and_says_what_it_found(job: SortJob):
-    phy_files = {name: b"" for name in PHY_REQUIRED_FILES}
+    phy_files = {name: b"" for name in SORT_FILES}
     run, place = run_on(job, Script(stages_and_result(), writes=phy_files))
     events = list(run.events())
     fractions = [e.fraction for e in events if isinstance(e, ProgressEvent)]

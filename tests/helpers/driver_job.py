@@ -13,7 +13,7 @@ from ks_gui.core.ground.contract import CONTRACT_VERSION, channel_map_file, job_
 from ks_gui.core.recordings.channel_map import linear
 from ks_gui.core.sorters import KILOSORT4
 from ks_gui.drivers import KILOSORT4_DRIVER, driver_path
-from tests.kilosort4.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording
+from tests.helpers.planted import N_CHANNELS, SAMPLE_RATE, PlantedRecording
 
 
 def write_job(recording: PlantedRecording, output: Path) -> Path:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from ks_gui.core.sorters.diagnosis import Failure, diagnose
 from ks_gui.core.sorters.pasted_log import read_log
 from tests.conftest import FIXTURES
-from tests.core.ks25_log import ks25_run
+from tests.helpers.ks25_log import ks25_run
 
 LICENSE_96 = """\
 MATLAB is selecting SOFTWARE OPENGL rendering.

@@ -9,8 +9,9 @@ import pytest
 import scipy.io
 
 from ks_gui.core.job import SortJob
-from ks_gui.core.recordings.recording import RecordingError, inspect, inspect_all
-from tests.layouts import (
+from ks_gui.core.recordings.inspection import inspect, inspect_all
+from ks_gui.core.recordings.recording import RecordingError
+from tests.helpers.layouts import (
     NP1_BYTES,
     NP1_META,
     NP2_BYTES,

@@ -19,7 +19,7 @@ from ks_gui.core.license import (
 )
 from ks_gui.core.places.base import VolumeMount
 from ks_gui.core.places.container_spec import spec_for
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from tests.conftest import write_recording
 
 TOKEN = "ada@example.org::c2VjcmV0LXRva2VuLXZhbHVl"

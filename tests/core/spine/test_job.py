@@ -8,10 +8,10 @@ from ks_gui.core.job import SortJob
 from ks_gui.core.license import parse_license
 from ks_gui.core.places.gpus import parse_nvidia_smi
 from ks_gui.core.places.images import ImageInfo
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorting import check
 from tests.conftest import write_recording
-from tests.places.replay import ReplayPlace
+from tests.helpers.replay import ReplayPlace
 
 LABELS = {LABEL_CONTRACT: str(CONTRACT_VERSION), LABEL_SORTER: "kilosort2.5", LABEL_GPU: "optional"}
 IMAGE = ImageInfo(name="ks-gui-sim:latest", id="sha256:" + "ab" * 32, labels=LABELS)
@@ -62,7 +62,7 @@ def test_output_that_is_a_file(job: SortJob, tmp_path: Path):
 def test_earlier_results_are_never_overwritten(job: SortJob):
     job.output.mkdir()
     (job.output / "params.py").write_text("dat_path = 'x'\n")
-    assert messages(job) == [f"{job.output} already holds a sort: choose a new output folder"]
+    assert messages(job) == [f"{job.output} already holds a sort: choose a new output folder (or --overwrite)"]
 
 
 def test_npy_files_that_kilosort_would_delete(job: SortJob):

@@ -16,7 +16,7 @@ from ks_gui.core.places import kilosort4_env
 from ks_gui.core.places.gpus import Gpu
 from ks_gui.core.places.local_env import LocalEnvPlace
 from ks_gui.core.places.local_process import LocalRun, LocalSpec, local_spec_for
-from ks_gui.core.recordings.recording import inspect
+from ks_gui.core.recordings.inspection import inspect
 from ks_gui.core.sorters import DEFAULT_SORTER, KILOSORT4, KILOSORT25, SORTERS, param_problems, sorter_named
 from ks_gui.core.sorters.diagnosis import diagnose
 from ks_gui.core.sorters.progress import Tracker
@@ -147,7 +147,7 @@ def test_missing_environment_is_explained_and_refused(recording, tmp_path: Path,
 
 
 def test_install_target_reports_an_environment_that_works(tmp_path: Path):
-    from tests.kilosort4.environment import test_environment
+    from tests.helpers.kilosort4_environment import test_environment
 
     folder = test_environment()
     import subprocess
