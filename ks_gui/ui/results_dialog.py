@@ -152,8 +152,8 @@ class ResultsDialog(QDialog):
         self.table.sortItems(0, Qt.SortOrder.AscendingOrder)
         self._filter()
 
-    @Slot()
-    def _filter(self) -> None:
+    @Slot(bool)
+    def _filter(self, _checked: bool = False) -> None:
         """Hide the units not labelled good while "Good units only" is ticked."""
         if self.results is None:
             return

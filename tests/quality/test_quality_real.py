@@ -9,6 +9,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -76,25 +77,45 @@ def _line(name: str, figures: tuple[float, float, int, int]) -> str:
     return f"{name}: {n} units, {real} real: precision {precision:.2f}, recall {recall:.2f}"
 
 
+# SpikeInterface's ground-truth comparison, in a process of its own: imported into the test process it left later
+# window tests (tests/ui) with hidden form fields.
+COMPARE = """
+import json, sys
+import numpy as np
+from spikeinterface.comparison import compare_sorter_to_ground_truth
+from spikeinterface.core import NumpySorting
+truth_file, output, rate, matched = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+kept = np.load(truth_file)
+truth = NumpySorting.from_samples_and_labels([kept["times"]], [kept["units"]], sampling_frequency=rate)
+times = np.load(output + "/spike_times.npy").ravel().astype(np.int64)
+clusters = np.load(output + "/spike_clusters.npy").ravel().astype(np.int64)
+tested = NumpySorting.from_samples_and_labels([times], [clusters], sampling_frequency=rate)
+comparison = compare_sorter_to_ground_truth(truth, tested, exhaustive_gt=True)
+scores = comparison.agreement_scores
+def real(matches):
+    return {str(u): int(m) for u, m in matches.items() if m != -1 and scores.loc[m, u] >= matched}
+print(json.dumps({"best": real(comparison.best_match_21), "one_to_one": real(comparison.hungarian_match_21),
+                  "n_true": int(truth.get_num_units())}))
+"""
+
+
 def test_good_label_against_the_ground_truth(sorted_truth: SortedTruth):
-    from spikeinterface.comparison import compare_sorter_to_ground_truth
-    from spikeinterface.extractors import read_phy
+    from tests.quality.ground_truth import SAMPLE_RATE
 
     output = sorted_truth.output
-    truth = sorted_truth.truth.sorting()
-    tested = read_phy(str(output), load_all_cluster_properties=False).remove_empty_units()
-    comparison = compare_sorter_to_ground_truth(truth, tested, exhaustive_gt=True)
-    scores = comparison.agreement_scores  # true units x sorted units
-
-    def real(matches) -> dict[int, int]:
-        return {int(unit): int(match) for unit, match in matches.items()
-                if match != -1 and scores.loc[match, unit] >= MATCHED}  # fmt: skip
-
-    real_of = real(comparison.best_match_21)  # a sorted unit whose spikes are a true unit's (duplicates too)
-    one_to_one = real(comparison.hungarian_match_21)  # each true unit counted once: a duplicate is not real
+    done = subprocess.run(
+        [sys.executable, "-c", COMPARE, str(sorted_truth.truth.truth), str(output), str(SAMPLE_RATE), str(MATCHED)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    compared = json.loads(done.stdout.strip().splitlines()[-1])
+    real_of = {int(u): m for u, m in compared["best"].items()}  # a sorted unit whose spikes are a true unit's
+    one_to_one = {int(u): m for u, m in compared["one_to_one"].items()}  # each true unit once: a duplicate is not
+    n_true = compared["n_true"]
     auto = _labels(output / "cluster_auto_label.tsv", "auto_label")
     ks = _labels(output / "cluster_KSLabel.tsv", "KSLabel")
-    n_true = truth.get_num_units()
     auto_good = {u for u, label in auto.items() if label == "good"}
     ks_good = {u for u, label in ks.items() if label == "good"}
     ours, theirs = _precision_recall(auto_good, real_of, n_true), _precision_recall(ks_good, real_of, n_true)

@@ -30,42 +30,9 @@ def write_quality(folder: Path) -> None:
                    "counts": {"good": 2, "mua": 1, "noise": 1, "non_soma": 1}, "units": units})  # fmt: skip
 
 
-def test_results_show_each_units_label_and_metrics(tmp_path: Path):
-    folder = write_kilosort_folder(tmp_path / "out")
-    write_quality(folder)
-    assert (folder / "cluster_auto_label.tsv").read_text().splitlines()[:2] == ["cluster_id\tauto_label", "0\tgood"]
-    assert (folder / "cluster_amplitude_cutoff.tsv").read_text().splitlines()[1] == "0\t"  # NaN: an empty cell
-    assert not (folder / "cluster_group.tsv").exists()
-
-    done = run_cli("results", str(folder), "--json")
-    assert done.returncode == 0, done.stderr
-    units = json.loads(done.stdout)["units"]
-    assert {unit["id"]: unit["auto_label"] for unit in units} == LABELS
-    assert units[1]["quality"]["snr"] == 3.0 and units[1]["quality"]["amplitude_cutoff"] is None
-    table = run_cli("results", str(folder)).stdout.splitlines()
-    assert "Automatic labels (Bombcell's thresholds): 2 good" in table[1]
-    assert table[2].split()[:3] == ["id", "label", "auto"]
-    assert table[3].split()[:3] == ["0", "good", "good"] and table[4].split()[:3] == ["1", "mua", "mua"]
-
-    keep_result_numbers(folder)  # the kept unit table carries them too (History shows it without reading again)
-    kept = kept_results(folder)
-    assert kept is not None and kept.units[4].auto_label == "non_soma" and kept.units[4].quality["snr"] == 6.0
-
-
-def test_computing_again_makes_the_kept_unit_table_stale(tmp_path: Path):
-    folder = write_kilosort_folder(tmp_path / "out")
-    (folder / ".ks-gui").mkdir()
-    keep_result_numbers(folder)  # kept before any quality stage
-    write_quality(folder)  # `ks-gui qc` afterwards
-    quality = folder / ".ks-gui" / "quality.json"
-    later = (folder / ".ks-gui" / "units.json").stat().st_mtime + 5
-    import os
-
-    os.utime(quality, (later, later))
-    results, _ = units_and_drift(folder)
-    assert results.units[0].auto_label == "good"
-
-
+# Left open to pytest-qt's teardown after the other tests of tests/quality, this dialog's test ended in a segmentation
+# fault in pytest-qt's event processing (seen after merging main on 2026-12-04; alone it passed): it closes the dialog
+# and lets its events run itself. The cause is not known yet.
 def test_the_window_sorts_by_label_and_metrics_and_shows_good_units_only(qtbot, tmp_path: Path):
     from ks_gui.ui.results_dialog import ResultsDialog
 
@@ -88,3 +55,45 @@ def test_the_window_sorts_by_label_and_metrics_and_shows_good_units_only(qtbot, 
     assert sorted(shown) == ["0", "2"]
     dialog.good_only.setChecked(False)
     assert not any(dialog.table.isRowHidden(row) for row in range(5))
+    dialog.close()
+    qtbot.wait(100)  # the dialog's own events before the next test
+
+
+def test_results_show_each_units_label_and_metrics(tmp_path: Path):
+    folder = write_kilosort_folder(tmp_path / "out")
+    write_quality(folder)
+    assert (folder / "cluster_auto_label.tsv").read_text().splitlines()[:2] == ["cluster_id\tauto_label", "0\tgood"]
+    assert (folder / "cluster_amplitude_cutoff.tsv").read_text().splitlines()[1] == "0\t"  # NaN: an empty cell
+    assert not (folder / "cluster_group.tsv").exists()
+
+    done = run_cli("results", str(folder), "--json")
+    assert done.returncode == 0, done.stderr
+    units = json.loads(done.stdout)["units"]
+    assert {unit["id"]: unit["auto_label"] for unit in units} == LABELS
+    assert units[1]["quality"]["snr"] == 3.0 and units[1]["quality"]["amplitude_cutoff"] is None
+    table = run_cli("results", str(folder)).stdout.splitlines()
+    assert "Automatic labels (Bombcell's thresholds): 2 good" in table[1]
+    assert table[2].split()[:3] == ["id", "label", "auto"]
+    assert table[3].split()[:3] == ["0", "good", "good"] and table[4].split()[:3] == ["1", "mua", "mua"]
+
+
+def test_the_kept_unit_table_carries_the_labels(tmp_path: Path):
+    folder = write_kilosort_folder(tmp_path / "out")
+    write_quality(folder)
+    keep_result_numbers(folder)  # the kept unit table carries them too (History shows it without reading again)
+    kept = kept_results(folder)
+    assert kept is not None and kept.units[4].auto_label == "non_soma" and kept.units[4].quality["snr"] == 6.0
+
+
+def test_computing_again_makes_the_kept_unit_table_stale(tmp_path: Path):
+    folder = write_kilosort_folder(tmp_path / "out")
+    (folder / ".ks-gui").mkdir()
+    keep_result_numbers(folder)  # kept before any quality stage
+    write_quality(folder)  # `ks-gui qc` afterwards
+    quality = folder / ".ks-gui" / "quality.json"
+    later = (folder / ".ks-gui" / "units.json").stat().st_mtime + 5
+    import os
+
+    os.utime(quality, (later, later))
+    results, _ = units_and_drift(folder)
+    assert results.units[0].auto_label == "good"

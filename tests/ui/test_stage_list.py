@@ -11,14 +11,14 @@ from PySide6.QtGui import QDesktopServices
 from ks_gui.core.sorters.diagnosis import diagnose
 from ks_gui.core.sorters.progress import Tracker
 from ks_gui.ui.failure_panel import FailurePanel
-from ks_gui.ui.stage_list import LISTED_STAGES, MARK_DONE, MARK_FAILED, MARK_PENDING, MARK_RUNNING, StageList
+from ks_gui.ui.stage_list import MARK_DONE, MARK_FAILED, MARK_PENDING, MARK_RUNNING, StageList
 from tests.helpers.ks25_log import ks25_run
 from tests.ui.conftest import OnGuiThread, type_into
 from tests.ui.test_main_window import SORT_TIMEOUT_MS, fill_form
 
 
 def marks(stage_list: StageList) -> list[str]:
-    return [stage_list.mark(stage) for stage in LISTED_STAGES]
+    return [stage_list.mark(stage) for stage in stage_list.stages]  # the sorter's stages (Kilosort 4 adds quality)
 
 
 def count_done(snapshot: list[str]) -> int:
@@ -36,7 +36,7 @@ def opened_urls(monkeypatch) -> list[QUrl]:
 def test_the_list_ticks_off_as_a_run_advances(qtbot):
     stage_list = StageList()
     qtbot.addWidget(stage_list)
-    assert marks(stage_list) == [MARK_PENDING] * len(LISTED_STAGES)
+    assert marks(stage_list) == [MARK_PENDING] * 8
     tracker = Tracker(n_batches=900)
     seen = []
     for line in ks25_run(900):
@@ -48,7 +48,7 @@ def test_the_list_ticks_off_as_a_run_advances(qtbot):
             if event.detail.startswith("Detecting spikes for drift: batch 401"):
                 assert stage_list.row("drift").text() == f"{MARK_RUNNING}  Drift correction — detect, 401 of 900"
     assert [count_done(s) for s in seen] == sorted(count_done(s) for s in seen)
-    assert seen[-1] == [MARK_DONE] * len(LISTED_STAGES)
+    assert seen[-1] == [MARK_DONE] * 8
 
 
 def test_a_failure_marks_its_stage(qtbot):
@@ -59,7 +59,7 @@ def test_a_failure_marks_its_stage(qtbot):
         if (event := tracker.feed(line)) is not None:
             stage_list.show_progress(event)
     stage_list.show_failure("learn")
-    assert marks(stage_list) == [MARK_DONE] * 4 + [MARK_FAILED] + [MARK_PENDING] * (len(LISTED_STAGES) - 5)
+    assert marks(stage_list) == [MARK_DONE] * 4 + [MARK_FAILED] + [MARK_PENDING] * 3
     assert stage_list.row("learn").text() == f"{MARK_FAILED}  Learn templates — failed"
 
 
@@ -105,7 +105,7 @@ def test_the_stage_list_ticks_during_a_real_run(qtbot, window, recording, tmp_pa
     done_counts = [count_done(s) for s in snapshots]
     assert done_counts == sorted(done_counts)
     assert set(range(1, 8)) <= set(done_counts)  # every stage was seen running, then ticked off
-    assert marks(window.run_panel.stage_list) == [MARK_DONE] * len(LISTED_STAGES)
+    assert marks(window.run_panel.stage_list) == [MARK_DONE] * 8
     assert not window.run_panel.failure_panel.isVisible()
 
 
@@ -124,9 +124,10 @@ def test_a_failed_run_shows_the_panel(qtbot, window, recording, tmp_path, sim_im
     assert window.run_panel.failure_panel.isVisible()
     assert window.run_panel.failure_panel.title.text().startswith(message)
     assert window.run_panel.failure_panel.hint.text()
-    failed_at = LISTED_STAGES.index(stage)
+    shown = window.run_panel.stage_list.stages
+    failed_at = shown.index(stage)
     assert marks(window.run_panel.stage_list) == (
-        [MARK_DONE] * failed_at + [MARK_FAILED] + [MARK_PENDING] * (len(LISTED_STAGES) - failed_at - 1)
+        [MARK_DONE] * failed_at + [MARK_FAILED] + [MARK_PENDING] * (len(shown) - failed_at - 1)
     )
     qtbot.mouseClick(window.run_panel.failure_panel.open_log_button, Qt.MouseButton.LeftButton)
     assert len(opened_urls) == 1
