@@ -24,6 +24,7 @@ import urllib3.exceptions
 from ks_gui.core.ground.contract import LABEL_JOB, LABEL_OUTPUT
 from ks_gui.core.places.base import FoundRun, PlaceError, VolumeMount
 from ks_gui.core.places.container_spec import LABEL_VOLUME, ContainerSpec, secrets_on_stdin
+from ks_gui.core.places.container_state import gpu_uuids, never_started
 from ks_gui.core.places.images import ImageInfo
 from ks_gui.core.places.outage import EngineLostError
 from ks_gui.core.places.output_lines import OutputLine, OutputReader
@@ -100,11 +101,6 @@ def _engine_answering() -> Iterator[None]:
 
 # A container in these states still sorts, or is about to.
 RUNNING_STATES = ("running", "created", "restarting")
-
-
-def _gpu_uuids(host_config: dict) -> tuple[str, ...]:
-    requests_ = host_config.get("DeviceRequests") or []
-    return tuple(uuid for request in requests_ for uuid in (request.get("DeviceIDs") or []))
 
 
 def _close_ssh_socket_quietly() -> None:
@@ -321,7 +317,11 @@ class Engine:
         except docker.errors.APIError as exc:
             raise _api_error(exc) from exc
         ours = f"{os.getuid() if uid is None else uid}:"
-        containers = [c for c in containers if str(c.attrs.get("Config", {}).get("User", "")).startswith(ours)]
+        containers = [
+            c
+            for c in containers
+            if str(c.attrs.get("Config", {}).get("User", "")).startswith(ours) and not never_started(c.attrs)
+        ]
         return [
             FoundRun(
                 id=c.id,
@@ -329,7 +329,7 @@ class Engine:
                 output=c.labels.get(LABEL_OUTPUT, ""),
                 running=c.status in RUNNING_STATES,
                 image=str(c.attrs.get("Config", {}).get("Image", "")),
-                gpu_uuids=_gpu_uuids(c.attrs.get("HostConfig", {})),
+                gpu_uuids=gpu_uuids(c.attrs.get("HostConfig", {})),
             )
             for c in containers
         ]
