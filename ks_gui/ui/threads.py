@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+from shiboken6 import isValid
 
 if TYPE_CHECKING:
 
@@ -22,43 +24,43 @@ if TYPE_CHECKING:
         def run(self) -> None: ...
 
 
-class _Result(QObject):
-    """Carries a pool call's value. Not a child of the call's owner: a call that outlives its owner (a dialog closed
-    while Docker hangs) still emits into an object that exists; `_in_flight` keeps it until then."""
+class _Relay(QObject):
+    """Carries every pool call's value to the GUI thread. One for the process, made on the GUI thread by the first
+    call and never deleted: a pool thread only ever emits into an object that exists, and nothing is made or deleted
+    per call off the GUI thread (a per-call QObject deleted there corrupted the heap while a hung Docker call was
+    still out)."""
 
-    ready = Signal(object)
+    ready = Signal(int, object)
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.ready.connect(self._deliver)  # emitted on a pool thread: queued to this object's, the GUI thread
 
-class _Delivery(QObject):
-    """A child of the call's owner, on the GUI thread: gone with its owner, and with it the delivery (Qt drops a
-    queued call to a deleted receiver), so a late value never reaches a closed dialog."""
-
-    def __init__(self, owner: QObject, receiver: Callable[[object], None]) -> None:
-        super().__init__(owner)
-        self._receiver = receiver
-
-    @Slot(object)
-    def deliver(self, value: object) -> None:
-        self.deleteLater()
-        self._receiver(value)
+    @Slot(int, object)
+    def _deliver(self, call: int, value: object) -> None:
+        owner, receiver = _waiting.pop(call)
+        if isValid(owner):  # the dialog that asked may be gone by now: nobody waits for the value then
+            receiver(value)
 
 
-_in_flight: set[_Result] = set()
+_relay: _Relay | None = None
+_waiting: dict[int, tuple[QObject, Callable[[object], None]]] = {}
+_calls = itertools.count()
 
 
 class _Call(QRunnable):
-    def __init__(self, function: Callable[[], Any], result: _Result) -> None:
+    def __init__(self, function: Callable[[], Any], relay: _Relay, call: int) -> None:
         super().__init__()
         self._function = function
-        self._result = result
+        self._relay = relay
+        self._call = call
 
     def run(self) -> None:
         try:
             value = self._function()
         except Exception as err:  # handed to the receiver, which says what went wrong
             value = err
-        self._result.ready.emit(value)
-        _in_flight.discard(self._result)
+        self._relay.ready.emit(self._call, value)
 
 
 def run_in_background(
@@ -68,11 +70,14 @@ def run_in_background(
     pool: QThreadPool | None = None,
 ) -> None:
     """Call `function` on a pool thread (Qt's global pool, or `pool`: one of its own never waits behind Docker or
-    GPU queries); `receiver` gets its value or exception on the GUI thread, unless `owner` is gone by then."""
-    result = _Result()
-    _in_flight.add(result)
-    result.ready.connect(_Delivery(owner, receiver).deliver)
-    (pool or QThreadPool.globalInstance()).start(_Call(function, result))
+    GPU queries); `receiver` gets its value or exception on the GUI thread, unless `owner` is gone by then. Call it
+    from the GUI thread."""
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+    call = next(_calls)
+    _waiting[call] = (owner, receiver)
+    (pool or QThreadPool.globalInstance()).start(_Call(function, _relay, call))
 
 
 def start_on_thread(worker: QObject, parent: QObject) -> QThread:
