@@ -279,9 +279,9 @@ class Sorts(QWidget):
             queued += 1
         if problems:
             self._show_message("\n".join(problems))
-        if queued:
+        self.start_what_may_start()  # refreshes the queue list and the form (and the status line: a running stage)
+        if queued:  # after the refresh, so the followed sort's stage does not hide it at once
             self._status(f"Queued again: {_sorts(queued)} waiting when ks-gui closed")
-        self.start_what_may_start()  # refreshes the queue list and the form
 
     # --- closing -----------------------------------------------------------------------------------------------
 

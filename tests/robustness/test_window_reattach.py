@@ -48,7 +48,8 @@ def test_keep_sorting_in_the_background_then_follow_it_again(qtbot, recording, t
     qtbot.waitUntil(lambda: not second.running, timeout=120_000)
     assert second.run_panel.message.text().startswith("Sorted: "), second.run_panel.message.text()
     assert second.run_panel.stage.text() == "Done"
-    assert [r.status for r in history.load_all()] == ["succeeded"]
+    # this test's run (a shared engine may hold this user's other containers, which the window harvests too)
+    assert [r.status for r in history.load_all() if r.output == str(output)] == ["succeeded"]
     assert docker.from_env().containers.list(all=True, filters={"label": f"{LABEL_OUTPUT}={output}"}) == []
 
 
@@ -78,13 +79,15 @@ def test_sorts_waiting_when_the_window_closed_are_queued_by_the_next_one(qtbot, 
     qtbot.addWidget(second)
     with qtbot.waitSignal(second.completed):
         second.show()
+    said: list[str] = []  # the status line moves on with the followed sort's stages: what it said, in order
+    second.statusBar().messageChanged.connect(said.append)
     second.follow_earlier_runs()
     qtbot.waitUntil(lambda: len(second.sorts.queue_view.rows()) == 2, timeout=20_000)
     assert [(row.title, row.state) for row in second.sorts.queue_view.rows()] == [
         ("rec_a/recording.bin", RowState.RUNNING),  # followed
         ("rec_b/recording.bin", RowState.WAITING),  # queued again, behind it on the CPU
     ]
-    assert second.statusBar().currentMessage() == "Queued again: 1 sort waiting when ks-gui closed"
+    assert "Queued again: 1 sort waiting when ks-gui closed" in said
     qtbot.waitUntil(lambda: not second.running, timeout=240_000)
     assert sorted((Path(r.output).name, r.status) for r in history.load_all()) == [
         ("out_a", "succeeded"),

@@ -54,5 +54,7 @@ def test_extra_mount_opt(qtbot, window, form, tmp_path):
 
 def test_extra_mount_below_opt_is_fine(qtbot, window, form, tmp_path):
     form.advanced.setChecked(True)
-    type_into(qtbot, form.mounts, f"{tmp_path}:/opt/data/rec1")
+    extra = tmp_path / "probes"  # not above the recording's folder, which a writable mount may never be (issue 28)
+    extra.mkdir()
+    type_into(qtbot, form.mounts, f"{extra}:/opt/data/rec1")
     assert not marked(form.mounts)
